@@ -8,6 +8,9 @@ What it adds to ``nn.Module`` (Keras's layer contract):
   build eagerly.
 * **``call(inputs, training=None, mask=None)``.** ``forward`` fills
   ``training`` from ``self.training`` when ``call`` accepts it.
+* **Masks as in Keras 3.** A mask rides on its tensor (``x._keras_mask``);
+  ``forward`` passes it to ``call(mask=...)`` and, for layers with
+  ``supports_masking``, attaches ``compute_mask(inputs, mask)`` to the output.
 * **Weights in Keras's order and layouts.** ``get_weights`` / ``set_weights``
   take NumPy arrays exactly as Keras's do (a subclass converts its own
   layouts in ``_keras_weights``); ``trainable_weights``,
@@ -20,6 +23,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -29,7 +33,7 @@ from torch import nn
 
 from torchbridge.errors import InputError
 
-__all__ = ["Layer", "KerasWeight", "to_shape"]
+__all__ = ["Layer", "KerasWeight", "get_mask", "set_mask", "to_shape"]
 
 _NAME_COUNTS: dict[str, itertools.count[int]] = {}
 
@@ -44,6 +48,36 @@ def _auto_name(cls_name: str) -> str:
 def to_shape(x: Any) -> tuple[int | None, ...]:
     """The Keras-style shape of a tensor: batch dimension as ``None``."""
     return (None, *tuple(x.shape[1:]))
+
+
+def get_mask(x: Any) -> Any:
+    """The Keras mask attached to ``x`` (``x._keras_mask``), mapped over lists/tuples.
+
+    Masks travel as an attribute of the tensor, as in Keras 3 on its torch
+    backend: a boolean tensor of the leading (batch, time) dimensions.
+    """
+    if isinstance(x, torch.Tensor):
+        return getattr(x, "_keras_mask", None)
+    if isinstance(x, (list, tuple)):
+        masks = [get_mask(v) for v in x]
+        return None if all(m is None for m in masks) else masks
+    return None
+
+
+def set_mask(x: Any, mask: Any) -> None:
+    """Attach ``mask`` to ``x`` (structures matched leaf by leaf); ``None`` clears nothing."""
+    if mask is None:
+        return
+    if isinstance(x, torch.Tensor):
+        if isinstance(mask, torch.Tensor):
+            try:
+                x._keras_mask = mask  # type: ignore[attr-defined]
+            except (AttributeError, RuntimeError):  # e.g. some tensor subclasses
+                pass
+        return
+    if isinstance(x, (list, tuple)) and isinstance(mask, (list, tuple)):
+        for v, m in zip(x, mask):
+            set_mask(v, m)
 
 
 class KerasWeight:
@@ -90,6 +124,7 @@ class Layer(nn.Module):
         self._build_input_shape: Any = None
         self._call_has_training: bool | None = None
         self._call_has_mask: bool | None = None
+        self._warned_mask = False
         if input_dim is not None and input_shape is None:
             input_shape = (input_dim,)
         self._declared_input_shape = tuple(input_shape) if input_shape is not None else None
@@ -155,9 +190,32 @@ class Layer(nn.Module):
             self._call_has_mask = "mask" in params
         if self._call_has_training and kwargs.get("training") is None:
             kwargs["training"] = self.training
-        if not self._call_has_mask:
+        previous_mask = kwargs.get("mask")
+        if previous_mask is None:
+            previous_mask = get_mask(inputs)
+        if self._call_has_mask:
+            if previous_mask is not None:
+                kwargs["mask"] = previous_mask
+        else:
             kwargs.pop("mask", None)
-        return self.call(inputs, *args, **kwargs)
+        outputs = self.call(inputs, *args, **kwargs)
+        if previous_mask is None and not self.supports_masking:
+            return outputs
+        if self.supports_masking:
+            set_mask(outputs, self.compute_mask(inputs, previous_mask))
+        elif not self._warned_mask:
+            self._warned_mask = True
+            warnings.warn(
+                f"Layer '{self.name}' ({type(self).__name__}) received an input with a mask "
+                "but does not support masking, so the mask stops here: downstream layers "
+                "will not see it.",
+                stacklevel=2,
+            )
+        return outputs
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The output mask (Keras's rule: a masking layer passes its input mask on)."""
+        return mask
 
     def check_input_rank(self, inputs: torch.Tensor, min_rank: int, what: str) -> None:
         if inputs.ndim < min_rank:
