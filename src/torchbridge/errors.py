@@ -21,6 +21,8 @@ from collections.abc import Iterable
 
 __all__ = [
     "TorchbridgeError",
+    "UnknownClassError",
+    "SavedFormatError",
     "NotCompiledError",
     "UnknownNameError",
     "InputError",
@@ -58,6 +60,14 @@ class UnknownNameError(TorchbridgeError, ValueError):
         self.kind = kind
         self.name = name
         self.suggestions = close
+
+
+class UnknownClassError(TorchbridgeError, ValueError):
+    """A saved config names a class that is neither built in nor registered."""
+
+
+class SavedFormatError(TorchbridgeError, ValueError):
+    """A saved model file that is not torchbridge's format, is damaged, or is too new."""
 
 
 class InputError(TorchbridgeError, ValueError):

@@ -69,6 +69,67 @@ def test_global_average_1d_mask(rng):
     np.testing.assert_allclose(got.numpy(), expected, atol=1e-6)
 
 
+def _embedded(ids, dim=3):
+    """The same Embedding(mask_zero=True) in Keras and here: (theirs_out, ours_out)."""
+    theirs = keras.layers.Embedding(10, dim, mask_zero=True)
+    ours = L.Embedding(10, dim, mask_zero=True)
+    theirs.build(ids.shape)
+    ours.set_weights(theirs.get_weights())
+    return theirs(ids), ours(torch.from_numpy(ids))
+
+
+def test_global_average_1d_mask_from_embedding():
+    ids = np.array([[3, 1, 0, 0, 0], [2, 5, 7, 4, 0], [1, 2, 3, 4, 5]])
+    theirs_x, ours_x = _embedded(ids)
+    theirs, ours = keras.layers.GlobalAveragePooling1D(), L.GlobalAveragePooling1D()
+    expected = theirs(theirs_x)
+    got = ours(ours_x)
+    np.testing.assert_allclose(got.detach().numpy(), np.asarray(expected), atol=1e-6)
+    # Keras's compute_mask is None: the pooled output carries no mask.
+    assert getattr(expected, "_keras_mask", None) is None
+    assert getattr(got, "_keras_mask", None) is None
+    # A mask on the input differs from the plain mean.
+    assert not np.allclose(got.detach().numpy(), ours_x.detach().mean(1).numpy())
+
+
+def test_global_average_1d_mask_gradients_and_nonfinite(rng):
+    x = rng.standard_normal((2, 4, 3)).astype("float32")
+    x[0, 3] = np.inf  # a masked step holding inf must not leak (Keras uses where, not *)
+    mask = np.array([[1, 1, 1, 0], [1, 0, 1, 1]], dtype=bool)
+    expected = np.asarray(keras.layers.GlobalAveragePooling1D()(x, mask=mask))
+    xt = torch.from_numpy(x).requires_grad_()
+    got = L.GlobalAveragePooling1D()(xt, mask=torch.from_numpy(mask))
+    np.testing.assert_allclose(got.detach().numpy(), expected, atol=1e-6)
+    got.sum().backward()
+    assert xt.grad is not None
+    np.testing.assert_allclose(
+        xt.grad.numpy(), np.broadcast_to((mask / mask.sum(1, keepdims=True))[..., None], x.shape)
+    )
+
+
+def test_global_average_1d_mask_channels_first(rng):
+    x = rng.standard_normal((2, 3, 5)).astype("float32")
+    mask = np.array([[1, 0, 1, 0, 0], [1, 1, 1, 1, 0]], dtype=bool)
+    kw = dict(data_format="channels_first", keepdims=True)
+    expected = np.asarray(keras.layers.GlobalAveragePooling1D(**kw)(x, mask=mask))
+    got = L.GlobalAveragePooling1D(**kw)(torch.from_numpy(x), mask=torch.from_numpy(mask))
+    np.testing.assert_allclose(got.numpy(), expected, atol=1e-6)
+
+
+def test_global_max_1d_ignores_mask_like_keras():
+    # Keras 3's GlobalMaxPooling1D does not support masking: masked steps take part in
+    # the max, the mask is dropped, and a warning says so.
+    ids = np.array([[3, 1, 0, 0, 0], [2, 5, 7, 4, 0]])
+    theirs_x, ours_x = _embedded(ids)
+    with pytest.warns(UserWarning, match="does not support masking"):
+        expected = keras.layers.GlobalMaxPooling1D()(theirs_x)
+    with pytest.warns(UserWarning, match="does not support masking"):
+        got = L.GlobalMaxPooling1D()(ours_x)
+    np.testing.assert_allclose(got.detach().numpy(), np.asarray(expected), atol=1e-6)
+    np.testing.assert_allclose(got.detach().numpy(), ours_x.detach().amax(1).numpy())
+    assert getattr(got, "_keras_mask", None) is None
+
+
 @pytest.mark.parametrize("padding", [1, (2, 1), ((1, 2), (0, 3))])
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 def test_zero_padding_matches_keras(rng, padding, data_format):

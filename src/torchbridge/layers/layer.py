@@ -20,6 +20,7 @@ What it adds to ``nn.Module`` (Keras's layer contract):
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import itertools
 import re
@@ -32,8 +33,17 @@ import torch
 from torch import nn
 
 from torchbridge.errors import InputError
+from torchbridge.layers.symbolic import any_symbolic, symbolic_call
 
-__all__ = ["Layer", "KerasWeight", "get_mask", "set_mask", "to_shape"]
+__all__ = [
+    "Layer",
+    "KerasWeight",
+    "KerasWeightsMixin",
+    "collect_keras_weights",
+    "get_mask",
+    "set_mask",
+    "to_shape",
+]
 
 _NAME_COUNTS: dict[str, itertools.count[int]] = {}
 
@@ -70,10 +80,9 @@ def set_mask(x: Any, mask: Any) -> None:
         return
     if isinstance(x, torch.Tensor):
         if isinstance(mask, torch.Tensor):
-            try:
+            # some tensor subclasses refuse new attributes: their mask is dropped
+            with contextlib.suppress(AttributeError, RuntimeError):
                 x._keras_mask = mask  # type: ignore[attr-defined]
-            except (AttributeError, RuntimeError):  # e.g. some tensor subclasses
-                pass
         return
     if isinstance(x, (list, tuple)) and isinstance(mask, (list, tuple)):
         for v, m in zip(x, mask):
@@ -98,7 +107,95 @@ class KerasWeight:
         self.from_keras = from_keras or (lambda t: t)
 
 
-class Layer(nn.Module):
+def collect_keras_weights(module: nn.Module) -> list[KerasWeight]:
+    """Keras's ``weights`` order: a layer's own weights, then each sublayer's, deduplicated.
+
+    A plain ``nn.Module`` inside a model contributes its parameters and
+    floating-point buffers as they are (there is no Keras layout for them).
+    """
+    out: list[KerasWeight] = []
+    seen: set[int] = set()
+
+    def visit(m: nn.Module) -> None:
+        if isinstance(m, Layer):
+            own = m._keras_weights()
+        else:
+            tensors: list[torch.Tensor] = [*m.parameters(recurse=False)]
+            tensors += [b for b in m.buffers(recurse=False) if b.is_floating_point()]
+            own = [KerasWeight(t) for t in tensors]
+        for w in own:
+            if id(w.tensor) not in seen:
+                seen.add(id(w.tensor))
+                out.append(w)
+        for child in m.children():
+            visit(child)
+
+    visit(module)
+    return out
+
+
+def _is_trainable(t: torch.Tensor) -> bool:
+    return isinstance(t, nn.Parameter) and t.requires_grad
+
+
+class KerasWeightsMixin:
+    """``weights`` / ``get_weights`` / ``set_weights`` / ``count_params`` as Keras's.
+
+    Shared by :class:`Layer` and ``Model``; the host class is an ``nn.Module``
+    with a ``name`` and a ``_require_built(what)`` check.
+    """
+
+    name: str
+
+    def _require_built(self, what: str) -> None:
+        """Subclasses raise when they have no weights yet."""
+
+    def _all_keras_weights(self) -> list[KerasWeight]:
+        return collect_keras_weights(self)  # type: ignore[arg-type]
+
+    @property
+    def weights(self) -> list[torch.Tensor]:
+        return [w.tensor for w in self._all_keras_weights()]
+
+    @property
+    def trainable_weights(self) -> list[torch.Tensor]:
+        return [t for t in self.weights if _is_trainable(t)]
+
+    @property
+    def non_trainable_weights(self) -> list[torch.Tensor]:
+        return [t for t in self.weights if not _is_trainable(t)]
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Keras's ``get_weights``: NumPy arrays in Keras's order and layouts."""
+        self._require_built("get_weights")
+        return [
+            w.to_keras(w.tensor.detach()).cpu().numpy().copy() for w in self._all_keras_weights()
+        ]
+
+    def set_weights(self, weights: Sequence[Any]) -> None:
+        """Keras's ``set_weights``: arrays in Keras's order and layouts."""
+        self._require_built("set_weights")
+        own = self._all_keras_weights()
+        if len(weights) != len(own):
+            raise InputError(
+                f"'{self.name}' has {len(own)} weights but set_weights got {len(weights)}."
+            )
+        with torch.no_grad():
+            for w, value in zip(own, weights):
+                t = w.from_keras(torch.as_tensor(np.asarray(value)))
+                if tuple(t.shape) != tuple(w.tensor.shape):
+                    raise InputError(
+                        f"'{self.name}': a weight of shape {tuple(np.shape(value))} "
+                        f"(Keras layout) does not fit {tuple(w.to_keras(w.tensor).shape)}."
+                    )
+                w.tensor.copy_(t.to(w.tensor.dtype))
+
+    def count_params(self) -> int:
+        self._require_built("count_params")
+        return sum(int(w.tensor.numel()) for w in self._all_keras_weights())
+
+
+class Layer(KerasWeightsMixin, nn.Module):
     """Base class of torchbridge layers (Keras's ``keras.layers.Layer``)."""
 
     def __init__(
@@ -181,6 +278,11 @@ class Layer(nn.Module):
             if not self._trainable:
                 self._apply_trainable(False)
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if any_symbolic(args, kwargs):
+            return symbolic_call(self, args, kwargs)
+        return super().__call__(*args, **kwargs)
+
     def forward(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
         if not self.built:
             self._maybe_build(inputs)
@@ -188,8 +290,11 @@ class Layer(nn.Module):
             params = inspect.signature(self.call).parameters
             self._call_has_training = "training" in params
             self._call_has_mask = "mask" in params
-        if self._call_has_training and kwargs.get("training") is None:
-            kwargs["training"] = self.training
+        if self._call_has_training:
+            if kwargs.get("training") is None:
+                kwargs["training"] = self.training
+        elif "training" in kwargs:
+            del kwargs["training"]
         previous_mask = kwargs.get("mask")
         if previous_mask is None:
             previous_mask = get_mask(inputs)
@@ -240,68 +345,6 @@ class Layer(nn.Module):
                 module._trainable = value
         for p in self.parameters():
             p.requires_grad_(value)
-
-    def _all_keras_weights(self) -> list[KerasWeight]:
-        out: list[KerasWeight] = []
-        for module in self.modules():
-            if isinstance(module, Layer):
-                out.extend(module._keras_weights())
-        trainable = [
-            w for w in out if isinstance(w.tensor, nn.Parameter) and w.tensor.requires_grad
-        ]
-        frozen = [
-            w for w in out if not (isinstance(w.tensor, nn.Parameter) and w.tensor.requires_grad)
-        ]
-        return trainable + frozen
-
-    @property
-    def weights(self) -> list[torch.Tensor]:
-        return [w.tensor for w in self._all_keras_weights()]
-
-    @property
-    def trainable_weights(self) -> list[torch.Tensor]:
-        return [
-            w.tensor
-            for w in self._all_keras_weights()
-            if isinstance(w.tensor, nn.Parameter) and w.tensor.requires_grad
-        ]
-
-    @property
-    def non_trainable_weights(self) -> list[torch.Tensor]:
-        return [
-            w.tensor
-            for w in self._all_keras_weights()
-            if not (isinstance(w.tensor, nn.Parameter) and w.tensor.requires_grad)
-        ]
-
-    def get_weights(self) -> list[np.ndarray]:
-        """Keras's ``get_weights``: NumPy arrays in Keras's order and layouts."""
-        self._require_built("get_weights")
-        return [
-            w.to_keras(w.tensor.detach()).cpu().numpy().copy() for w in self._all_keras_weights()
-        ]
-
-    def set_weights(self, weights: Sequence[Any]) -> None:
-        """Keras's ``set_weights``: arrays in Keras's order and layouts."""
-        self._require_built("set_weights")
-        own = self._all_keras_weights()
-        if len(weights) != len(own):
-            raise InputError(
-                f"Layer '{self.name}' has {len(own)} weights but set_weights got {len(weights)}."
-            )
-        with torch.no_grad():
-            for w, value in zip(own, weights):
-                t = w.from_keras(torch.as_tensor(np.asarray(value)))
-                if tuple(t.shape) != tuple(w.tensor.shape):
-                    raise InputError(
-                        f"Layer '{self.name}': a weight of shape {tuple(np.shape(value))} "
-                        f"(Keras layout) does not fit {tuple(w.to_keras(w.tensor).shape)}."
-                    )
-                w.tensor.copy_(t.to(w.tensor.dtype))
-
-    def count_params(self) -> int:
-        self._require_built("count_params")
-        return sum(int(w.tensor.numel()) for w in self._all_keras_weights())
 
     def _require_built(self, what: str) -> None:
         if not self.built:

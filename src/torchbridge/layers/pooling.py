@@ -178,7 +178,11 @@ class _GlobalPooling(Layer):
 
 
 class GlobalMaxPooling1D(_GlobalPooling):
-    """Keras's ``GlobalMaxPooling1D``."""
+    """Keras's ``GlobalMaxPooling1D``.
+
+    As in Keras 3, it does not support masking: a mask on the input is ignored
+    (masked steps take part in the max) and dropped, with a warning.
+    """
 
     rank = 1
 
@@ -198,7 +202,10 @@ class GlobalMaxPooling2D(_GlobalPooling):
 
 
 class GlobalAveragePooling1D(_GlobalPooling):
-    """Keras's ``GlobalAveragePooling1D``; a ``(batch, steps)`` mask averages kept steps."""
+    """Keras's ``GlobalAveragePooling1D``; a ``(batch, steps)`` mask averages kept steps.
+
+    The output carries no mask (Keras's ``compute_mask`` returns ``None``).
+    """
 
     rank = 1
 
@@ -213,10 +220,11 @@ class GlobalAveragePooling1D(_GlobalPooling):
         axes = self._axes()
         if mask is None:
             return x.mean(dim=axes, keepdim=self.keepdims)
-        steps_axis = axes[0]
-        m = mask.to(x.dtype).unsqueeze(2 if steps_axis == 1 else 1)
-        total = (x * m).sum(dim=axes, keepdim=self.keepdims)
-        return total / m.sum(dim=axes, keepdim=self.keepdims)
+        # Keras: masked steps are replaced by 0 (not multiplied, so inf/nan there do not
+        # leak), the sum is divided by the number of kept steps (0/0 = nan if none).
+        keep = mask.to(torch.bool).unsqueeze(2 if axes[0] == 1 else 1)
+        total = torch.where(keep, x, x.new_zeros(())).sum(dim=axes, keepdim=self.keepdims)
+        return total / keep.to(x.dtype).sum(dim=axes, keepdim=self.keepdims)
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> None:
         return None

@@ -3,7 +3,11 @@
 ``Loss.__call__(y_true, y_pred, sample_weight=None)`` converts the inputs,
 runs the one-time :meth:`Loss.validate` check on the first call of each
 instance, computes per-sample values with :meth:`Loss.call` and reduces them
-with :func:`~torchbridge.losses.reduction.reduce_weighted_values`.
+with :func:`~torchbridge.losses.reduction.reduce_weighted_values`. As in
+Keras 3, a mask attached to the predictions (``y_pred._keras_mask``, e.g. from
+``Embedding(mask_zero=True)``) is combined with the loss's own mask
+(``ignore_class``) and folded into the sample weights, so masked entries do not
+count.
 
 ``LossFunctionWrapper`` turns any ``fn(y_true, y_pred, **kwargs)`` into a
 ``Loss``; every built-in loss class is one. Custom losses are either a
@@ -82,6 +86,9 @@ class Loss:
         return self._dtype
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
+        # Keras 3: a mask riding on the predictions (``y_pred._keras_mask``, set by a
+        # masking layer such as Embedding(mask_zero=True)) drops the masked entries.
+        in_mask = getattr(y_pred, "_keras_mask", None)
         y_pred = as_float_tensor(y_pred, self._dtype)
         if self.cast_y_true:
             y_true = cast_like(y_true, y_pred)
@@ -92,11 +99,14 @@ class Loss:
             with torch.no_grad():
                 self.validate(y_true, y_pred)
             self._validated = True
-        if sample_weight is None and self.reduction in _MEAN_REDUCTIONS:
+        if sample_weight is None and in_mask is None and self.reduction in _MEAN_REDUCTIONS:
             fused = self.fused_mean(y_true, y_pred)
             if fused is not None:
                 return fused
         values, mask = self.call_with_mask(y_true, y_pred)
+        if in_mask is not None:
+            in_mask = in_mask.to(device=values.device, dtype=torch.bool)
+            mask = in_mask if mask is None else in_mask & mask.to(torch.bool)
         return reduce_weighted_values(
             values, sample_weight=sample_weight, mask=mask, reduction=self.reduction
         )

@@ -8,6 +8,11 @@ Sample weights follow Keras: the weights and the values are aligned by rank,
 values with more axes than the weights are averaged down to the weights' rank,
 the weights are broadcast to the values, and the weighted mean is
 ``sum(v * w) / sum(w)``.
+
+Masks follow Keras 3: ``MeanMetricWrapper`` multiplies the sample weights by
+the mask riding on the predictions (``y_pred._keras_mask``; weights 1 where
+none were given), so masked entries do not count; ``Sum`` and ``Mean`` apply a
+mask carried by the values themselves only when sample weights are given.
 """
 
 from __future__ import annotations
@@ -19,7 +24,12 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from torchbridge.metrics._utils import DTypeLike, divide_no_nan, squeeze_or_expand_to_same_rank
+from torchbridge.metrics._utils import (
+    DTypeLike,
+    divide_no_nan,
+    squeeze_or_expand_to_same_rank,
+    to_tensor,
+)
 from torchbridge.metrics.metric import Metric
 
 __all__ = ["Sum", "Mean", "MeanMetricWrapper", "reduce_to_samplewise_values"]
@@ -56,6 +66,15 @@ def reduce_to_samplewise_values(
     return values, sample_weight
 
 
+def _apply_values_mask(weights: Tensor, mask: Any) -> Tensor:
+    """Weights times the mask the values carried (Keras applies it only when weighted)."""
+    if mask is None:
+        return weights
+    float_mask = to_tensor(mask, weights.dtype, weights.device)
+    float_mask, weights = squeeze_or_expand_to_same_rank(float_mask, weights)
+    return weights * float_mask
+
+
 class Sum(Metric):
     """The (weighted) sum of the given values.
 
@@ -69,11 +88,12 @@ class Sum(Metric):
         self.total = self.add_variable(shape=(), initializer="zeros", name="total")
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
+        mask = getattr(values, "_keras_mask", None) if sample_weight is not None else None
         values = self._input(values, self._torch_dtype)
         if sample_weight is None:
             self.total.add_(values.sum())
             return
-        weights = self._input(sample_weight, self._torch_dtype)
+        weights = _apply_values_mask(self._input(sample_weight, self._torch_dtype), mask)
         values, _ = reduce_to_samplewise_values(values, weights, torch.sum)
         self.total.add_(values.sum())
 
@@ -101,6 +121,7 @@ class Mean(Metric):
         self._pending_rows = 0
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
+        mask = getattr(values, "_keras_mask", None) if sample_weight is not None else None
         values = self._input(values, self._torch_dtype)
         if sample_weight is None:
             # Hot path (every training step): one reduction and one in-place add.
@@ -116,7 +137,7 @@ class Mean(Metric):
                 # Averaging each row first (Keras) is the same as scaling the sum.
                 self.total.add_(values.sum(), alpha=1.0 / per_row)
             return
-        weights = self._input(sample_weight, self._torch_dtype)
+        weights = _apply_values_mask(self._input(sample_weight, self._torch_dtype), mask)
         values, reduced = reduce_to_samplewise_values(values, weights, torch.mean)
         self.total.add_(values.sum())
         assert reduced is not None
@@ -175,9 +196,14 @@ class MeanMetricWrapper(Mean):
     def update_state(  # type: ignore[override]
         self, y_true: Any, y_pred: Any, sample_weight: Any = None
     ) -> None:
+        # Keras 3: a mask riding on the predictions (``y_pred._keras_mask``) becomes
+        # (part of) the sample weights, so masked entries do not count in the mean.
+        in_mask = getattr(y_pred, "_keras_mask", None)
         y_pred = self._input(y_pred)
         y_true = self._input(y_true)
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        if in_mask is not None:
+            sample_weight = self._masked_weights(sample_weight, self._input(in_mask))
         if self._mask_fn is not None and sample_weight is not None:
             mask = self._mask_fn(y_true, y_pred, values, **self._fn_kwargs)
             if mask is not None:
@@ -187,6 +213,8 @@ class MeanMetricWrapper(Mean):
     def _masked_weights(self, sample_weight: Any, mask: Tensor) -> Tensor:
         """Zero the weights of masked-out values (Keras's ``apply_mask``, reduction "sum")."""
         float_mask = mask.to(self._torch_dtype)
+        if sample_weight is None:
+            return float_mask
         weights = self._input(sample_weight, self._torch_dtype)
         float_mask, weights = squeeze_or_expand_to_same_rank(float_mask, weights)
         return weights * float_mask

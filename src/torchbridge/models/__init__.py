@@ -1,7 +1,8 @@
 """Models: the :class:`Model` facade (an ``nn.Module`` with Keras's training API)."""
 
+from torchbridge.models.functional import Functional
 from torchbridge.models.model import Model
 from torchbridge.models.sequential import Sequential
 from torchbridge.models.wrapped import WrappedModel
 
-__all__ = ["Model", "Sequential", "WrappedModel"]
+__all__ = ["Functional", "Model", "Sequential", "WrappedModel"]

@@ -27,6 +27,8 @@ from torch import nn
 from torchbridge import optimizers as optimizers_module
 from torchbridge.callbacks.history import History
 from torchbridge.errors import InputError, NotCompiledError
+from torchbridge.layers.layer import KerasWeightsMixin
+from torchbridge.layers.symbolic import any_symbolic, symbolic_call
 from torchbridge.saving import checkpoint as checkpoint_io
 from torchbridge.saving import weights as weights_io
 from torchbridge.training.compile_state import CompiledLoss, CompiledMetrics
@@ -50,14 +52,22 @@ def _batch_size(x: Any) -> int:
     return 1
 
 
-class Model(nn.Module):
+class Model(KerasWeightsMixin, nn.Module):
     """Keras's ``Model`` API on a PyTorch module."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            from torchbridge.models.functional import Functional
+
+            return super().__new__(Functional)
+        return super().__new__(cls)
 
     def __init__(self, *args: Any, name: str | None = None, **kwargs: Any) -> None:
         if args or kwargs:
             raise TypeError(
-                "Model(inputs, outputs) (the functional API) is not available yet; subclass "
-                "Model and write forward(), or use Model.wrap(module)."
+                f"{type(self).__name__}.__init__ got unexpected arguments: a subclass of Model "
+                "calls super().__init__(name=...) only; Model(inputs, outputs) builds a "
+                "functional model."
             )
         super().__init__()
         self.name = name or type(self).__name__
@@ -95,6 +105,11 @@ class Model(nn.Module):
             "style) or call(self, inputs, training=None) (Keras style), or use "
             "Model.wrap(module) for an existing module."
         )
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if any_symbolic(args, kwargs):
+            return symbolic_call(self, args, kwargs)
+        return super().__call__(*args, **kwargs)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         if self._call_has_training is None:
@@ -152,8 +167,9 @@ class Model(nn.Module):
         # object.__setattr__: a loss that is an nn.Module must not become a submodule
         # (it would join state_dict and named_children).
         object.__setattr__(self, "loss", loss)
-        self._compiled_loss = CompiledLoss(loss, loss_weights) if loss is not None else None
-        self._compiled_metrics = CompiledMetrics(metrics, weighted_metrics)
+        names = getattr(self, "output_names", None)
+        self._compiled_loss = CompiledLoss(loss, loss_weights, names) if loss is not None else None
+        self._compiled_metrics = CompiledMetrics(metrics, weighted_metrics, names)
         self._loss_tracker = LossTracker(name="loss")
         self._metrics_cache = None
         self.jit_compile = bool(jit_compile) and jit_compile != "auto" and not run_eagerly
@@ -427,8 +443,64 @@ class Model(nn.Module):
         """Restore a ``.torchbridge`` checkpoint into this (compiled) model to resume."""
         return checkpoint_io.load_checkpoint(self, filepath)
 
-    def count_params(self) -> int:
-        return sum(p.numel() for p in self.parameters())
+    # --- Keras's layer attributes ------------------------------------------------------------
+    @property
+    def trainable(self) -> bool:
+        return bool(self.__dict__.get("_trainable", True))
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self.__dict__["_trainable"] = bool(value)
+        for module in self.modules():
+            if module is not self and hasattr(module, "trainable"):
+                setattr(module, "trainable", bool(value))  # noqa: B010
+        for p in self.parameters():
+            p.requires_grad_(bool(value))
+
+    @property
+    def layers(self) -> list[nn.Module]:
+        """The model's direct sublayers (Keras tracks layers set as attributes)."""
+        return list(self.weights_module().children())
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> nn.Module:
+        """A sublayer by ``name`` or by ``index`` in ``layers`` (Keras's ``get_layer``)."""
+        layers = self.layers
+        if index is not None:
+            if not -len(layers) <= index < len(layers):
+                raise InputError(
+                    f"get_layer(index={index}): model '{self.name}' has {len(layers)} layers."
+                )
+            return layers[index]
+        for layer in layers:
+            if getattr(layer, "name", None) == name:
+                return layer
+        names = [getattr(layer, "name", type(layer).__name__) for layer in layers]
+        raise InputError(f"No layer named {name!r} in model '{self.name}'; layers: {names}.")
+
+    def get_config(self) -> dict[str, Any]:
+        """Keras's model config. A subclass with constructor arguments must override it."""
+        params = [
+            p
+            for p in inspect.signature(type(self).__init__).parameters.values()
+            if p.name not in ("self", "name", "args", "kwargs")
+            and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ]
+        if params:
+            raise NotImplementedError(
+                f"{type(self).__name__} takes constructor arguments "
+                f"{[p.name for p in params]}, so it needs get_config() returning them (and, "
+                "to load it by name, @torchbridge.saving.register_serializable())."
+            )
+        return {"name": self.name, "trainable": self.trainable}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Model:
+        config = dict(config)
+        trainable = config.pop("trainable", True)
+        model = cls(**config)
+        if not trainable:
+            model.trainable = False
+        return model
 
     def summary(self, line_length: int | None = None, print_fn: Any = None) -> None:
         """Print Keras's summary table (output shapes once the model has seen data)."""

@@ -23,11 +23,15 @@ from torchbridge.errors import InputError
 __all__ = ["CompiledLoss", "CompiledMetrics", "flatten_outputs"]
 
 
-def flatten_outputs(y: Any) -> tuple[list[str] | None, list[Any]]:
+def flatten_outputs(
+    y: Any, output_names: Sequence[str] | None = None
+) -> tuple[list[str] | None, list[Any]]:
     """``(names, leaves)`` for a model output or target structure (names None if single).
 
     A dict with one key (e.g. ``{"logits": t}``) is a single output, as in Keras:
-    plain targets work and metric names get no prefix.
+    plain targets work and metric names get no prefix. A list of outputs is
+    named by ``output_names`` (a functional model's output layer names) when
+    given, else ``output_1``, ``output_2``...
     """
     if isinstance(y, Mapping):
         if len(y) == 1:
@@ -36,6 +40,8 @@ def flatten_outputs(y: Any) -> tuple[list[str] | None, list[Any]]:
     if isinstance(y, (list, tuple)) and not hasattr(y, "_fields"):
         if len(y) == 1:
             return None, [y[0]]
+        if output_names is not None and len(output_names) == len(y):
+            return list(output_names), list(y)
         return [f"output_{i + 1}" for i in range(len(y))], list(y)
     return None, [y]
 
@@ -134,8 +140,11 @@ class TorchLossAdapter:
 class CompiledLoss:
     """The total training loss: ``sum(loss_weight_i * loss_i(y_true_i, y_pred_i, sw_i))``."""
 
-    def __init__(self, loss: Any, loss_weights: Any = None) -> None:
+    def __init__(
+        self, loss: Any, loss_weights: Any = None, model_output_names: Sequence[str] | None = None
+    ) -> None:
         self.spec = loss
+        self.model_output_names = model_output_names
         self.loss_weights = loss_weights
         # Resolve names now so a typo fails at compile(), not at the first batch.
         self._check(loss)
@@ -169,7 +178,7 @@ class CompiledLoss:
         return losses_module.LossFunctionWrapper(obj, name=name)
 
     def build(self, y_pred: Any) -> None:
-        names, leaves = flatten_outputs(y_pred)
+        names, leaves = flatten_outputs(y_pred, self.model_output_names)
         n = len(leaves)
         self.output_names = names
         self.fns = [self._resolve(s) for s in _per_output(self.spec, names, n, "loss")]
@@ -196,7 +205,7 @@ class CompiledLoss:
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> torch.Tensor:
         if not self.built:
             self.build(y_pred)
-        names, preds = flatten_outputs(y_pred)
+        names, preds = flatten_outputs(y_pred, self.model_output_names)
         if len(preds) == 1 and self.output_names is None:
             fn = self.fns[0]
             if fn is None:
@@ -232,8 +241,14 @@ class CompiledLoss:
 class CompiledMetrics:
     """``metrics`` (unweighted) and ``weighted_metrics`` (get sample weights), per output."""
 
-    def __init__(self, metrics: Any = None, weighted_metrics: Any = None) -> None:
+    def __init__(
+        self,
+        metrics: Any = None,
+        weighted_metrics: Any = None,
+        model_output_names: Sequence[str] | None = None,
+    ) -> None:
         self.spec = metrics
+        self.model_output_names = model_output_names
         self.weighted_spec = weighted_metrics
         for spec in (metrics, weighted_metrics):
             for ident in self._identifiers(spec):
@@ -289,7 +304,7 @@ class CompiledMetrics:
         return out
 
     def build(self, y_true: Any, y_pred: Any, loss: Any = None) -> None:
-        names, preds = flatten_outputs(y_pred)
+        names, preds = flatten_outputs(y_pred, self.model_output_names)
         trues = _match_targets(y_true, names, len(preds), "y")
         self.output_names = names
         self.plain = self._build_list(self.spec, names, trues, preds, loss)
@@ -307,7 +322,7 @@ class CompiledMetrics:
         return bool(self.spec) or bool(self.weighted_spec)
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        names, preds = flatten_outputs(y_pred)
+        names, preds = flatten_outputs(y_pred, self.model_output_names)
         n = len(preds)
         trues = _match_targets(y_true, names, n, "y")
         for ms, yt, yp in zip(self.plain, trues, preds):

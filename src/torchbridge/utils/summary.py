@@ -36,6 +36,10 @@ def _shape_of(out: Any) -> str:
     return _shape_of(logits) if logits is not None else "?"
 
 
+def _format_shapes(shapes: list[tuple[int | None, ...]]) -> str:
+    return ", ".join(str(tuple(s)) for s in shapes)
+
+
 def _weights(module: nn.Module) -> list[torch.Tensor]:
     """Parameters plus floating-point state buffers (BatchNorm's moving statistics),
     which Keras counts as non-trainable weights."""
@@ -49,7 +53,18 @@ def _root(model: nn.Module) -> nn.Module:
     return weights_module() if weights_module is not None else model
 
 
+def _named_layers(root: nn.Module, layers: list[nn.Module]) -> list[tuple[str, nn.Module]]:
+    """Rows: a layer's Keras ``name``, else its attribute name in the model."""
+    attr = {id(m): n for n, m in root.named_children()}
+    return [
+        (getattr(m, "name", None) or attr.get(id(m), str(i)), m) for i, m in enumerate(layers)
+    ]
+
+
 def _output_shapes(model: nn.Module) -> dict[str, str]:
+    known: Any = getattr(model, "summary_output_shapes", None)
+    if known is not None:  # a functional model knows them from its graph
+        return {name: _format_shapes(shapes) for name, shapes in known().items()}
     example = getattr(model, "_example_input", None)
     call: Any = getattr(model, "call_inputs", None)
     if example is None or call is None:
@@ -59,7 +74,7 @@ def _output_shapes(model: nn.Module) -> dict[str, str]:
     handles = []
     layers = getattr(model, "layers", None)
     if isinstance(layers, list) and all(isinstance(m, nn.Module) for m in layers):
-        named = [(getattr(m, "name", str(i)), m) for i, m in enumerate(layers)]
+        named = _named_layers(_root(model), layers)
     else:
         named = list(root.named_children())
     for name, child in named:
@@ -99,7 +114,7 @@ def print_summary(
     lines += [header, rule]
     layers = getattr(model, "layers", None)
     if isinstance(layers, list) and all(isinstance(m, nn.Module) for m in layers):
-        children = [(getattr(m, "name", str(i)), m) for i, m in enumerate(layers)]
+        children = _named_layers(root, layers)
     else:
         children = list(root.named_children())
     for i, (name, child) in enumerate(children):
