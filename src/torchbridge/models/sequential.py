@@ -18,6 +18,7 @@ from torch import nn
 from torchbridge.errors import InputError
 from torchbridge.layers.input_layer import InputLayer, KerasTensor
 from torchbridge.models.model import Model
+from torchbridge.saving import serialization
 
 __all__ = ["Sequential"]
 
@@ -37,8 +38,7 @@ class Sequential(Model):
             self.add(layer, rebuild=False)
         self._build_if_possible()
         if not trainable:
-            for p in self.parameters():
-                p.requires_grad_(False)
+            self.trainable = False
 
     @property
     def layers(self) -> list[nn.Module]:
@@ -100,20 +100,28 @@ class Sequential(Model):
         return x
 
     def get_config(self) -> dict[str, Any]:
+        """Keras 3's layout: ``layers`` (an ``InputLayer`` first when declared), each serialized."""
         layers = []
         if self._input_shape is not None:
-            layers.append(
-                {
-                    "class_name": "InputLayer",
-                    "config": {"batch_shape": list(self._input_shape), "name": "input_layer"},
-                }
+            first = InputLayer(
+                batch_shape=self._input_shape, dtype=self._input_dtype, name="input_layer"
             )
-        for layer in self._layers:
-            get_config = getattr(layer, "get_config", None)
-            if get_config is None:
-                raise InputError(
-                    f"Layer {type(layer).__name__} has no get_config(), so this model's "
-                    "config cannot be saved; use torchbridge layers or add get_config()."
-                )
-            layers.append({"class_name": type(layer).__name__, "config": get_config()})
-        return {"name": self.name, "layers": layers}
+            layers.append(serialization.serialize(first))
+        layers += [serialization.serialize(layer) for layer in self._layers]
+        config: dict[str, Any] = {"name": self.name, "trainable": self.trainable, "layers": layers}
+        if self._input_shape is not None:
+            config["build_input_shape"] = list(self._input_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Sequential:
+        if "layers" not in config:
+            raise InputError(
+                "A Sequential config is a dict with 'name' and 'layers' keys; got keys "
+                f"{sorted(config)}."
+            )
+        layers = [serialization.deserialize(c, custom_objects) for c in config["layers"]]
+        model = cls(layers, name=config.get("name"))
+        if not config.get("trainable", True):
+            model.trainable = False
+        return model

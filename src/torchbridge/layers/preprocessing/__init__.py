@@ -1,0 +1,1 @@
+"""Keras preprocessing layers: state learned with ``adapt`` and saved with the model."""
