@@ -23,6 +23,7 @@ PACKAGES = [
     "torchbridge.data",
     "torchbridge.io",
     "torchbridge.layers",
+    "torchbridge.layers.preprocessing",
 ]
 
 
@@ -49,6 +50,11 @@ def test_top_level_names() -> None:
         "metrics",
         "optimizers",
         "__version__",
+        "activations",
+        "initializers",
+        "models",
+        "saving",
+        "load_model",
     }
 
 

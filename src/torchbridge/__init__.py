@@ -6,9 +6,22 @@ learning-rate schedules and callbacks — with ``torch.nn.Module`` models,
 tensor batches and safetensors weights underneath.
 """
 
-from torchbridge import callbacks, data, errors, io, layers, losses, metrics, optimizers
+from torchbridge import (
+    activations,
+    callbacks,
+    data,
+    errors,
+    initializers,
+    io,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    saving,
+)
 from torchbridge.layers.input_layer import Input
-from torchbridge.models import Model, Sequential
+from torchbridge.models import Model, Sequential, load_model
 
 __version__ = "0.1.0"
 
@@ -16,13 +29,18 @@ __all__ = [
     "Input",
     "Model",
     "Sequential",
+    "activations",
     "callbacks",
     "data",
     "errors",
+    "initializers",
     "io",
     "layers",
     "losses",
+    "load_model",
     "metrics",
+    "models",
     "optimizers",
+    "saving",
     "__version__",
 ]

@@ -22,7 +22,16 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["KerasTensor", "Node", "any_symbolic", "symbolic_call", "make_probe", "torch_dtype"]
+__all__ = [
+    "KerasTensor",
+    "Node",
+    "any_symbolic",
+    "input_spec",
+    "make_probe",
+    "probe_from_spec",
+    "symbolic_call",
+    "torch_dtype",
+]
 
 _PROBE_BATCH = 2
 _PROBE_SIZES = (16, 23)  # stand-ins for unknown non-batch dimensions, one per probe pass
@@ -96,6 +105,34 @@ def make_probe(shape: tuple[int | None, ...], dtype: Any, size: int) -> Any:
         arr.fill("a")
         return arr
     return torch.zeros(dims, dtype=tdtype)
+
+
+def input_spec(x: Any) -> Any:
+    """JSON-able ``{"shape", "dtype"}`` leaves describing a call's input (batch ``None``)."""
+    if isinstance(x, (list, tuple)):
+        return [input_spec(v) for v in x]
+    if isinstance(x, dict):
+        return {str(k): input_spec(v) for k, v in x.items()}
+    if isinstance(x, (torch.Tensor, np.ndarray)):
+        dtype = (
+            dtype_name(x)
+            if isinstance(x, torch.Tensor)
+            else ("string" if x.dtype.kind in "OUS" else str(x.dtype))
+        )
+        return {"shape": [None, *map(int, x.shape[1:])], "dtype": dtype}
+    return None
+
+
+def probe_from_spec(spec: Any) -> Any:
+    """A batch of one zero sample (text: ``"a"``) for an :func:`input_spec`."""
+    if isinstance(spec, list):
+        return [probe_from_spec(v) for v in spec]
+    if isinstance(spec, dict) and not ("shape" in spec and "dtype" in spec):
+        return {k: probe_from_spec(v) for k, v in spec.items()}
+    if spec is None:
+        return None
+    shape = [1 if d is None else int(d) for d in spec["shape"]]
+    return make_probe(tuple(shape), spec["dtype"], 1)
 
 
 class Node:

@@ -46,9 +46,14 @@ def _node_of(t: KerasTensor) -> Node:
     return layer.__dict__["_inbound_nodes"][node_index]
 
 
-def _sorted_nodes(outputs: list[KerasTensor]) -> list[Node]:
-    """The nodes that lead to ``outputs``, each after the nodes that feed it."""
+def _sorted_nodes(outputs: list[KerasTensor]) -> tuple[list[Node], dict[int, int]]:
+    """The nodes that lead to ``outputs``, each after the nodes that feed it.
+
+    Also returns, per layer (by ``id``), the order in which the depth-first
+    walk from the outputs first met it — Keras's tie-break for layer order.
+    """
     order: list[Node] = []
+    first_seen: dict[int, int] = {}
     done: set[int] = set()
     active: set[int] = set()
 
@@ -58,6 +63,7 @@ def _sorted_nodes(outputs: list[KerasTensor]) -> list[Node]:
             return
         if id(node) in active:
             raise InputError("The functional graph has a cycle.")
+        first_seen.setdefault(id(node.layer), len(first_seen))
         active.add(id(node))
         for parent in node.input_tensors:
             visit(parent)
@@ -67,7 +73,24 @@ def _sorted_nodes(outputs: list[KerasTensor]) -> list[Node]:
 
     for t in outputs:
         visit(t)
-    return order
+    return order, first_seen
+
+
+def _layer_order(nodes: list[Node], first_seen: dict[int, int]) -> list[nn.Module]:
+    """Keras's ``model.layers`` order: deepest first (distance to the outputs), then walk order."""
+    node_depth: dict[int, int] = {}
+    layer_depth: dict[int, int] = {}
+    layers: dict[int, nn.Module] = {}
+    parents = {id(n): [_node_of(t) for t in n.input_tensors] for n in nodes}
+    for node in reversed(nodes):
+        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = depth
+        layers[id(node.layer)] = node.layer
+        node_depth[id(node)] = depth
+        for parent in parents[id(node)]:
+            node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    keys = sorted(layers, key=lambda k: (-layer_depth[k], first_seen[k]))
+    return [layers[k] for k in keys]
 
 
 class Functional(Model):
@@ -103,7 +126,7 @@ class Functional(Model):
         self._outputs_struct = outputs
         self._flat_inputs: list[KerasTensor] = flat_inputs
         self._flat_outputs: list[KerasTensor] = flat_outputs
-        nodes = _sorted_nodes(flat_outputs)
+        nodes, first_seen = _sorted_nodes(flat_outputs)
         reachable_inputs = {id(n.outputs) for n in nodes if isinstance(n.layer, InputLayer)}
         for node in nodes:
             if isinstance(node.layer, InputLayer) and not any(
@@ -117,11 +140,7 @@ class Functional(Model):
         if unused:
             raise InputError(f"Model inputs {unused} are not used to compute the outputs.")
         self._nodes = [n for n in nodes if not isinstance(n.layer, InputLayer)]
-        input_layers = [t._keras_history[0] for t in flat_inputs]  # type: ignore[index]
-        ordered: list[nn.Module] = list(input_layers)
-        for node in self._nodes:
-            if not any(node.layer is m for m in ordered):
-                ordered.append(node.layer)
+        ordered = _layer_order(nodes, first_seen)
         names = [getattr(m, "name", type(m).__name__) for m in ordered]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:

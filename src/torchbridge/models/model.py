@@ -28,7 +28,7 @@ from torchbridge import optimizers as optimizers_module
 from torchbridge.callbacks.history import History
 from torchbridge.errors import InputError, NotCompiledError
 from torchbridge.layers.layer import KerasWeightsMixin
-from torchbridge.layers.symbolic import any_symbolic, symbolic_call
+from torchbridge.layers.symbolic import any_symbolic, input_spec, probe_from_spec, symbolic_call
 from torchbridge.saving import checkpoint as checkpoint_io
 from torchbridge.saving import weights as weights_io
 from torchbridge.training.compile_state import CompiledLoss, CompiledMetrics
@@ -84,6 +84,7 @@ class Model(KerasWeightsMixin, nn.Module):
         self._device: torch.device | None = None
         self._call_has_training: bool | None = None
         self._example_input: Any = None
+        self._build_config: Any = None  # shapes/dtypes of the first call, saved with the model
         self._jit_call: Any = None
         self._metrics_cache: list[Any] | None = None
         self._trainer = Trainer(self)
@@ -115,9 +116,23 @@ class Model(KerasWeightsMixin, nn.Module):
         if self._call_has_training is None:
             params = inspect.signature(self.call).parameters
             self._call_has_training = "training" in params
+            if args:
+                self._build_config = input_spec(args[0])
         if self._call_has_training and "training" not in kwargs:
             kwargs["training"] = self.training
         return self.call(*args, **kwargs)
+
+    def build_from_config(self, config: Any) -> None:
+        """Create lazily built weights by calling the model once on zeros of ``config``'s shapes."""
+        if config is None:
+            return
+        was = self.training
+        self.eval()
+        try:
+            with torch.no_grad():
+                self(probe_from_spec(config))
+        finally:
+            self.train(was)
 
     def call_inputs(self, x: Any) -> Any:
         """Run the model on the ``x`` of a batch (Keras passes the structure as is)."""
@@ -167,6 +182,12 @@ class Model(KerasWeightsMixin, nn.Module):
         # object.__setattr__: a loss that is an nn.Module must not become a submodule
         # (it would join state_dict and named_children).
         object.__setattr__(self, "loss", loss)
+        self._compile_args = {
+            "loss": loss,
+            "metrics": metrics,
+            "loss_weights": loss_weights,
+            "weighted_metrics": weighted_metrics,
+        }
         names = getattr(self, "output_names", None)
         self._compiled_loss = CompiledLoss(loss, loss_weights, names) if loss is not None else None
         self._compiled_metrics = CompiledMetrics(metrics, weighted_metrics, names)
@@ -430,14 +451,26 @@ class Model(KerasWeightsMixin, nn.Module):
     ) -> dict[str, Any]:
         """Load a ``.safetensors`` weights file or the weights of a ``.torchbridge`` file."""
         path = os.fspath(filepath)
-        if path.endswith(checkpoint_io.CHECKPOINT_SUFFIX):
+        if path.endswith(checkpoint_io.MODEL_SUFFIXES):
             weights = checkpoint_io.read_checkpoint_weights(path)
             return weights_io.load_state_into(self.weights_module(), weights, path, skip_mismatch)
         return weights_io.load_weights(self.weights_module(), filepath, skip_mismatch)
 
-    def save(self, filepath: str | os.PathLike[str], overwrite: bool = True) -> None:
-        """Save a ``.torchbridge`` checkpoint: weights, optimizer state, trainer counters."""
-        checkpoint_io.save_checkpoint(self, filepath, overwrite=overwrite)
+    def save(
+        self,
+        filepath: str | os.PathLike[str],
+        overwrite: bool = True,
+        include_optimizer: bool = True,
+    ) -> None:
+        """Save the whole model to one ``.keras`` / ``.torchbridge`` file (no pickle).
+
+        It holds the config (so ``torchbridge.models.load_model`` rebuilds the
+        model), the weights (safetensors), layer assets (vocabularies), the
+        ``compile`` arguments, and the optimizer state and trainer counters.
+        """
+        checkpoint_io.save_checkpoint(
+            self, filepath, overwrite=overwrite, include_optimizer=include_optimizer
+        )
 
     def load_checkpoint(self, filepath: str | os.PathLike[str]) -> dict[str, Any]:
         """Restore a ``.torchbridge`` checkpoint into this (compiled) model to resume."""

@@ -1,16 +1,20 @@
 """Whole-model checkpoints: one ``.torchbridge`` file, no pickle.
 
-The file is a zip archive (stored, uncompressed) holding
+The file (``.keras`` or ``.torchbridge``) is a zip archive (stored,
+uncompressed) holding
 
 * ``metadata.json`` — format version, model class, torchbridge version, the
-  trainer's counters (epoch, global step) and the optimizer's non-tensor state
-  (param groups, step counts) as JSON;
+  trainer's counters (epoch, global step), the ``compile`` arguments and the
+  optimizer's non-tensor state (param groups, step counts) as JSON;
+* ``config.json`` — the model's Keras config (classes by name), when it has one;
+* ``assets.json`` — non-tensor state of layers (vocabularies), by module path;
 * ``model.weights.safetensors`` — the model's weights (its own keys);
 * ``optimizer.safetensors`` — the optimizer's tensors, if it has been built.
 
 :func:`save_checkpoint` writes it atomically; :func:`load_checkpoint` restores
 the weights, and the optimizer and trainer counters when the model is compiled
-with the same optimizer. Nothing in the file is ever executed or unpickled.
+with the same optimizer; ``torchbridge.models.load_model`` rebuilds the model
+from the file alone. Nothing in the file is ever executed or unpickled.
 """
 
 from __future__ import annotations
@@ -24,14 +28,25 @@ import torch
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
-from torchbridge.errors import InputError
+from torchbridge.errors import InputError, SavedFormatError
+from torchbridge.saving import serialization
 from torchbridge.saving.atomic import atomic_path
+from torchbridge.saving.compile_config import serialize_compile_config
 from torchbridge.saving.weights import load_state_into
 
-__all__ = ["save_checkpoint", "load_checkpoint", "read_checkpoint_weights", "CHECKPOINT_SUFFIX"]
+__all__ = [
+    "save_checkpoint",
+    "load_checkpoint",
+    "read_archive",
+    "read_checkpoint_weights",
+    "restore_assets",
+    "CHECKPOINT_SUFFIX",
+    "MODEL_SUFFIXES",
+]
 
 CHECKPOINT_SUFFIX = ".torchbridge"
-FORMAT_VERSION = 1
+MODEL_SUFFIXES = (".keras", CHECKPOINT_SUFFIX)
+FORMAT_VERSION = 2
 
 
 def _split_state(obj: Any, prefix: str, tensors: dict[str, torch.Tensor]) -> Any:
@@ -69,12 +84,40 @@ def _join_state(obj: Any, tensors: dict[str, torch.Tensor]) -> Any:
     return obj
 
 
-def save_checkpoint(model: Any, filepath: str | os.PathLike[str], overwrite: bool = True) -> None:
+def _model_config(model: Any) -> dict[str, Any] | None:
+    """The serialized model, or ``None`` when it has no config (a subclass without one)."""
+    try:
+        config = serialization.serialize(model)
+    except NotImplementedError:
+        return None
+    build = getattr(model, "_build_config", None)
+    if build is not None:
+        config["build_config"] = {"input_shape": build}
+    return config
+
+
+def _assets(model: Any) -> dict[str, Any]:
+    out = {}
+    for name, module in model.weights_module().named_modules():
+        get_assets = getattr(module, "get_assets", None)
+        if get_assets is not None:
+            assets = get_assets()
+            if assets:
+                out[name] = assets
+    return out
+
+
+def save_checkpoint(
+    model: Any,
+    filepath: str | os.PathLike[str],
+    overwrite: bool = True,
+    include_optimizer: bool = True,
+) -> None:
     path = os.fspath(filepath)
-    if not path.endswith(CHECKPOINT_SUFFIX):
+    if not path.endswith(MODEL_SUFFIXES):
         raise InputError(
-            f"Model files end in '{CHECKPOINT_SUFFIX}' (torchbridge's counterpart of '.keras'); "
-            f"got {path!r}. For weights only, use save_weights('....weights.safetensors')."
+            f"Model files end in '.keras' or '{CHECKPOINT_SUFFIX}'; got {path!r}. For "
+            "weights only, use save_weights('....weights.safetensors')."
         )
     if not overwrite and os.path.exists(path):
         raise FileExistsError(f"{path} exists; pass overwrite=True to replace it.")
@@ -100,9 +143,12 @@ def save_checkpoint(model: Any, filepath: str | os.PathLike[str], overwrite: boo
         "class_name": f"{type(model).__module__}.{type(model).__qualname__}",
         "weight_aliases": aliases,
         "trainer_state": model._trainer.state.state_dict(include_rng=False),
+        "compile_config": serialize_compile_config(model),
     }
+    config = _model_config(model)
+    assets = _assets(model)
     opt_tensors: dict[str, torch.Tensor] = {}
-    optimizer = getattr(model, "optimizer", None)
+    optimizer = getattr(model, "optimizer", None) if include_optimizer else None
     if optimizer is not None and getattr(optimizer, "built", True):
         meta["optimizer"] = {
             "class_name": type(optimizer).__name__,
@@ -110,6 +156,10 @@ def save_checkpoint(model: Any, filepath: str | os.PathLike[str], overwrite: boo
         }
     with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
         zf.writestr("metadata.json", json.dumps(meta, indent=1))
+        if config is not None:
+            zf.writestr("config.json", json.dumps(config, indent=1))
+        if assets:
+            zf.writestr("assets.json", json.dumps(assets))
         zf.writestr("model.weights.safetensors", save_safetensors(weights))
         if opt_tensors or "optimizer" in meta:
             zf.writestr("optimizer.safetensors", save_safetensors(opt_tensors))
@@ -117,17 +167,63 @@ def save_checkpoint(model: Any, filepath: str | os.PathLike[str], overwrite: boo
 
 def _open(path: str) -> zipfile.ZipFile:
     if not os.path.exists(path):
-        raise FileNotFoundError(f"No checkpoint at {path!r}.")
+        raise FileNotFoundError(f"No model file at {path!r}.")
     try:
         zf = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
-        raise InputError(
-            f"{path!r} is not a torchbridge checkpoint (not a zip archive). torchbridge never "
-            "loads pickled files."
+        raise SavedFormatError(
+            f"{path!r} is not a torchbridge model file (not a zip archive; e.g. a pickle or "
+            "torch.save file). torchbridge never loads pickled files: save the model with "
+            "model.save(...), or its weights with save_weights(...) as safetensors."
         ) from None
-    if "metadata.json" not in zf.namelist():
-        raise InputError(f"{path!r} has no metadata.json: not a torchbridge checkpoint.")
+    names = zf.namelist()
+    if "metadata.json" not in names:
+        zf.close()
+        what = (
+            "a Keras .keras file"
+            if "model.weights.h5" in names
+            else "not torchbridge's format (torchbridge never loads pickled files)"
+        )
+        raise SavedFormatError(
+            f"{path!r} has no metadata.json: {what}. Move weights from Keras with "
+            "keras_model.get_weights() -> model.set_weights(...)."
+        )
+    meta = json.loads(zf.read("metadata.json"))
+    version = meta.get("format_version")
+    if meta.get("format") != "torchbridge" or not isinstance(version, int):
+        zf.close()
+        raise SavedFormatError(f"{path!r}: metadata.json does not describe a torchbridge file.")
+    if version > FORMAT_VERSION:
+        zf.close()
+        raise SavedFormatError(
+            f"{path!r} was written in format version {version} by torchbridge "
+            f"{meta.get('torchbridge_version')}; this torchbridge reads versions up to "
+            f"{FORMAT_VERSION}. Upgrade torchbridge to load it."
+        )
     return zf
+
+
+def read_archive(filepath: str | os.PathLike[str]) -> dict[str, Any]:
+    """``metadata``, ``config`` (or ``None``) and ``assets`` of a model file (JSON only)."""
+    with _open(os.fspath(filepath)) as zf:
+        names = zf.namelist()
+        return {
+            "metadata": json.loads(zf.read("metadata.json")),
+            "config": json.loads(zf.read("config.json")) if "config.json" in names else None,
+            "assets": json.loads(zf.read("assets.json")) if "assets.json" in names else {},
+        }
+
+
+def restore_assets(model: Any, assets: dict[str, Any]) -> None:
+    """Give each layer its saved non-tensor state (before the weights are loaded)."""
+    modules = dict(model.weights_module().named_modules())
+    for name, value in assets.items():
+        module = modules.get(name)
+        if module is None or not hasattr(module, "set_assets"):
+            raise SavedFormatError(
+                f"The file has assets for layer {name!r}, which this model does not have."
+            )
+        module.set_assets(value)
 
 
 def read_checkpoint_weights(filepath: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
@@ -144,6 +240,7 @@ def load_checkpoint(model: Any, filepath: str | os.PathLike[str]) -> dict[str, A
     """Restore weights, and optimizer state + trainer counters when available."""
     path = os.fspath(filepath)
     weights = read_checkpoint_weights(path)
+    restore_assets(model, read_archive(path)["assets"])
     load_state_into(model.weights_module(), weights, path)
     with _open(path) as zf:
         meta = json.loads(zf.read("metadata.json"))

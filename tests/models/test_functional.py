@@ -1,0 +1,162 @@
+"""The functional API — ``Model(inputs, outputs)`` — against Keras's."""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import numpy as np
+import pytest
+import torch
+
+import torchbridge as tb
+from torchbridge.errors import InputError
+from torchbridge.models import Functional
+
+
+def _two_tower(k):  # k: the keras module or torchbridge, same code
+    a = k.Input((8,), name="a")
+    b = k.Input((4,), name="b")
+    shared = k.layers.Dense(4, name="shared")
+    h = k.layers.Concatenate(name="cat")([shared(a), k.layers.Dense(4, name="db")(b)])
+    h2 = shared(k.layers.Dense(8, activation="relu", name="up")(h))
+    out1 = k.layers.Dense(1, activation="sigmoid", name="o1")(h2)
+    out2 = k.layers.Dense(3, activation="softmax", name="o2")(h)
+    return k.Model([a, b], [out1, out2])
+
+
+def _inputs(rng, n=6):
+    return [rng.normal(size=(n, 8)).astype("float32"), rng.normal(size=(n, 4)).astype("float32")]
+
+
+def test_multi_input_output_shared_layer_matches_keras(rng) -> None:
+    theirs, ours = _two_tower(keras), _two_tower(tb)
+    assert isinstance(ours, Functional) and isinstance(ours, tb.Model)
+    assert [layer.name for layer in ours.layers] == [layer.name for layer in theirs.layers]
+    assert ours.count_params() == theirs.count_params()
+    ours.set_weights(theirs.get_weights())  # Keras's model-level order and layouts
+    x = _inputs(rng)
+    for got, expected in zip(ours(x), theirs(x)):
+        np.testing.assert_allclose(got.detach().numpy(), np.asarray(expected), atol=1e-6)
+    for got, expected in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_array_equal(got, expected)
+    assert ours.output_names == ["o1", "o2"]
+    assert ours.input_shape == [(None, 8), (None, 4)]
+    assert ours.output_shape == [(None, 1), (None, 3)]
+    assert ours.get_layer("shared") is ours.layers[2]
+
+
+def test_fit_with_named_outputs_matches_keras(rng) -> None:
+    theirs, ours = _two_tower(keras), _two_tower(tb)
+    ours.set_weights(theirs.get_weights())
+    x = _inputs(rng, 32)
+    y = {"o1": rng.integers(0, 2, (32, 1)), "o2": rng.integers(0, 3, 32)}
+    args = {
+        "optimizer": "sgd",
+        "loss": {"o1": "binary_crossentropy", "o2": "sparse_categorical_crossentropy"},
+        "metrics": {"o2": ["accuracy"]},
+    }
+    theirs.compile(**args)
+    ours.compile(**args)
+    h_theirs = theirs.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
+    h_ours = ours.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
+    assert set(h_ours) == set(h_theirs)
+    for key in h_theirs:
+        np.testing.assert_allclose(h_ours[key], h_theirs[key], rtol=1e-5, atol=1e-6)
+
+
+def test_dict_inputs_and_outputs(rng) -> None:
+    a = tb.Input((3,), name="first")
+    b = tb.Input((2,), name="second")
+    h = tb.layers.Concatenate()([a, b])
+    model = tb.Model(
+        inputs={"first": a, "second": b},
+        outputs={"score": tb.layers.Dense(1, name="score")(h), "hidden": h},
+    )
+    x = {"first": rng.normal(size=(4, 3)), "second": rng.normal(size=(4, 2))}
+    out = model(x)
+    assert set(out) == {"score", "hidden"} and out["hidden"].shape == (4, 5)
+    assert out["hidden"].dtype == torch.float32  # NumPy float64 cast to the Input's dtype
+    with pytest.raises(InputError, match="second"):
+        model({"first": x["first"]})
+
+
+def test_config_round_trip_is_json_and_rebuilds_the_same_model(rng) -> None:
+    ours = _two_tower(tb)
+    config = ours.get_config()
+    assert set(config) >= set(_two_tower(keras).get_config()) - {"trainable"}
+    json.dumps(config)
+    clone = Functional.from_config(json.loads(json.dumps(config)))
+    assert clone.get_config() == config
+    clone.set_weights(ours.get_weights())
+    x = _inputs(rng)
+    for got, expected in zip(clone(x), ours(x)):
+        torch.testing.assert_close(got, expected, rtol=0, atol=0)
+    # the shared layer is one module called twice
+    assert sum(1 for layer in clone.layers if layer.name == "shared") == 1
+    assert len(config["layers"][2]["inbound_nodes"]) == 2
+
+
+def test_nested_models_and_sequential_inside(rng) -> None:
+    inner = tb.Sequential([tb.layers.Dense(5, activation="relu"), tb.layers.Dense(2)], name="inner")
+    x = tb.Input((4,))
+    encoder = tb.Model(x, tb.layers.Dense(4, name="enc_dense")(x), name="encoder")
+    y = tb.Input((4,))
+    model = tb.Model(y, inner(encoder(y)))
+    assert model.output_shape == (None, 2)
+    data = rng.normal(size=(3, 4)).astype("float32")
+    assert model(data).shape == (3, 2)
+    assert model.count_params() == encoder.count_params() + inner.count_params()
+    clone = Functional.from_config(json.loads(json.dumps(model.get_config())))
+    clone.set_weights(model.get_weights())
+    torch.testing.assert_close(clone(data), model(data))
+
+
+def test_unknown_dimensions_and_masks_flow_through_the_graph() -> None:
+    ids = tb.Input((None,), dtype="int64")
+    emb = tb.layers.Embedding(20, 4, mask_zero=True)(ids)
+    assert emb.shape == (None, None, 4)
+    dense = tb.layers.Dense(3)(emb)
+    model = tb.Model(ids, dense)
+    out = model(torch.tensor([[1, 2, 0], [3, 0, 0]]))
+    assert out.shape == (2, 3, 3)
+    np.testing.assert_array_equal(out._keras_mask.numpy(), [[1, 1, 0], [1, 0, 0]])
+
+
+def test_training_argument_reaches_the_layers(rng) -> None:
+    x = tb.Input((50,))
+    model = tb.Model(x, tb.layers.Dropout(0.5)(x))
+    data = torch.ones(2, 50)
+    model.eval()
+    assert torch.equal(model(data), data)
+    assert not torch.equal(model(data, training=True), data)
+
+
+def test_summary_reports_keras_parameter_counts(capsys) -> None:
+    theirs, ours = _two_tower(keras), _two_tower(tb)
+    ours.summary()
+    out = capsys.readouterr().out
+    assert f"Total params: {theirs.count_params():,}" in out
+    assert "shared (Dense)" in out and "(None, 4)" in out and "a (InputLayer)" in out
+
+
+def test_bad_graphs_and_inputs_get_clear_errors(rng) -> None:
+    a = tb.Input((3,), name="in_a")
+    b = tb.Input((3,), name="in_b")
+    out = tb.layers.Dense(2)(a)
+    with pytest.raises(InputError, match="not used"):
+        tb.Model([a, b], out)
+    with pytest.raises(InputError, match="in_b"):
+        tb.Model(a, tb.layers.Add()([a, b]))
+    with pytest.raises(InputError, match=r"keras.Input"):
+        tb.Model(torch.zeros(2, 3), out)
+    with pytest.raises(InputError, match="unique"):
+        d = tb.layers.Dense(3, name="twin")(a)
+        tb.Model(a, tb.layers.Dense(3, name="twin")(d))
+    model = tb.Model(a, out)
+    with pytest.raises(InputError, match=r"expected shape \(None, 3\), received \(4, 5\)"):
+        model(torch.zeros(4, 5))
+    with pytest.raises(InputError, match=r"has 2 inputs .* got 3 arrays"):
+        tb.Model([a, b], tb.layers.Add()([a, b]))([torch.zeros(1, 3)] * 3)
+    with pytest.raises(TypeError, match="no value yet"):
+        bool(a)
