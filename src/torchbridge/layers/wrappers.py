@@ -19,36 +19,16 @@ import torch
 from torchbridge.errors import InputError
 from torchbridge.layers._conv_utils import check_rank
 from torchbridge.layers.layer import Layer
+from torchbridge.saving import serialization
 
 __all__ = ["Bidirectional", "TimeDistributed", "serialize_layer", "deserialize_layer"]
 
 _MERGE_MODES = ("sum", "mul", "ave", "concat", None)
 
 
-def _layer_class(class_name: str) -> type[Layer]:
-    """The torchbridge layer class named ``class_name`` (one place, to swap for a registry)."""
-    import torchbridge.layers as layers
-    from torchbridge.layers import recurrent
-
-    for namespace in (layers, recurrent, globals()):
-        cls = (
-            namespace.get(class_name)
-            if isinstance(namespace, dict)
-            else getattr(namespace, class_name, None)
-        )
-        if isinstance(cls, type) and issubclass(cls, Layer):
-            return cls
-    raise ValueError(f"Unknown layer class {class_name!r}: torchbridge has no such layer.")
-
-
 def serialize_layer(layer: Layer) -> dict[str, Any]:
-    """A nested layer's config, shaped like Keras's ``serialize_keras_object``."""
-    config: dict[str, Any] = {
-        "module": "keras.layers",
-        "class_name": type(layer).__name__,
-        "config": layer.get_config(),
-        "registered_name": None,
-    }
+    """A nested layer's config (:func:`torchbridge.saving.serialize`), with its build shape."""
+    config = serialization.serialize(layer)
     if layer.built and layer._build_input_shape is not None:
         config["build_config"] = {"input_shape": layer._build_input_shape}
     return config
@@ -56,12 +36,11 @@ def serialize_layer(layer: Layer) -> dict[str, Any]:
 
 def deserialize_layer(config: dict[str, Any]) -> Layer:
     """The inverse of ``serialize_layer`` (built when the config says it was)."""
-    cls = _layer_class(config["class_name"])
-    layer = cls.from_config(copy.deepcopy(config["config"]))
+    layer = serialization.deserialize(copy.deepcopy(config))
     build = config.get("build_config")
     if build and not layer.built and isinstance(build.get("input_shape"), (list, tuple)):
         layer.build_from_shape(tuple(build["input_shape"]))
-    return layer
+    return layer  # type: ignore[no-any-return]
 
 
 def _call_params(layer: Layer) -> set[str]:
