@@ -1,4 +1,4 @@
-"""The main job: the Keras digits convnet trains, checkpoints, reloads and scores ≥ 0.95."""
+"""The main job: the Keras digits convnet trains, checkpoints, saves, reloads and scores ≥ 0.95."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ def test_demo_reaches_keras_accuracy(tmp_path, capsys) -> None:
     accuracy = main(["--epochs", "12", "--verbose", "0", "--output-dir", str(tmp_path)])
     assert accuracy >= 0.95
     assert os.path.exists(tmp_path / "best.weights.safetensors")
+    assert os.path.exists(tmp_path / "digits_convnet.keras")
     out = capsys.readouterr().out
     assert "test accuracy" in out and 'Model: "digits_convnet"' in out
+    assert "reloaded model predicts identically: True" in out
 
 
 def test_cli_help_and_unknown_command(capsys) -> None:
