@@ -190,13 +190,14 @@ def test_keras_also_raises_keyerror_for_missing_key(tmp_path, keras_model):
     [
         ("a.weights.h5", True, "must end in `.weights.safetensors`"),
         ("a.torchbridge", True, "must end in `.weights.safetensors`"),
-        ("a.keras", False, "must end in `.torchbridge`"),
-        ("a.weights.safetensors", False, "must end in `.torchbridge`"),
+        ("a.h5", False, "must end in `.keras` or `.torchbridge`"),
+        ("a.weights.safetensors", False, "must end in `.keras` or `.torchbridge`"),
     ],
 )
 def test_suffix_validation(path, weights_only, expected):
     with pytest.raises(ValueError, match=expected):
         ModelCheckpoint(path, save_weights_only=weights_only)
+    ModelCheckpoint("a.keras")  # Keras's own suffix works for whole models
 
 
 def test_bad_save_freq_raises_like_keras():

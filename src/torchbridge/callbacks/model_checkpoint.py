@@ -8,7 +8,7 @@ batch-level saves only) and the keys of ``logs``.
 
 File formats are torchbridge's: weights-only checkpoints are safetensors files
 ending in ``.weights.safetensors`` (``model.save_weights``); full checkpoints
-end in ``.torchbridge`` (``model.save``).
+end in ``.keras`` or ``.torchbridge`` (``model.save``).
 
 Every write is atomic: the model is saved to a hidden temporary name in the
 target directory and then renamed over the target with ``os.replace``, so a
@@ -33,7 +33,7 @@ from torchbridge.callbacks.monitor import MonitorCallback
 __all__ = ["ModelCheckpoint"]
 
 WEIGHTS_SUFFIX = ".weights.safetensors"
-MODEL_SUFFIX = ".torchbridge"
+MODEL_SUFFIXES = (".keras", ".torchbridge")
 
 
 class ModelCheckpoint(MonitorCallback):
@@ -42,7 +42,7 @@ class ModelCheckpoint(MonitorCallback):
     Args:
         filepath: path template, e.g. ``"ckpt/{epoch:02d}-{val_loss:.2f}.weights.safetensors"``.
             Must end in ``.weights.safetensors`` with ``save_weights_only=True``,
-            else in ``.torchbridge``. Missing parent directories are created.
+            else in ``.keras`` / ``.torchbridge``. Missing parent directories are created.
         monitor: logged quantity used by ``save_best_only``.
         verbose: 1 prints a line for each save decision.
         save_best_only: save only when ``monitor`` improves on the best value so far.
@@ -85,10 +85,10 @@ class ModelCheckpoint(MonitorCallback):
                     f"provided must end in `{WEIGHTS_SUFFIX}` (torchbridge weights format, "
                     f"the counterpart of Keras's `.weights.h5`). Received: filepath={self.filepath}"
                 )
-        elif not self.filepath.endswith(MODEL_SUFFIX):
+        elif not self.filepath.endswith(MODEL_SUFFIXES):
             raise ValueError(
-                f"The filepath provided must end in `{MODEL_SUFFIX}` (torchbridge model "
-                "format, the counterpart of Keras's `.keras`), or pass "
+                "The filepath provided must end in `.keras` or `.torchbridge` (torchbridge's "
+                "model format: JSON + safetensors in a zip, no pickle), or pass "
                 f"`save_weights_only=True` with a `{WEIGHTS_SUFFIX}` filepath. "
                 f"Received: filepath={self.filepath}"
             )
