@@ -24,6 +24,7 @@ PACKAGES = [
     "torchbridge.io",
     "torchbridge.layers",
     "torchbridge.layers.preprocessing",
+    "torchbridge.utils",
 ]
 
 
@@ -55,6 +56,7 @@ def test_top_level_names() -> None:
         "models",
         "saving",
         "load_model",
+        "utils",
     }
 
 

@@ -19,6 +19,7 @@ from torchbridge import (
     models,
     optimizers,
     saving,
+    utils,
 )
 from torchbridge.layers.input_layer import Input
 from torchbridge.models import Model, Sequential, load_model
@@ -42,5 +43,6 @@ __all__ = [
     "models",
     "optimizers",
     "saving",
+    "utils",
     "__version__",
 ]

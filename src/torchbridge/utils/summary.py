@@ -56,9 +56,7 @@ def _root(model: nn.Module) -> nn.Module:
 def _named_layers(root: nn.Module, layers: list[nn.Module]) -> list[tuple[str, nn.Module]]:
     """Rows: a layer's Keras ``name``, else its attribute name in the model."""
     attr = {id(m): n for n, m in root.named_children()}
-    return [
-        (getattr(m, "name", None) or attr.get(id(m), str(i)), m) for i, m in enumerate(layers)
-    ]
+    return [(getattr(m, "name", None) or attr.get(id(m), str(i)), m) for i, m in enumerate(layers)]
 
 
 def _output_shapes(model: nn.Module) -> dict[str, str]:
