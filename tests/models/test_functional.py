@@ -160,3 +160,25 @@ def test_bad_graphs_and_inputs_get_clear_errors(rng) -> None:
         tb.Model([a, b], tb.layers.Add()([a, b]))([torch.zeros(1, 3)] * 3)
     with pytest.raises(TypeError, match="no value yet"):
         bool(a)
+
+
+def test_python_operators_on_keras_tensors_match_keras(rng) -> None:
+    def build(k):
+        x = k.Input((6,), name="x")
+        h = k.layers.Dense(6, name="h")(x)
+        out = (h + x) * 0.5 - 1.0
+        out = 2.0 / (abs(out) + 1.0)
+        out = -(out[:, 1:4] ** 2)
+        return k.Model(x, out)
+
+    theirs, ours = build(keras), build(tb)
+    ours.set_weights(theirs.get_weights())
+    data = rng.normal(size=(5, 6)).astype("float32")
+    np.testing.assert_allclose(
+        ours.predict(data, verbose=0), theirs.predict(data, verbose=0), rtol=1e-5, atol=1e-6
+    )
+    clone = Functional.from_config(json.loads(json.dumps(ours.get_config())))
+    clone.set_weights(ours.get_weights())
+    torch.testing.assert_close(clone(data), ours(data))
+    with pytest.raises(TypeError, match="numbers"):
+        _ = ours.inputs[0] + "a"

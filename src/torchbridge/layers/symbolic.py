@@ -92,6 +92,63 @@ class KerasTensor:
             "A KerasTensor cannot be iterated: it stands for a batch that does not exist yet."
         )
 
+    # Python operators record a TensorOperator layer (see layers/tensor_ops.py).
+    def _op(self, op: str, other: Any = None, reverse: bool = False) -> Any:
+        from torchbridge.layers.tensor_ops import apply_operator
+
+        return apply_operator(op, self, other, reverse)
+
+    def __add__(self, other: Any) -> Any:
+        return self._op("add", other)
+
+    def __radd__(self, other: Any) -> Any:
+        return self._op("add", other, reverse=True)
+
+    def __sub__(self, other: Any) -> Any:
+        return self._op("subtract", other)
+
+    def __rsub__(self, other: Any) -> Any:
+        return self._op("subtract", other, reverse=True)
+
+    def __mul__(self, other: Any) -> Any:
+        return self._op("multiply", other)
+
+    def __rmul__(self, other: Any) -> Any:
+        return self._op("multiply", other, reverse=True)
+
+    def __truediv__(self, other: Any) -> Any:
+        return self._op("divide", other)
+
+    def __rtruediv__(self, other: Any) -> Any:
+        return self._op("divide", other, reverse=True)
+
+    def __floordiv__(self, other: Any) -> Any:
+        return self._op("floor_divide", other)
+
+    def __mod__(self, other: Any) -> Any:
+        return self._op("mod", other)
+
+    def __pow__(self, other: Any) -> Any:
+        return self._op("power", other)
+
+    def __rpow__(self, other: Any) -> Any:
+        return self._op("power", other, reverse=True)
+
+    def __matmul__(self, other: Any) -> Any:
+        return self._op("matmul", other)
+
+    def __rmatmul__(self, other: Any) -> Any:
+        return self._op("matmul", other, reverse=True)
+
+    def __neg__(self) -> Any:
+        return self._op("negative")
+
+    def __abs__(self) -> Any:
+        return self._op("absolute")
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._op("getitem", index)
+
 
 def make_probe(shape: tuple[int | None, ...], dtype: Any, size: int) -> Any:
     """A zero batch (text: the string ``"a"``) standing in for a KerasTensor."""

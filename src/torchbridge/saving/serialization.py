@@ -87,8 +87,9 @@ def custom_object_scope(custom_objects: dict[str, Any]) -> Iterator[None]:
 def _builtins() -> dict[str, Any]:
     import torchbridge.layers as layers_module
     import torchbridge.models as models_module
+    from torchbridge.layers.tensor_ops import TensorOperator
 
-    table: dict[str, Any] = {}
+    table: dict[str, Any] = {"TensorOperator": TensorOperator}
     for module in (layers_module, models_module):
         for attr in getattr(module, "__all__", []):
             table[attr] = getattr(module, attr)
