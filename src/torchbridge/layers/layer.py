@@ -39,6 +39,7 @@ __all__ = [
     "Layer",
     "KerasWeight",
     "KerasWeightsMixin",
+    "capture_init_args",
     "collect_keras_weights",
     "get_mask",
     "set_mask",
@@ -87,6 +88,32 @@ def set_mask(x: Any, mask: Any) -> None:
     if isinstance(x, (list, tuple)) and isinstance(mask, (list, tuple)):
         for v, m in zip(x, mask):
             set_mask(v, m)
+
+
+def _json_like(value: Any) -> bool:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_json_like(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _json_like(v) for k, v in value.items())
+    return False
+
+
+def capture_init_args(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Constructor arguments as a dict when all are plain data (Keras's "auto config")."""
+    try:
+        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+    except TypeError:
+        return None  # __init__ itself will raise the clearer error
+    arguments = dict(bound.arguments)
+    arguments.pop(next(iter(arguments)), None)  # self
+    for name, param in inspect.signature(cls.__init__).parameters.items():
+        if param.kind is param.VAR_KEYWORD and name in arguments:
+            arguments.update(arguments.pop(name))
+        elif param.kind is param.VAR_POSITIONAL and name in arguments:
+            return None  # *args cannot be passed back by name
+    return arguments if _json_like(arguments) else None
 
 
 class KerasWeight:
@@ -197,6 +224,12 @@ class KerasWeightsMixin:
 
 class Layer(KerasWeightsMixin, nn.Module):
     """Base class of torchbridge layers (Keras's ``keras.layers.Layer``)."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        instance = super().__new__(cls)
+        if cls.get_config is Layer.get_config:  # a custom layer without get_config()
+            instance.__dict__["_auto_config"] = capture_init_args(cls, args, kwargs)
+        return instance
 
     def __init__(
         self,
@@ -355,11 +388,30 @@ class Layer(KerasWeightsMixin, nn.Module):
 
     # --- config -------------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
+        """The layer's constructor arguments (Keras's keys).
+
+        A custom layer that does not override ``get_config`` gets its
+        constructor arguments recorded automatically when they are plain data
+        (numbers, strings, lists, dicts), as in Keras 3.
+        """
         config: dict[str, Any] = {"name": self.name, "trainable": self._trainable}
         if self._dtype_arg is not None:
             config["dtype"] = str(self._dtype_arg)
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = list(self._batch_input_shape)
+        if type(self).get_config is Layer.get_config and type(self).__init__ is not Layer.__init__:
+            auto = self.__dict__.get("_auto_config")
+            if auto is None:
+                raise NotImplementedError(
+                    f"Layer {type(self).__name__} has constructor arguments that are not plain "
+                    "data, so its config cannot be recorded automatically: override "
+                    "get_config() to return them."
+                )
+            accepts_kwargs = any(
+                p.kind is p.VAR_KEYWORD
+                for p in inspect.signature(type(self).__init__).parameters.values()
+            )
+            config = {**config, **auto} if accepts_kwargs else dict(auto)
         return config
 
     @classmethod

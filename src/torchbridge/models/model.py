@@ -27,7 +27,7 @@ from torch import nn
 from torchbridge import optimizers as optimizers_module
 from torchbridge.callbacks.history import History
 from torchbridge.errors import InputError, NotCompiledError
-from torchbridge.layers.layer import KerasWeightsMixin
+from torchbridge.layers.layer import KerasWeightsMixin, capture_init_args
 from torchbridge.layers.symbolic import any_symbolic, input_spec, probe_from_spec, symbolic_call
 from torchbridge.saving import checkpoint as checkpoint_io
 from torchbridge.saving import weights as weights_io
@@ -60,7 +60,10 @@ class Model(KerasWeightsMixin, nn.Module):
             from torchbridge.models.functional import Functional
 
             return super().__new__(Functional)
-        return super().__new__(cls)
+        instance = super().__new__(cls)
+        if cls.get_config is Model.get_config:  # a subclass without get_config()
+            instance.__dict__["_auto_config"] = capture_init_args(cls, args, kwargs)
+        return instance
 
     def __init__(self, *args: Any, name: str | None = None, **kwargs: Any) -> None:
         if args or kwargs:
@@ -511,25 +514,27 @@ class Model(KerasWeightsMixin, nn.Module):
         raise InputError(f"No layer named {name!r} in model '{self.name}'; layers: {names}.")
 
     def get_config(self) -> dict[str, Any]:
-        """Keras's model config. A subclass with constructor arguments must override it."""
-        params = [
-            p
-            for p in inspect.signature(type(self).__init__).parameters.values()
-            if p.name not in ("self", "name", "args", "kwargs")
-            and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-        ]
-        if params:
+        """Keras's model config: a subclass's constructor arguments, recorded automatically
+        when they are plain data (as Keras 3 does); otherwise override ``get_config``."""
+        params = inspect.signature(type(self).__init__).parameters
+        accepts_name = "name" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+        base = {"name": self.name, "trainable": self.trainable} if accepts_name else {}
+        auto = self.__dict__.get("_auto_config")
+        if auto is None:
             raise NotImplementedError(
-                f"{type(self).__name__} takes constructor arguments "
-                f"{[p.name for p in params]}, so it needs get_config() returning them (and, "
-                "to load it by name, @torchbridge.saving.register_serializable())."
+                f"{type(self).__name__} has constructor arguments that are not plain data, so "
+                "its config cannot be recorded automatically: override get_config() to return "
+                "them (and, to load it by name, use @torchbridge.saving.register_serializable())."
             )
-        return {"name": self.name, "trainable": self.trainable}
+        return {**base, **auto}
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Model:
         config = dict(config)
-        trainable = config.pop("trainable", True)
+        params = inspect.signature(cls.__init__).parameters
+        trainable = True
+        if "trainable" not in params and not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+            trainable = config.pop("trainable", True)
         model = cls(**config)
         if not trainable:
             model.trainable = False
