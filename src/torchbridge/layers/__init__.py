@@ -1,5 +1,6 @@
-"""Keras layers as plain ``torch.nn.Module``s (work in progress: see issue 4)."""
+"""Keras layers as plain ``torch.nn.Module``s, with Keras names, defaults and weight layouts."""
 
+from torchbridge.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from torchbridge.layers.convolutional import (
     Conv1D,
     Conv2D,
@@ -23,6 +24,7 @@ from torchbridge.layers.embedding import (
 )
 from torchbridge.layers.input_layer import Input, InputLayer, KerasTensor
 from torchbridge.layers.layer import Layer
+from torchbridge.layers.masking import Masking
 from torchbridge.layers.merging import (
     Add,
     Average,
@@ -46,48 +48,75 @@ from torchbridge.layers.pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
+from torchbridge.layers.preprocessing import (
+    CategoryEncoding,
+    Discretization,
+    Hashing,
+    IntegerLookup,
+    Normalization,
+    StringLookup,
+    TextVectorization,
+)
+from torchbridge.layers.recurrent import GRU, LSTM, SimpleRNN
 from torchbridge.layers.reshaping import (
     UpSampling2D,
     ZeroPadding2D,
 )
+from torchbridge.layers.wrappers import Bidirectional, TimeDistributed
 
 __all__ = [
     "Activation",
     "Add",
+    "AdditiveAttention",
+    "Attention",
     "Average",
     "AveragePooling1D",
     "AveragePooling2D",
     "BatchNormalization",
+    "Bidirectional",
+    "CategoryEncoding",
     "Concatenate",
     "Conv1D",
     "Conv2D",
     "Conv2DTranspose",
     "Dense",
     "DepthwiseConv2D",
+    "Discretization",
     "Dot",
     "Dropout",
     "Embedding",
     "Flatten",
+    "GRU",
     "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
     "GlobalMaxPooling1D",
     "GlobalMaxPooling2D",
+    "Hashing",
     "Input",
     "InputLayer",
+    "IntegerLookup",
     "KerasTensor",
+    "LSTM",
     "Lambda",
     "Layer",
     "LayerNormalization",
+    "Masking",
     "MaxPooling1D",
     "MaxPooling2D",
     "Maximum",
+    "MultiHeadAttention",
     "Multiply",
+    "Normalization",
     "Permute",
     "RepeatVector",
     "Rescaling",
     "Reshape",
     "SeparableConv2D",
+    "SimpleRNN",
+    "StringLookup",
     "Subtract",
+    "TextVectorization",
+    "TimeDistributed",
     "UpSampling2D",
     "ZeroPadding2D",
 ]

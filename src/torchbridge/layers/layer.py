@@ -103,12 +103,13 @@ def _json_like(value: Any) -> bool:
 def capture_init_args(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """Constructor arguments as a dict when all are plain data (Keras's "auto config")."""
     try:
-        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+        init: Any = cls.__init__
+        bound = inspect.signature(init).bind(None, *args, **kwargs)
     except TypeError:
         return None  # __init__ itself will raise the clearer error
     arguments = dict(bound.arguments)
     arguments.pop(next(iter(arguments)), None)  # self
-    for name, param in inspect.signature(cls.__init__).parameters.items():
+    for name, param in inspect.signature(init).parameters.items():
         if param.kind is param.VAR_KEYWORD and name in arguments:
             arguments.update(arguments.pop(name))
         elif param.kind is param.VAR_POSITIONAL and name in arguments:

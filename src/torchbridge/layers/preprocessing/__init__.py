@@ -1,1 +1,21 @@
 """Keras preprocessing layers: state learned with ``adapt`` and saved with the model."""
+
+from torchbridge.layers.preprocessing.base import PreprocessingLayer
+from torchbridge.layers.preprocessing.category_encoding import CategoryEncoding
+from torchbridge.layers.preprocessing.discretization import Discretization
+from torchbridge.layers.preprocessing.hashing import Hashing
+from torchbridge.layers.preprocessing.integer_lookup import IntegerLookup
+from torchbridge.layers.preprocessing.normalization import Normalization
+from torchbridge.layers.preprocessing.string_lookup import StringLookup
+from torchbridge.layers.preprocessing.text_vectorization import TextVectorization
+
+__all__ = [
+    "CategoryEncoding",
+    "Discretization",
+    "Hashing",
+    "IntegerLookup",
+    "Normalization",
+    "PreprocessingLayer",
+    "StringLookup",
+    "TextVectorization",
+]
