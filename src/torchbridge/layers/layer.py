@@ -103,7 +103,7 @@ def _json_like(value: Any) -> bool:
 def capture_init_args(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """Constructor arguments as a dict when all are plain data (Keras's "auto config")."""
     try:
-        init: Any = cls.__init__
+        init: Any = getattr(cls, "__init__")  # noqa: B009 (mypy: __init__ on a type)
         bound = inspect.signature(init).bind(None, *args, **kwargs)
     except TypeError:
         return None  # __init__ itself will raise the clearer error
