@@ -71,3 +71,31 @@ def test_summary_lists_layers_with_shapes(capsys) -> None:
     out = capsys.readouterr().out
     assert "dense" in out and "(Dense)" in out and "(None, 8)" in out and "(None, 3)" in out
     assert "Total params: 83" in out
+
+
+def test_direct_calls_are_inference_and_take_numpy_as_in_keras() -> None:
+    model = tb.Sequential([tb.Input((4,)), tb.layers.Dropout(0.5), tb.layers.Dense(4)])
+    x = np.ones((2, 4))  # float64 NumPy, as Keras accepts
+    first, second = model(x), model(x)
+    assert first.dtype == torch.float32 and torch.equal(first, second)  # Dropout is off
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((8, 4)), np.ones((8, 4)), verbose=0)
+    assert not model.training and torch.equal(model(x), model(x))  # back to inference
+    model.train()  # PyTorch's explicit choice is respected ...
+    assert not torch.equal(model(x), model(x))
+    model.fit(np.ones((8, 4)), np.ones((8, 4)), verbose=0)
+    assert model.training  # ... and restored after fit
+
+
+def test_summary_keeps_unknown_dimensions(capsys) -> None:
+    model = tb.Sequential(
+        [
+            tb.Input((None,), dtype="int64"),
+            tb.layers.Embedding(100, 8),
+            tb.layers.GlobalAveragePooling1D(),
+        ]
+    )
+    model.summary()
+    out = capsys.readouterr().out
+    assert "(None, None, 8)" in out and "(None, 8)" in out
+    assert "global_average_pooling1d " in out and "\n(GlobalAveragePooling1D)" in out

@@ -29,9 +29,10 @@ def test_to_tensors_casts_floats_to_float32_like_keras() -> None:
     assert to_tensors([0, 1, 2]).tolist() == [0, 1, 2]
 
 
-def test_strings_are_rejected_with_the_fix() -> None:
-    with pytest.raises(InputError, match="TextVectorization"):
-        to_tensors(np.array(["a", "b"]))
+def test_strings_stay_numpy_text_for_string_inputs() -> None:
+    out = to_tensors({"text": np.array(["a", "b"]), "n": np.array([1.0, 2.0])})
+    assert out["text"].dtype == object and out["text"].tolist() == ["a", "b"]
+    assert out["n"].dtype == torch.float32
 
 
 def test_array_adapter_batches_and_shuffles_deterministically() -> None:

@@ -25,7 +25,7 @@ def test_label_out_of_range() -> None:
 def test_labels_of_the_wrong_dtype() -> None:
     with pytest.raises(LossInputError, match=r"integer class ids.*categorical_crossentropy"):
         _fit("sparse_categorical_crossentropy", np.random.rand(8))
-    with pytest.raises(InputError, match=r"strings.*TextVectorization"):
+    with pytest.raises(LossInputError, match=r"labels are strings.*StringLookup"):
         _fit("sparse_categorical_crossentropy", np.array(["cat"] * 8))
 
 

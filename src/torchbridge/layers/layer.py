@@ -34,6 +34,7 @@ from torch import nn
 
 from torchbridge.errors import InputError
 from torchbridge.layers.symbolic import any_symbolic, symbolic_call
+from torchbridge.utils.modes import evaluation_mode
 
 __all__ = [
     "Layer",
@@ -280,13 +281,8 @@ class Layer(KerasWeightsMixin, nn.Module):
             d is None or isinstance(d, int) for d in input_shape
         ):
             probe = torch.zeros(*(1 if d is None else d for d in input_shape))
-            with torch.no_grad():
-                was = self.training
-                self.eval()
-                try:
-                    out = self(probe)
-                finally:
-                    self.train(was)
+            with evaluation_mode(self), torch.no_grad():
+                out = self(probe)
             return to_shape(out)
         raise NotImplementedError(f"{type(self).__name__}.compute_output_shape")
 

@@ -22,6 +22,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from torchbridge.utils.modes import evaluation_mode
+
 __all__ = [
     "KerasTensor",
     "Node",
@@ -254,13 +256,8 @@ def _run_probe(layer: nn.Module, args: Any, kwargs: Any, i: int) -> Any:
     concrete = map_structure(
         lambda v: _probe_of(v, i) if isinstance(v, KerasTensor) else v, (args, kwargs)
     )
-    was = layer.training
-    layer.eval()
-    try:
-        with torch.no_grad():
-            return nn.Module.__call__(layer, *concrete[0], **concrete[1])
-    finally:
-        layer.train(was)
+    with evaluation_mode(layer), torch.no_grad():
+        return nn.Module.__call__(layer, *concrete[0], **concrete[1])
 
 
 def _declared_shapes(layer: nn.Module, args: tuple[Any, ...]) -> Any:

@@ -21,6 +21,7 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -38,6 +39,7 @@ from torchbridge.training.loss_tracker import LossTracker
 from torchbridge.training.trainer import Trainer
 from torchbridge.utils import nest
 from torchbridge.utils.device import move_to_device, resolve_device
+from torchbridge.utils.modes import evaluation_mode
 from torchbridge.utils.summary import print_summary
 
 __all__ = ["Model"]
@@ -113,7 +115,19 @@ class Model(KerasWeightsMixin, nn.Module):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if any_symbolic(args, kwargs):
             return symbolic_call(self, args, kwargs)
+        if not self.__dict__.get("_mode_chosen", False):
+            self.eval()  # Keras: calling a model directly is inference (see train())
+        if args and isinstance(args[0], (np.ndarray, list, tuple, dict)):
+            args = (to_tensors(args[0]), *args[1:])  # NumPy in, as Keras accepts
         return super().__call__(*args, **kwargs)
+
+    def train(self, mode: bool = True) -> Model:
+        """PyTorch's ``train``/``eval``. Until either is called, a direct call
+        ``model(x)`` runs in inference mode (Dropout off, BatchNorm moving
+        statistics), as in Keras; ``fit`` trains in training mode and then
+        returns the model to the mode it had before."""
+        self.__dict__["_mode_chosen"] = True
+        return super().train(mode)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         if self._call_has_training is None:
@@ -129,13 +143,8 @@ class Model(KerasWeightsMixin, nn.Module):
         """Create lazily built weights by calling the model once on zeros of ``config``'s shapes."""
         if config is None:
             return
-        was = self.training
-        self.eval()
-        try:
-            with torch.no_grad():
-                self(probe_from_spec(config))
-        finally:
-            self.train(was)
+        with evaluation_mode(self), torch.no_grad():
+            self(probe_from_spec(config))
 
     def call_inputs(self, x: Any) -> Any:
         """Run the model on the ``x`` of a batch (Keras passes the structure as is)."""
@@ -423,23 +432,13 @@ class Model(KerasWeightsMixin, nn.Module):
         self._require_compiled("test_on_batch")
         batch = (to_tensors(x), to_tensors(y), to_tensors(sample_weight, "sw"))
         self.reset_metrics()
-        was_training = self.training
-        self.eval()
-        try:
-            with torch.no_grad():
-                self.test_step(move_to_device(batch, self.device))
-        finally:
-            self.train(was_training)
+        with evaluation_mode(self), torch.no_grad():
+            self.test_step(move_to_device(batch, self.device))
         return self._batch_results(return_dict)
 
     def predict_on_batch(self, x: Any) -> Any:
-        was_training = self.training
-        self.eval()
-        try:
-            with torch.inference_mode():
-                out = self.predict_step((move_to_device(to_tensors(x), self.device),))
-        finally:
-            self.train(was_training)
+        with evaluation_mode(self), torch.inference_mode():
+            out = self.predict_step((move_to_device(to_tensors(x), self.device),))
         return nest.map_structure(
             lambda t: t.detach().cpu().numpy() if isinstance(t, torch.Tensor) else t, out
         )

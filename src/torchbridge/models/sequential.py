@@ -17,8 +17,10 @@ from torch import nn
 
 from torchbridge.errors import InputError
 from torchbridge.layers.input_layer import InputLayer, KerasTensor
+from torchbridge.layers.layer import Layer
 from torchbridge.models.model import Model
 from torchbridge.saving import serialization
+from torchbridge.utils.modes import evaluation_mode
 
 __all__ = ["Sequential"]
 
@@ -34,6 +36,7 @@ class Sequential(Model):
         self._layers = nn.ModuleList()
         self._input_shape: tuple[int | None, ...] | None = None
         self._input_dtype: Any = None
+        self._layer_shapes: dict[str, list[tuple[int | None, ...]]] = {}
         for layer in layers or []:
             self.add(layer, rebuild=False)
         self._build_if_possible()
@@ -80,18 +83,27 @@ class Sequential(Model):
     def _build_if_possible(self) -> None:
         if self._input_shape is None or not self._layers:
             return
+        if all(isinstance(m, (Layer, Model)) for m in self._layers):
+            # Keras layers are built symbolically: output shapes keep their None dimensions.
+            x: Any = KerasTensor(self._input_shape, self._input_dtype or "float32")
+            shapes: dict[str, list[tuple[int | None, ...]]] = {}
+            for layer in self._layers:
+                x = layer(x)
+                outs = x if isinstance(x, (list, tuple)) else [x]
+                shapes[str(layer.name)] = [tuple(t.shape) for t in outs]
+            self._layer_shapes = shapes
+            return
         dtype = torch.float32
         if isinstance(self._input_dtype, str) and "int" in self._input_dtype:
             dtype = getattr(torch, self._input_dtype)
         probe = torch.zeros(*(1 if d is None else d for d in self._input_shape), dtype=dtype)
-        was = self.training
-        self.eval()
-        try:
-            with torch.no_grad():
-                self.call(probe)
-        finally:
-            self.train(was)
+        with evaluation_mode(self), torch.no_grad():
+            self.call(probe)
         self._example_input = probe
+
+    def summary_output_shapes(self) -> dict[str, list[tuple[int | None, ...]]]:
+        """Each layer's output shape, for ``summary()`` (known once built from an Input)."""
+        return dict(self._layer_shapes)
 
     def call(self, inputs: Any, training: bool | None = None) -> Any:
         x = inputs

@@ -14,11 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import torch
 
 from torchbridge import losses as losses_module
 from torchbridge import metrics as metrics_module
-from torchbridge.errors import InputError
+from torchbridge.errors import InputError, LossInputError
 
 __all__ = ["CompiledLoss", "CompiledMetrics", "flatten_outputs"]
 
@@ -115,6 +116,22 @@ def _per_output(spec: Any, names: list[str] | None, n: int, what: str) -> list[A
 _TorchLoss = torch.nn.modules.loss._Loss
 
 
+def _reject_text_targets(y_true: Any) -> None:
+    """Labels given as strings (checked on the first batch): name the encoding fix."""
+    leaves = (
+        y_true.values()
+        if isinstance(y_true, Mapping)
+        else (y_true if isinstance(y_true, (list, tuple)) else [y_true])
+    )
+    for leaf in leaves:
+        if isinstance(leaf, np.ndarray) and leaf.dtype.kind in "OUS":
+            raise LossInputError(
+                f"The labels are strings (e.g. {leaf.flat[0]!r}); losses need numbers. "
+                "Encode them first, e.g. keras.layers.StringLookup(num_oov_indices=0) adapted "
+                "on the labels, or np.unique(labels, return_inverse=True)[1]."
+            )
+
+
 class TorchLossAdapter:
     """A ``torch.nn`` loss module (``nn.CrossEntropyLoss()`` ...) used as a Keras loss.
 
@@ -204,6 +221,7 @@ class CompiledLoss:
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> torch.Tensor:
         if not self.built:
+            _reject_text_targets(y_true)
             self.build(y_pred)
         names, preds = flatten_outputs(y_pred, self.model_output_names)
         if len(preds) == 1 and self.output_names is None:

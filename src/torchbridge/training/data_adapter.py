@@ -79,10 +79,9 @@ def _leaf_to_tensor(value: Any, what: str) -> Any:
         value = np.asarray(value)
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "OUS":
-            raise InputError(
-                f"{what} holds strings (dtype {value.dtype}); models take numeric tensors. "
-                "Encode the text first (e.g. a tokenizer or TextVectorization layer)."
-            )
+            # Text stays a NumPy array of str: a model whose Input has dtype="string"
+            # (TextVectorization, StringLookup ...) takes it as it is.
+            return value if value.dtype.kind == "O" else value.astype(object)
         if value.dtype.kind == "f" and value.dtype != np.float32:
             value = value.astype(np.float32)  # Keras casts float inputs to floatx
         return torch.from_numpy(value if value.flags.c_contiguous else np.ascontiguousarray(value))
@@ -105,7 +104,23 @@ def to_tensors(structure: Any, what: str = "x") -> Any:
 
 
 def _num_samples(structure: Any) -> set[int]:
-    return {int(t.shape[0]) for t in nest.flatten(structure) if isinstance(t, torch.Tensor)}
+    return {
+        int(t.shape[0])
+        for t in nest.flatten(structure)
+        if isinstance(t, (torch.Tensor, np.ndarray)) and t.ndim > 0
+    }
+
+
+def _take(t: Any, order: torch.Tensor) -> Any:
+    if isinstance(t, torch.Tensor):
+        return t.index_select(0, order)
+    if isinstance(t, np.ndarray):  # text
+        return t[order.numpy()]
+    return t
+
+
+def _rows(t: Any, start: int, stop: int | None) -> Any:
+    return t[start:stop] if isinstance(t, (torch.Tensor, np.ndarray)) else t
 
 
 def _check_cardinality(x: Any, y: Any, sample_weight: Any) -> int:
@@ -190,9 +205,7 @@ class ArrayAdapter:
         if order is not None:
             # One gather per epoch, then contiguous slices: the same work a hand-written
             # loop over pre-shuffled tensors does.
-            data = nest.map_structure(
-                lambda t: t.index_select(0, order) if isinstance(t, torch.Tensor) else t, data
-            )
+            data = nest.map_structure(lambda t: _take(t, order), data)
         if self.pin_memory:
             data = nest.map_structure(
                 lambda t: (
@@ -211,9 +224,7 @@ class ArrayAdapter:
                 yield x[i : i + bs], (None if y is None else y[i : i + bs]), None
             return
         for i in range(0, n, bs):
-            yield nest.map_structure(
-                lambda t, i=i: t[i : i + bs] if isinstance(t, torch.Tensor) else t, data
-            )
+            yield nest.map_structure(lambda t, i=i: _rows(t, i, i + bs), data)
 
 
 def _standardize_batch(element: Any) -> Batch:
@@ -355,6 +366,6 @@ def split_validation(
             f"Training data contains {n} samples, which is not enough to split off "
             f"validation_split={validation_split}. Provide more data or a different split."
         )
-    train = nest.map_structure(lambda t: t[:split_at] if isinstance(t, torch.Tensor) else t, data)
-    val = nest.map_structure(lambda t: t[split_at:] if isinstance(t, torch.Tensor) else t, data)
+    train = nest.map_structure(lambda t: _rows(t, 0, split_at), data)
+    val = nest.map_structure(lambda t: _rows(t, split_at, None), data)
     return train, val

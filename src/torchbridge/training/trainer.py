@@ -36,6 +36,7 @@ from torchbridge.training.logs import BatchLogs
 from torchbridge.training.state import TrainerState
 from torchbridge.utils import nest
 from torchbridge.utils.device import move_to_device
+from torchbridge.utils.modes import evaluation_mode
 
 __all__ = ["Trainer"]
 
@@ -163,6 +164,8 @@ class Trainer:
             callbacks, verbose, epochs=epochs, steps=train_batches.num_steps, history=True
         )
         model.stop_training = False
+        # Afterwards the model returns to its mode before fit (inference unless chosen).
+        mode_after = model.training if model.__dict__.get("_mode_chosen", False) else False
         train_step = model.train_step
         # A callback that may keep per-batch logs gets a snapshot of this step's values.
         snapshot = cbs.has_user_batch_hook("on_train_batch_end")
@@ -212,6 +215,7 @@ class Trainer:
             if model.stop_training or train_batches.exhausted:
                 break
         cbs.on_train_end(epoch_logs)
+        model.train(mode_after)
         return model.history
 
     @staticmethod
@@ -233,20 +237,15 @@ class Trainer:
         """One pass of ``test_step``; ``None`` if the source yielded no batch at all."""
         model = self.model
         model.reset_metrics()
-        was_training = model.training
-        model.eval()
         test_step = model.test_step
         cbs.on_test_begin()
         ran = False
-        try:
-            with torch.no_grad():
-                for step, batch in batches.epoch(0):
-                    cbs.on_test_batch_begin(step)
-                    logs = test_step(move_to_device(batch, device))
-                    cbs.on_test_batch_end(step, logs)
-                    ran = True
-        finally:
-            model.train(was_training)
+        with evaluation_mode(model), torch.no_grad():
+            for step, batch in batches.epoch(0):
+                cbs.on_test_batch_begin(step)
+                logs = test_step(move_to_device(batch, device))
+                cbs.on_test_batch_end(step, logs)
+                ran = True
         if not ran:
             cbs.on_test_end({})
             return None
@@ -306,29 +305,24 @@ class Trainer:
         )
         cbs = self._callbacks(callbacks, verbose, epochs=1, steps=batches.num_steps, history=False)
         outputs: list[Any] = []
-        was_training = model.training
-        model.eval()
         predict_step = model.predict_step
         cbs.on_predict_begin()
-        try:
-            with torch.inference_mode():
-                for step, batch in batches.epoch(0):
-                    cbs.on_predict_batch_begin(step)
-                    out = predict_step(move_to_device(batch, device))
-                    # Keep the device busy: the copy to host is queued, not awaited.
-                    outputs.append(
-                        nest.map_structure(
-                            lambda t: (
-                                t.detach().to("cpu", non_blocking=True)
-                                if isinstance(t, torch.Tensor)
-                                else t
-                            ),
-                            out,
-                        )
+        with evaluation_mode(model), torch.inference_mode():
+            for step, batch in batches.epoch(0):
+                cbs.on_predict_batch_begin(step)
+                out = predict_step(move_to_device(batch, device))
+                # Keep the device busy: the copy to host is queued, not awaited.
+                outputs.append(
+                    nest.map_structure(
+                        lambda t: (
+                            t.detach().to("cpu", non_blocking=True)
+                            if isinstance(t, torch.Tensor)
+                            else t
+                        ),
+                        out,
                     )
-                    cbs.on_predict_batch_end(step, {"outputs": out})
-        finally:
-            model.train(was_training)
+                )
+                cbs.on_predict_batch_end(step, {"outputs": out})
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         cbs.on_predict_end()

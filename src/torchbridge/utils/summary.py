@@ -14,6 +14,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from torchbridge.utils.modes import evaluation_mode
+
 __all__ = ["print_summary", "format_bytes"]
 
 
@@ -61,8 +63,9 @@ def _named_layers(root: nn.Module, layers: list[nn.Module]) -> list[tuple[str, n
 
 def _output_shapes(model: nn.Module) -> dict[str, str]:
     known: Any = getattr(model, "summary_output_shapes", None)
-    if known is not None:  # a functional model knows them from its graph
-        return {name: _format_shapes(shapes) for name, shapes in known().items()}
+    shapes_known = known() if known is not None else {}
+    if shapes_known:  # a functional / Input-built Sequential model knows them from its graph
+        return {name: _format_shapes(shapes) for name, shapes in shapes_known.items()}
     example = getattr(model, "_example_input", None)
     call: Any = getattr(model, "call_inputs", None)
     if example is None or call is None:
@@ -81,17 +84,14 @@ def _output_shapes(model: nn.Module) -> dict[str, str]:
                 lambda _m, _i, out, name=name: shapes.__setitem__(name, _shape_of(out))
             )
         )
-    was_training = model.training
     try:
-        model.eval()
-        with torch.no_grad():
+        with evaluation_mode(model), torch.no_grad():
             shapes["__model__"] = _shape_of(call(example))
     except Exception:  # a summary must never fail because a probe pass did
         return {}
     finally:
         for h in handles:
             h.remove()
-        model.train(was_training)
     return shapes
 
 
@@ -118,9 +118,13 @@ def print_summary(
     for i, (name, child) in enumerate(children):
         params = sum(t.numel() for t in _weights(child))
         label = f"{name} ({type(child).__name__})"
+        rest: list[str] = []
+        if len(label) >= cols[0]:  # Keras wraps a long "name (Type)" onto the next line
+            label, rest = name, [f"({type(child).__name__})"]
         lines.append(
             f"{label:<{cols[0]}}{shapes.get(name, '?'):<{cols[1]}}{params:>{width - sum(cols)},}"
         )
+        lines += rest
         if i < len(children) - 1:
             lines.append("─" * width)
     lines.append(rule)
