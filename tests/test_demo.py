@@ -22,3 +22,22 @@ def test_cli_help_and_unknown_command(capsys) -> None:
     assert cli_main(["--help"]) == 0
     assert "torchbridge demo" in capsys.readouterr().out
     assert cli_main(["nope"]) == 2
+
+
+def test_run_executes_an_unchanged_keras_script_on_torchbridge(tmp_path, capsys) -> None:
+    script = tmp_path / "train.py"
+    script.write_text(
+        "import sys\n"
+        "import numpy as np\n"
+        "import keras\n"
+        "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])\n"
+        "model.compile(optimizer='sgd', loss='mse')\n"
+        "model.fit(np.ones((8, 3)), np.ones((8, 1)), epochs=1, verbose=0)\n"
+        "print('backend module:', keras.__name__, 'args:', sys.argv[1:])\n"
+    )
+    assert cli_main(["run", str(script), "--flag"]) == 0
+    assert "backend module: torchbridge args: ['--flag']" in capsys.readouterr().out
+    import sys
+
+    assert sys.modules.get("keras") is None or sys.modules["keras"].__name__ == "keras"
+    assert cli_main(["run", str(tmp_path / "missing.py")]) == 2
