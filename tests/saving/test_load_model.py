@@ -208,3 +208,27 @@ def test_subclassed_models_record_their_arguments(tmp_path, rng) -> None:
     opaque.save(tmp_path / "opaque.keras")  # weights still save ...
     with pytest.raises(SavedFormatError, match="get_config"):  # ... but cannot be rebuilt
         tb.load_model(tmp_path / "opaque.keras")
+
+
+def test_preprocessing_state_travels_with_the_model(tmp_path, rng) -> None:
+    texts = np.array(["the cat sat", "a dog ran", "the dog sat down", "cats and dogs"], object)
+    numbers = rng.normal(3.0, 2.0, size=(4, 2)).astype("float32")
+    vectorize = tb.layers.TextVectorization(max_tokens=20, output_mode="tf_idf")
+    vectorize.adapt(texts)
+    norm = tb.layers.Normalization()
+    norm.adapt(numbers)
+    text_in = tb.Input((1,), dtype="string", name="text")
+    num_in = tb.Input((2,), name="num")
+    joined = tb.layers.Concatenate()([vectorize(text_in), norm(num_in)])
+    model = tb.Model([text_in, num_in], tb.layers.Dense(1, activation="sigmoid")(joined))
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.fit([texts, numbers], np.array([1, 0, 1, 0]), epochs=2, verbose=0)
+    model.save(tmp_path / "pre.keras")
+    with zipfile.ZipFile(tmp_path / "pre.keras") as zf:
+        assets = json.loads(zf.read("assets.json"))
+    assert any("vocabulary" in json.dumps(v) for v in assets.values())
+    loaded = tb.load_model(tmp_path / "pre.keras")
+    new = [np.array(["the cat ran", "unknown words here"], object), numbers[:2]]
+    np.testing.assert_array_equal(loaded.predict(new, verbose=0), model.predict(new, verbose=0))
+    restored = loaded.get_layer(vectorize.name)
+    assert restored.get_vocabulary() == vectorize.get_vocabulary()

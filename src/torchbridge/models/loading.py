@@ -43,7 +43,11 @@ def load_model(
             "get_config()). Build the model in code and call model.load_weights(path) — or "
             "give the class get_config() and @register_serializable() before saving."
         )
-    model = serialization.deserialize(config, custom_objects)
+    by_name = {
+        entry["layer"]: entry["state"] for entry in archive["assets"].values() if entry["layer"]
+    }
+    with serialization.pending_assets(by_name):
+        model = serialization.deserialize(config, custom_objects)
     build = config.get("build_config")
     if build is not None and hasattr(model, "build_from_config"):
         model.build_from_config(build["input_shape"])  # lazily built layers get their weights

@@ -97,13 +97,14 @@ def _model_config(model: Any) -> dict[str, Any] | None:
 
 
 def _assets(model: Any) -> dict[str, Any]:
+    """``{module path: {"layer": layer name, "state": assets}}`` for layers with assets."""
     out = {}
-    for name, module in model.weights_module().named_modules():
+    for path, module in model.weights_module().named_modules():
         get_assets = getattr(module, "get_assets", None)
         if get_assets is not None:
             assets = get_assets()
             if assets:
-                out[name] = assets
+                out[path] = {"layer": getattr(module, "name", None), "state": assets}
     return out
 
 
@@ -217,13 +218,13 @@ def read_archive(filepath: str | os.PathLike[str]) -> dict[str, Any]:
 def restore_assets(model: Any, assets: dict[str, Any]) -> None:
     """Give each layer its saved non-tensor state (before the weights are loaded)."""
     modules = dict(model.weights_module().named_modules())
-    for name, value in assets.items():
-        module = modules.get(name)
+    for path, entry in assets.items():
+        module = modules.get(path)
         if module is None or not hasattr(module, "set_assets"):
             raise SavedFormatError(
-                f"The file has assets for layer {name!r}, which this model does not have."
+                f"The file has assets for layer {path!r}, which this model does not have."
             )
-        module.set_assets(value)
+        module.set_assets(entry["state"])
 
 
 def read_checkpoint_weights(filepath: str | os.PathLike[str]) -> dict[str, torch.Tensor]:

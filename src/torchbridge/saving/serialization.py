@@ -26,6 +26,7 @@ __all__ = [
     "custom_object_scope",
     "serialize",
     "deserialize",
+    "pending_assets",
 ]
 
 T = TypeVar("T")
@@ -152,4 +153,21 @@ def deserialize(config: dict[str, Any], custom_objects: dict[str, Any] | None = 
     inner = config.get("config") or {}
     with custom_object_scope(custom_objects or {}):  # nested configs see them too
         from_config = getattr(cls, "from_config", None)
-        return from_config(inner) if from_config is not None else cls(**inner)
+        obj = from_config(inner) if from_config is not None else cls(**inner)
+    pending = _SCOPE.__dict__.get("assets")
+    name = getattr(obj, "name", None)
+    if pending and name in pending and hasattr(obj, "set_assets"):
+        # before a functional graph is rebuilt around it (its probe calls need the state)
+        obj.set_assets(pending[name])
+    return obj
+
+
+@contextlib.contextmanager
+def pending_assets(assets_by_layer_name: dict[str, Any]) -> Iterator[None]:
+    """While loading, give each layer its saved assets as soon as it is created."""
+    previous = _SCOPE.__dict__.get("assets")
+    _SCOPE.assets = assets_by_layer_name
+    try:
+        yield
+    finally:
+        _SCOPE.assets = previous
