@@ -25,6 +25,7 @@ PACKAGES = [
     "torchbridge.layers",
     "torchbridge.layers.preprocessing",
     "torchbridge.utils",
+    "torchbridge.hf",
 ]
 
 

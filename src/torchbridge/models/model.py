@@ -100,6 +100,12 @@ class Model(KerasWeightsMixin, nn.Module):
         """Give any ``nn.Module`` the Keras API without changing it."""
         if isinstance(module, Model):
             return module
+        from torchbridge.hf._imports import is_pretrained_model
+
+        if is_pretrained_model(module):  # an MRO check; transformers is not imported
+            from torchbridge.hf.model import HFModel
+
+            return HFModel(module, name=name)
         from torchbridge.models.wrapped import WrappedModel
 
         return WrappedModel(module, name=name)

@@ -45,7 +45,8 @@ def _format_shapes(shapes: list[tuple[int | None, ...]]) -> str:
 def _weights(module: nn.Module) -> list[torch.Tensor]:
     """Parameters plus floating-point state buffers (BatchNorm's moving statistics),
     which Keras counts as non-trainable weights."""
-    buffers = [b for b in module.buffers() if b.is_floating_point()]
+    saved = module.state_dict(keep_vars=True).keys()  # not e.g. rotary caches
+    buffers = [b for n, b in module.named_buffers() if b.is_floating_point() and n in saved]
     return list(module.parameters()) + buffers
 
 
