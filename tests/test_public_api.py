@@ -26,6 +26,7 @@ PACKAGES = [
     "torchbridge.layers.preprocessing",
     "torchbridge.utils",
     "torchbridge.hf",
+    "torchbridge.mixed_precision",
 ]
 
 
@@ -58,6 +59,7 @@ def test_top_level_names() -> None:
         "saving",
         "load_model",
         "utils",
+        "mixed_precision",
     }
 
 

@@ -92,10 +92,10 @@ def test_summary_keeps_unknown_dimensions(capsys) -> None:
         [
             tb.Input((None,), dtype="int64"),
             tb.layers.Embedding(100, 8),
-            tb.layers.GlobalAveragePooling1D(),
+            tb.layers.GlobalAveragePooling1D(name="global_average_pooling1d_long_name"),
         ]
     )
     model.summary()
     out = capsys.readouterr().out
     assert "(None, None, 8)" in out and "(None, 8)" in out
-    assert "global_average_pooling1d " in out and "\n(GlobalAveragePooling1D)" in out
+    assert "global_average_pooling1d_long_name " in out and "\n(GlobalAveragePooling1D)" in out

@@ -116,8 +116,12 @@ def test_keras_argument_checks():
         optimizers.AdamW(weight_decay=None)
     with pytest.raises(ValueError, match="learning_rate"):
         optimizers.Adam(learning_rate="fast")
-    with pytest.raises(NotImplementedError, match="use_ema"):
-        optimizers.Adam(use_ema=True)
+    with pytest.raises(ValueError, match="ema_momentum"):
+        optimizers.Adam(use_ema=True, ema_momentum=1.5)
+    with pytest.raises(ValueError, match="gradient_accumulation_steps"):
+        optimizers.Adam(gradient_accumulation_steps=1)
+    with pytest.raises(ValueError, match="loss_scale_factor"):
+        optimizers.Adam(loss_scale_factor=0.0)
     with pytest.warns(UserWarning, match="decay"):
         optimizers.Adam(decay=0.1)
 

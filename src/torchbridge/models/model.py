@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from torchbridge import mixed_precision as mixed_precision_module
 from torchbridge import optimizers as optimizers_module
 from torchbridge.callbacks.history import History
 from torchbridge.errors import InputError, NotCompiledError
@@ -43,6 +44,21 @@ from torchbridge.utils.modes import evaluation_mode
 from torchbridge.utils.summary import print_summary
 
 __all__ = ["Model"]
+
+_LOW_PRECISION = (torch.float16, torch.bfloat16)
+
+
+def _upcast(t: Any) -> Any:
+    return t.float() if isinstance(t, torch.Tensor) and t.dtype in _LOW_PRECISION else t
+
+
+def _as_float32(y_pred: Any) -> Any:
+    """Outputs of an autocast forward pass in float32, for the loss, metrics and NumPy."""
+    if isinstance(y_pred, torch.Tensor):
+        return _upcast(y_pred)
+    if nest.is_nested(y_pred):
+        return nest.map_structure(_upcast, y_pred)
+    return y_pred
 
 
 def _batch_size(x: Any) -> int:
@@ -91,6 +107,7 @@ class Model(KerasWeightsMixin, nn.Module):
         self._example_input: Any = None
         self._build_config: Any = None  # shapes/dtypes of the first call, saved with the model
         self._jit_call: Any = None
+        self._amp: tuple[str, torch.dtype] | None = None  # (device type, autocast dtype)
         self._metrics_cache: list[Any] | None = None
         self._trainer = Trainer(self)
 
@@ -181,11 +198,20 @@ class Model(KerasWeightsMixin, nn.Module):
         jit_compile: bool | str = False,
         auto_scale_loss: bool = True,
         device: str | torch.device | None = None,
+        mixed_precision: Any = None,
     ) -> None:
-        """Configure training (Keras's signature, plus ``device=``).
+        """Configure training (Keras's signature, plus ``device=`` and ``mixed_precision=``).
 
         ``device=None`` picks CUDA, then MPS, then CPU — unless the model already
         sits on an accelerator (e.g. ``cuda:1``), where it stays.
+
+        Mixed precision: the global policy (``torchbridge.mixed_precision.
+        set_global_policy("mixed_bfloat16")``) is read here, or
+        ``mixed_precision="bf16" | "fp16" | "no"`` (or a policy name) overrides it
+        for this model. The forward pass then runs under ``torch.autocast``; weights,
+        loss and metrics stay float32. Under float16 with ``auto_scale_loss=True``
+        the optimizer is wrapped in a ``LossScaleOptimizer`` (as Keras does); on a CPU
+        float16 falls back to bfloat16 with a warning.
         """
         current = self.device
         if device is None and current.type != "cpu":
@@ -195,7 +221,20 @@ class Model(KerasWeightsMixin, nn.Module):
             self.to(self._device)
         if isinstance(loss, nn.Module):
             loss.to(self._device)  # e.g. nn.CrossEntropyLoss(weight=...) buffers
+        policy = mixed_precision_module.resolve_policy(mixed_precision)
+        amp_dtype = mixed_precision_module.autocast_dtype(policy, self._device.type)
+        self._amp = (self._device.type, amp_dtype) if amp_dtype is not None else None
+        self.dtype_policy = policy
         self.optimizer = optimizers_module.get(optimizer)
+        if (
+            auto_scale_loss
+            and amp_dtype == torch.float16
+            and self.optimizer is not None
+            and not isinstance(self.optimizer, optimizers_module.LossScaleOptimizer)
+        ):
+            self.optimizer = optimizers_module.LossScaleOptimizer(
+                self.optimizer, name="loss_scale_optimizer"
+            )
         self._optimizer_built = bool(getattr(self.optimizer, "built", False))
         # object.__setattr__: a loss that is an nn.Module must not become a submodule
         # (it would join state_dict and named_children).
@@ -231,7 +270,13 @@ class Model(KerasWeightsMixin, nn.Module):
                 f"{self.name} has no trainable parameters, so there is nothing to fit. "
                 "Check requires_grad on its parameters."
             )
-        self.optimizer.build(params)
+        # Built with the parameters' names (the weights module's own state_dict keys)
+        # and normalisation layers: weight-decay exclusions work by name and layer type.
+        module = self.weights_module()
+        if {id(p) for p in params} <= {id(p) for p in module.parameters()}:
+            self.optimizer.build(module)
+        else:
+            self.optimizer.build([(n, p) for n, p in self.named_parameters() if p.requires_grad])
         self._optimizer_built = True
 
     # --- the steps (Keras's overridable hooks) -------------------------------------
@@ -262,29 +307,43 @@ class Model(KerasWeightsMixin, nn.Module):
         return BatchLogs(self.metrics)
 
     def _forward_batch(self, x: Any) -> Any:
+        """The model on a batch's ``x``; under mixed precision inside ``torch.autocast``,
+        with the outputs returned in float32."""
         if self._example_input is None:
             # clone(): a view would keep the whole batch (or dataset copy) alive.
             self._example_input = nest.map_structure(
                 lambda t: t[:1].detach().clone() if isinstance(t, torch.Tensor) else t, x
             )
-        return self._jit_call(x) if self._jit_call is not None else self.call_inputs(x)
+        call = self._jit_call if self._jit_call is not None else self.call_inputs
+        amp = self._amp
+        if amp is None:
+            return call(x)
+        with torch.autocast(amp[0], dtype=amp[1]):
+            y_pred = call(x)
+        return _as_float32(y_pred)
 
     def train_step(self, data: Any) -> Mapping[str, Any]:
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self._forward_batch(x)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+        if self._amp is not None:
+            loss = _upcast(loss)  # e.g. a model's own loss computed under autocast
         self._loss_tracker.update_state(loss.detach(), sample_weight=_batch_size(x))
         if not self._optimizer_built:  # after the forward pass: lazy modules are built now
             self._build_optimizer()
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
+        optimizer = self.optimizer
+        # With gradient accumulation, zero_grad only clears at the start of a window.
+        optimizer.zero_grad(set_to_none=True)
+        optimizer.scale_loss(loss).backward()  # loss_scale_factor / dynamic loss scaling
+        optimizer.step()
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def test_step(self, data: Any) -> Mapping[str, Any]:
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self._forward_batch(x)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        if self._amp is not None:
+            loss = _upcast(loss)
         self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 

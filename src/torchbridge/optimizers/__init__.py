@@ -3,7 +3,8 @@
 Each optimizer is a :class:`Optimizer` (itself a ``torch.optim.Optimizer`` by
 ``isinstance``) holding a real torch optimizer, ``torch_optimizer``, created by
 ``build``. ``get`` resolves Keras names and torch objects; ``schedules`` holds the
-Keras learning-rate schedules.
+Keras learning-rate schedules; ``LossScaleOptimizer`` adds dynamic loss scaling
+(float16 mixed precision).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from torchbridge.optimizers import schedules
 from torchbridge.optimizers.adagrad import Adadelta, Adagrad
 from torchbridge.optimizers.adam import Adam, Adamax, AdamW, Nadam
 from torchbridge.optimizers.learning_rate import get_learning_rate, set_learning_rate
+from torchbridge.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from torchbridge.optimizers.optimizer import Optimizer
 from torchbridge.optimizers.resolve import deserialize, get, serialize
 from torchbridge.optimizers.rmsprop import RMSprop
@@ -28,6 +30,7 @@ __all__ = [
     "Adadelta",
     "Adamax",
     "Nadam",
+    "LossScaleOptimizer",
     "WrappedOptimizer",
     "TorchClassOptimizer",
     "get",

@@ -8,14 +8,30 @@ optimizer (``torch_optimizer``) and from then on the object passes
 so it works anywhere a ``torch.optim.Optimizer`` is expected (it is one by
 ``isinstance``; LR schedulers from ``torch.optim.lr_scheduler`` accept it).
 
-What this class adds around ``torch_optimizer.step()`` (see :meth:`Optimizer.step`):
-Keras gradient clipping, Keras learning-rate schedules evaluated at
-``iterations``, Keras's decoupled ``weight_decay`` for optimizers whose torch
-class only has coupled L2 decay, and the ``iterations`` counter (saved in
-``state_dict()`` for exact resume).
+What this class adds around ``torch_optimizer.step()`` (see :meth:`Optimizer.step`),
+all with Keras's semantics and none of it reading a value back from the device:
 
-The Keras optimizer families live in ``keras_optimizers.py``; wrapping an
-existing torch optimizer or class lives in ``wrapped.py``.
+* ``gradient_accumulation_steps=n``: ``.grad`` is the accumulator. ``zero_grad``
+  only clears it at the start of a window of ``n`` batches and ``step`` only
+  updates on the ``n``-th, with the *average* of the ``n`` gradients. Each step
+  call counts in ``_iterations`` (Keras's raw counter, which learning-rate
+  schedules read); ``iterations`` is ``_iterations // n`` (the updates made).
+* ``loss_scale_factor``: :meth:`scale_loss` multiplies the loss, the gradients
+  are divided back before anything else.
+* Keras gradient clipping (on the averaged, unscaled gradients), Keras
+  learning-rate schedules evaluated at ``_iterations``, Keras's decoupled
+  ``weight_decay`` for optimizers whose torch class only has coupled L2 decay,
+  with ``exclude_from_weight_decay`` / ``exclude_bias_and_norm`` (see
+  ``weight_decay.py``).
+* ``use_ema``: an exponential moving average of the weights, updated after
+  every step call, optionally written into the weights every
+  ``ema_overwrite_frequency`` iterations and by :meth:`finalize_variable_values`
+  (which ``fit`` calls at the end).
+
+``iterations`` and the EMA are saved in ``state_dict()`` for exact resume.
+The Keras optimizer families live in ``adam.py``, ``sgd.py`` ...; wrapping an
+existing torch optimizer or class lives in ``wrapped.py``; dynamic loss
+scaling for float16 in ``loss_scale_optimizer.py``.
 """
 
 from __future__ import annotations
@@ -39,6 +55,7 @@ from torchbridge.optimizers.schedules.learning_rate_schedule import (
 from torchbridge.optimizers.schedules.learning_rate_schedule import (
     serialize as serialize_schedule,
 )
+from torchbridge.optimizers.weight_decay import DecayRule, norm_parameter_ids
 
 __all__ = ["Optimizer", "LearningRate", "DECOUPLED_WEIGHT_DECAY_KEY"]
 
@@ -74,10 +91,31 @@ def _check_learning_rate(value: Any) -> LearningRate:
     )
 
 
-def _param_groups(params: Any) -> list[dict[str, Any]]:
-    """Normalise what ``build`` accepts into a list of param-group dicts (copies)."""
+def _strip_names(params: Any, names: dict[int, str]) -> list[torch.Tensor]:
+    """Parameters without their names (``(name, tensor)`` pairs are recorded in ``names``)."""
+    if isinstance(params, torch.Tensor):
+        return [params]
+    out = []
+    for item in params:
+        if isinstance(item, tuple):
+            name, item = item
+            names[id(item)] = str(name)
+        out.append(item)
+    return out
+
+
+def _param_groups(params: Any) -> tuple[list[dict[str, Any]], dict[int, str], set[int]]:
+    """Normalise what ``build`` accepts into param-group dicts (copies) of plain tensors.
+
+    Also returns the parameter names that came with them (a Module's
+    ``named_parameters()``, ``(name, tensor)`` pairs, or a group's
+    ``"param_names"``) and the ids of a Module's normalisation-layer parameters.
+    """
+    names: dict[int, str] = {}
+    norm_ids: set[int] = set()
     if isinstance(params, torch.nn.Module):
-        params = [p for p in params.parameters() if p.requires_grad]
+        norm_ids = norm_parameter_ids(params)
+        params = [(n, p) for n, p in params.named_parameters() if p.requires_grad]
     if isinstance(params, torch.Tensor):
         raise TypeError(
             "build() expects an iterable of parameters or of param-group dicts, got a single "
@@ -87,10 +125,18 @@ def _param_groups(params: Any) -> list[dict[str, Any]]:
     if not items:
         raise ValueError("build() got an empty list of parameters: there is nothing to optimize.")
     if all(isinstance(item, dict) for item in items):
-        return [dict(item) for item in items]
+        groups = []
+        for item in items:
+            group = dict(item)
+            group_names = group.pop("param_names", None)
+            group["params"] = _strip_names(group["params"], names)
+            if group_names is not None:
+                names.update({id(p): str(n) for p, n in zip(group["params"], group_names)})
+            groups.append(group)
+        return groups, names, norm_ids
     if any(isinstance(item, dict) for item in items):
         raise TypeError("build() got a mix of tensors and param-group dicts; use one or the other.")
-    return [{"params": items}]
+    return [{"params": _strip_names(items, names)}], names, norm_ids
 
 
 def _param_ids(groups: Iterable[dict[str, Any]]) -> set[int]:
@@ -111,6 +157,10 @@ class Optimizer(torch.optim.Optimizer):
     :meth:`_torch_hyperparameters`. ``torch.optim.Optimizer.__init__`` is not
     called: until :meth:`build` there are no parameters, and afterwards every
     torch attribute is read from :attr:`torch_optimizer`.
+
+    Besides Keras's arguments every optimizer takes ``exclude_bias_and_norm=True``
+    (a torchbridge addition: no weight decay on biases and normalisation weights,
+    the Hugging Face Trainer's rule; see ``weight_decay.py``).
     """
 
     #: The torch class built by :meth:`build`.
@@ -137,23 +187,39 @@ class Optimizer(torch.optim.Optimizer):
         loss_scale_factor: float | None = None,
         gradient_accumulation_steps: int | None = None,
         name: str | None = None,
+        exclude_bias_and_norm: bool = False,
         **kwargs: Any,
     ) -> None:
         if kwargs.pop("decay", None) is not None:
             warnings.warn(
                 "Argument `decay` is no longer supported and will be ignored.", stacklevel=2
             )
-        unsupported = {
-            "use_ema": (use_ema, False),
-            "loss_scale_factor": (loss_scale_factor, None),
-            "gradient_accumulation_steps": (gradient_accumulation_steps, None),
-        }
-        for arg, (value, default) in unsupported.items():
-            if value != default:
-                raise NotImplementedError(
-                    f"torchbridge optimizers do not support `{arg}` (received {arg}={value!r}). "
-                    "Leave it at its default; for EMA use torch.optim.swa_utils.AveragedModel."
+        if gradient_accumulation_steps and not (
+            isinstance(gradient_accumulation_steps, numbers.Integral)
+            and gradient_accumulation_steps >= 2
+        ):
+            raise ValueError(
+                "`gradient_accumulation_steps` must be an integer >= 2. "
+                f"Received: gradient_accumulation_steps={gradient_accumulation_steps}"
+            )
+        if use_ema:
+            if not 0 <= ema_momentum <= 1:
+                raise ValueError(
+                    f"`ema_momentum` must be in the range [0, 1]. Received: "
+                    f"ema_momentum={ema_momentum}"
                 )
+            if ema_overwrite_frequency and (
+                not isinstance(ema_overwrite_frequency, int) or ema_overwrite_frequency < 1
+            ):
+                raise ValueError(
+                    "`ema_overwrite_frequency` must be an integer >= 1 or None. Received: "
+                    f"ema_overwrite_frequency={ema_overwrite_frequency}"
+                )
+        if loss_scale_factor is not None and not loss_scale_factor > 0:
+            raise ValueError(
+                f"`loss_scale_factor` must be a positive float or None. Received: "
+                f"loss_scale_factor={loss_scale_factor}"
+            )
         self._torch_kwargs = self._check_torch_kwargs(kwargs)
         self.name = name if name is not None else _to_snake_case(type(self).__name__)
         self.weight_decay = weight_decay
@@ -165,10 +231,19 @@ class Optimizer(torch.optim.Optimizer):
         self.ema_momentum = ema_momentum
         self.ema_overwrite_frequency = ema_overwrite_frequency
         self.loss_scale_factor = loss_scale_factor
-        self.gradient_accumulation_steps = gradient_accumulation_steps
-        self.iterations = 0
+        self.gradient_accumulation_steps: int | None = (
+            int(gradient_accumulation_steps) if gradient_accumulation_steps else None
+        )
+        self.exclude_bias_and_norm = bool(exclude_bias_and_norm)
+        self._decay_rule = DecayRule()
+        self._decay_rule.bias_and_norm = self.exclude_bias_and_norm
+        #: Keras's raw step counter: every ``step()`` call, accumulation micro-steps included.
+        self._iterations = 0
         self._learning_rate: LearningRate = _check_learning_rate(learning_rate)
         self._inner: torch.optim.Optimizer | None = None
+        self._ema: list[torch.Tensor] | None = None  # the moving averages (use_ema)
+        self._ema_params: list[torch.Tensor] = []
+        self._param_names: dict[int, str] = {}
 
     # --- construction ------------------------------------------------------------
     @classmethod
@@ -240,12 +315,15 @@ class Optimizer(torch.optim.Optimizer):
         return group
 
     def build(self, params: Any) -> Optimizer:
-        """Create the torch optimizer on ``params`` (tensors, param-group dicts or a Module).
+        """Create the torch optimizer on ``params``: tensors, ``(name, tensor)`` pairs (e.g.
+        ``model.named_parameters()``), param-group dicts, or a Module (its trainable
+        parameters, with their names).
 
-        Building again on the same parameters is a no-op; building on different
-        parameters raises ``ValueError``. Returns ``self``.
+        Names are needed only for weight-decay exclusions by name. Building again on
+        the same parameters is a no-op; building on different parameters raises
+        ``ValueError``. Returns ``self``.
         """
-        groups = _param_groups(params)
+        groups, names, norm_ids = _param_groups(params)
         if self._inner is not None:
             if _param_ids(groups) == _param_ids(self._inner.param_groups):
                 return self
@@ -255,8 +333,32 @@ class Optimizer(torch.optim.Optimizer):
                 f"again on a different set ({len(_param_ids(groups))} parameters). Create a new "
                 "optimizer for the new parameters, or use add_param_group() to extend this one."
             )
+        groups = self._decay_rule.split(groups, names, norm_ids, self.name)
         self._inner = self._make_torch_optimizer([self._prepare_group(g) for g in groups])
+        self._param_names = names
+        if self.use_ema:
+            self._ema_params = [p for g in self._inner.param_groups for p in g["params"]]
+            self._ema = [p.detach().clone() for p in self._ema_params]
         return self
+
+    def exclude_from_weight_decay(
+        self,
+        var_list: Iterable[torch.Tensor] | None = None,
+        var_names: Iterable[str] | None = None,
+    ) -> None:
+        """Keras's exclusions: no weight decay for the parameters in ``var_list``, nor for
+        those whose name contains one of ``var_names`` (regular expressions searched in
+        the ``named_parameters()`` name, e.g. ``["bias", "LayerNorm"]``).
+
+        Call it before the optimizer is built (before ``fit``). ``exclude_bias_and_norm=True``
+        on the constructor gives the Hugging Face Trainer's rule instead.
+        """
+        if self.built:
+            raise ValueError(
+                "`exclude_from_weight_decay()` can only be configured before the optimizer is "
+                "built. Call it right after creating the optimizer, before fit()."
+            )
+        self._decay_rule.set_keras_exclusions(var_list, var_names)
 
     @property
     def built(self) -> bool:
@@ -276,18 +378,31 @@ class Optimizer(torch.optim.Optimizer):
 
         return WrappedOptimizer(torch_optimizer, **kwargs)
 
+    # --- counters ------------------------------------------------------------------
+    @property
+    def iterations(self) -> int:
+        """The number of updates made (Keras: step calls ``// gradient_accumulation_steps``)."""
+        n = self.gradient_accumulation_steps
+        return self._iterations // n if n else self._iterations
+
+    def _at_update_step(self) -> bool:
+        """Whether the next ``step()`` updates the weights (always, without accumulation)."""
+        n = self.gradient_accumulation_steps
+        return not n or (self._iterations + 1) % n == 0
+
     # --- learning rate -------------------------------------------------------------
     def _current_lr_value(self) -> float:
         lr = self._learning_rate
         if isinstance(lr, LearningRateSchedule):
-            return float(lr(self.iterations))
+            # Keras evaluates schedules at the raw counter: with accumulation, batches.
+            return float(lr(self._iterations))
         if callable(lr):
             return float(lr())
         return lr
 
     @property
     def learning_rate(self) -> float:
-        """The current learning rate (a schedule's value at ``iterations``)."""
+        """The current learning rate (a schedule's value at the step count)."""
         if self._inner is not None and isinstance(self._learning_rate, float):
             return float(self._inner.param_groups[0]["lr"])
         return self._current_lr_value()
@@ -318,10 +433,12 @@ class Optimizer(torch.optim.Optimizer):
     def step(self, closure: Callable[[], float]) -> float: ...
 
     def step(self, closure: Callable[[], float] | None = None) -> float | None:
-        """Clip gradients, set a scheduled lr, apply decoupled decay, step, count.
+        """One Keras ``apply``: accumulate, or unscale/average, clip, decay, update; count.
 
-        Keras order: the learning rate (and the decay, which uses it) is evaluated
-        at the current ``iterations`` before it is incremented.
+        With ``gradient_accumulation_steps=n`` only every ``n``-th call updates the
+        weights (the others just count: the gradients keep adding up in ``.grad``).
+        Keras order: the learning rate (and the decay, which uses it) is evaluated at
+        the current step count before it is incremented.
         """
         inner = self._inner
         if inner is None:
@@ -330,12 +447,24 @@ class Optimizer(torch.optim.Optimizer):
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
+        n = self.gradient_accumulation_steps
+        if n and (self._iterations + 1) % n:
+            if self._ema is not None:
+                self._update_ema()
+            self._iterations += 1
+            return loss
         groups = inner.param_groups
-        if self._clipper is not None:
+        factor = 1.0 / n if n else 1.0
+        if self.loss_scale_factor:
+            factor /= self.loss_scale_factor
+        if factor != 1.0 or self._clipper is not None:
             grads = [p.grad for g in groups for p in g["params"] if p.grad is not None]
             if grads:
                 with torch.no_grad():
-                    self._clipper(grads)
+                    if factor != 1.0:
+                        torch._foreach_mul_(grads, factor)
+                    if self._clipper is not None:
+                        self._clipper(grads)
         if not isinstance(self._learning_rate, float):
             _set_group_lrs(inner, self._current_lr_value())
         if not self._native_decoupled_decay:
@@ -349,14 +478,49 @@ class Optimizer(torch.optim.Optimizer):
         if self._has_pre_step:
             self._before_torch_step(groups)
         inner.step()
-        self.iterations += 1
+        if self._ema is not None:
+            self._update_ema()
+        self._iterations += 1
         return loss
 
     def _before_torch_step(self, groups: list[dict[str, Any]]) -> None:
         """Per-step adjustment of torch hyperparameters (only if ``_has_pre_step``)."""
 
     def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear the gradients — with accumulation, only at the start of a window."""
+        n = self.gradient_accumulation_steps
+        if n and self._iterations % n:
+            return  # inside an accumulation window: .grad holds the running sum
         self.torch_optimizer.zero_grad(set_to_none=set_to_none)
+
+    def scale_loss(self, loss: torch.Tensor) -> torch.Tensor:
+        """Keras's ``scale_loss``: ``loss * loss_scale_factor`` (``step`` divides it back)."""
+        if self.loss_scale_factor is not None:
+            return loss * self.loss_scale_factor
+        return loss
+
+    # --- exponential moving average (use_ema) -------------------------------------------
+    def _update_ema(self) -> None:
+        """Keras: ``average = m * average + (1 - m) * weight`` (``m = 0`` on the first
+        iteration), then every ``ema_overwrite_frequency`` iterations the weights are
+        replaced by their averages."""
+        ema = self._ema
+        if ema is None:
+            return
+        momentum = self.ema_momentum if self.iterations != 0 else 0.0
+        with torch.no_grad():
+            torch._foreach_lerp_(ema, self._ema_params, 1.0 - momentum)
+            freq = self.ema_overwrite_frequency
+            if freq and (self.iterations + 1) % freq == 0:
+                torch._foreach_copy_(self._ema_params, ema)
+
+    def finalize_variable_values(self, var_list: Any = None) -> None:
+        """With ``use_ema``, write the moving averages into the weights (``fit`` calls this
+        at the end of training, as Keras does). ``var_list`` is accepted for Keras
+        compatibility; the optimizer's own parameters are used."""
+        if self._ema is not None:
+            with torch.no_grad():
+                torch._foreach_copy_(self._ema_params, self._ema)
 
     # --- torch.optim.Optimizer pass-through --------------------------------------------
     @property  # type: ignore[override]
@@ -387,18 +551,45 @@ class Optimizer(torch.optim.Optimizer):
         self.torch_optimizer.add_param_group(self._prepare_group(dict(param_group)))
 
     def state_dict(self) -> dict[str, Any]:  # type: ignore[override]
-        """The inner optimizer's state dict plus ``"iterations"`` (plain torch ignores it)."""
+        """The inner optimizer's state dict plus ``"iterations"`` (the raw step count, as
+        Keras saves it), with ``use_ema`` the averages (``"ema"``), and in the middle of
+        an accumulation window the running gradient sums (``"gradient_accumulators"``,
+        restored into ``.grad``). Plain torch ignores these keys."""
         state = self.torch_optimizer.state_dict()
-        state["iterations"] = self.iterations
+        state["iterations"] = self._iterations
+        if self._ema is not None:
+            state["ema"] = list(self._ema)
+        n = self.gradient_accumulation_steps
+        if n and self._iterations % n:  # mid-window: the running sums (Keras's accumulators)
+            state["gradient_accumulators"] = [
+                torch.zeros_like(p) if p.grad is None else p.grad.detach().clone()
+                for g in self.torch_optimizer.param_groups
+                for p in g["params"]
+            ]
         return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:  # type: ignore[override]
         """Load a state dict from :meth:`state_dict` or from the plain torch optimizer."""
         state = dict(state_dict)
         iterations = state.pop("iterations", None)
+        ema = state.pop("ema", None)
+        accumulators = state.pop("gradient_accumulators", None)
         self.torch_optimizer.load_state_dict(state)
         if iterations is not None:
-            self.iterations = int(iterations)
+            self._iterations = int(iterations)
+        if accumulators is not None:
+            params = [p for g in self.torch_optimizer.param_groups for p in g["params"]]
+            for p, acc in zip(params, accumulators):
+                p.grad = acc.detach().to(device=p.device, dtype=p.dtype).clone()
+        if ema is not None and self._ema is not None:
+            if len(ema) != len(self._ema):
+                raise ValueError(
+                    f"The state dict holds {len(ema)} moving averages, but the optimizer "
+                    f"{self.name!r} has {len(self._ema)} parameters."
+                )
+            with torch.no_grad():
+                for mine, saved in zip(self._ema, ema):
+                    mine.copy_(saved)
 
     def register_step_pre_hook(self, hook: Any) -> Any:
         return self.torch_optimizer.register_step_pre_hook(hook)
@@ -452,6 +643,8 @@ class Optimizer(torch.optim.Optimizer):
             "loss_scale_factor": self.loss_scale_factor,
             "gradient_accumulation_steps": self.gradient_accumulation_steps,
         }
+        if self.exclude_bias_and_norm:  # a torchbridge addition: only written when used
+            config["exclude_bias_and_norm"] = True
         config.update({key: getattr(self, key) for key in self._config_keys})
         config.update(self._torch_kwargs)
         return config

@@ -14,6 +14,7 @@ import torch
 
 from torchbridge.optimizers.adagrad import Adadelta, Adagrad
 from torchbridge.optimizers.adam import Adam, Adamax, AdamW, Nadam
+from torchbridge.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from torchbridge.optimizers.optimizer import Optimizer
 from torchbridge.optimizers.rmsprop import RMSprop
 from torchbridge.optimizers.sgd import SGD
@@ -24,7 +25,7 @@ __all__ = ["OPTIMIZERS", "get", "serialize", "deserialize"]
 
 #: Lower-case Keras names (``cls.__name__.lower()``, as Keras matches them) → class.
 OPTIMIZERS: Registry[type[Optimizer]] = Registry("optimizer")
-for _cls in (SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam):
+for _cls in (SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam, LossScaleOptimizer):
     OPTIMIZERS.add(_cls.__name__.lower(), _cls)
 
 

@@ -3,8 +3,8 @@
 * :class:`WrappedOptimizer` wraps a ``torch.optim.Optimizer`` the user already
   built. The user's object is used unchanged (``torch_optimizer`` is it, its
   ``state_dict()`` keys and hyperparameters are untouched); the wrapper adds
-  ``iterations``, ``learning_rate`` get/set through ``param_groups`` and optional
-  Keras gradient clipping.
+  ``iterations``, ``learning_rate`` get/set through ``param_groups``, optional
+  Keras gradient clipping and ``gradient_accumulation_steps``.
 * :class:`TorchClassOptimizer` holds a ``torch.optim.Optimizer`` subclass and its
   keyword arguments and instantiates it on :meth:`~Optimizer.build`, with
   torch's own defaults for anything not given.
@@ -47,6 +47,7 @@ class WrappedOptimizer(Optimizer):
         clipvalue: float | None = None,
         global_clipnorm: float | None = None,
         name: str | None = None,
+        gradient_accumulation_steps: int | None = None,
     ) -> None:
         if not isinstance(torch_optimizer, torch.optim.Optimizer):
             raise TypeError(
@@ -62,6 +63,7 @@ class WrappedOptimizer(Optimizer):
             clipnorm=clipnorm,
             clipvalue=clipvalue,
             global_clipnorm=global_clipnorm,
+            gradient_accumulation_steps=gradient_accumulation_steps,
             name=name if name is not None else type(torch_optimizer).__name__.lower(),
         )
         self._inner = torch_optimizer
@@ -94,6 +96,8 @@ class TorchClassOptimizer(Optimizer):
         clipvalue: float | None = None,
         global_clipnorm: float | None = None,
         name: str | None = None,
+        gradient_accumulation_steps: int | None = None,
+        exclude_bias_and_norm: bool = False,
         **torch_kwargs: Any,
     ) -> None:
         if not (isinstance(torch_class, type) and issubclass(torch_class, torch.optim.Optimizer)):
@@ -104,7 +108,9 @@ class TorchClassOptimizer(Optimizer):
             clipnorm=clipnorm,
             clipvalue=clipvalue,
             global_clipnorm=global_clipnorm,
+            gradient_accumulation_steps=gradient_accumulation_steps,
             name=name if name is not None else torch_class.__name__.lower(),
+            exclude_bias_and_norm=exclude_bias_and_norm,
         )
         self.torch_class = torch_class
         self.torch_kwargs = {k: v for k, v in torch_kwargs.items() if k != "lr"}
@@ -121,6 +127,8 @@ class TorchClassOptimizer(Optimizer):
             "clipnorm": self.clipnorm,
             "clipvalue": self.clipvalue,
             "global_clipnorm": self.global_clipnorm,
+            "gradient_accumulation_steps": self.gradient_accumulation_steps,
+            "exclude_bias_and_norm": self.exclude_bias_and_norm,
             **self.torch_kwargs,
         }
 

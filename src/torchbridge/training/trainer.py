@@ -214,6 +214,10 @@ class Trainer:
             cbs.on_epoch_end(epoch, epoch_logs)
             if model.stop_training or train_batches.exhausted:
                 break
+        # Keras: an optimizer with use_ema writes the moving averages into the weights.
+        finalize = getattr(model.optimizer, "finalize_variable_values", None)
+        if finalize is not None and epochs > initial_epoch and model.optimizer.built:
+            finalize(None)
         cbs.on_train_end(epoch_logs)
         model.train(mode_after)
         return model.history

@@ -1,8 +1,9 @@
 """Keras learning-rate schedules (``keras.optimizers.schedules``) as cheap Python callables.
 
 Pass one as ``learning_rate=`` to any torchbridge optimizer; it is evaluated at
-``optimizer.iterations`` before each step. ``schedule.as_lambda_lr(torch_opt)``
-drives a raw torch optimizer instead.
+the optimizer's step count before each step. ``schedule.as_lambda_lr(torch_opt)``
+drives a raw torch optimizer instead. ``LinearWarmup`` (a torchbridge addition)
+puts a linear warmup in front of any schedule.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from torchbridge.optimizers.schedules.learning_rate_schedule import (
     deserialize,
     serialize,
 )
+from torchbridge.optimizers.schedules.linear_warmup import LinearWarmup
 from torchbridge.optimizers.schedules.piecewise_constant_decay import PiecewiseConstantDecay
 from torchbridge.optimizers.schedules.polynomial_decay import PolynomialDecay
 
@@ -25,6 +27,7 @@ __all__ = [
     "InverseTimeDecay",
     "CosineDecay",
     "CosineDecayRestarts",
+    "LinearWarmup",
     "serialize",
     "deserialize",
     "ALL_SCHEDULES",
@@ -37,4 +40,5 @@ ALL_SCHEDULES: tuple[type[LearningRateSchedule], ...] = (
     InverseTimeDecay,
     CosineDecay,
     CosineDecayRestarts,
+    LinearWarmup,
 )

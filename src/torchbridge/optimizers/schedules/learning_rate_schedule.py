@@ -1,7 +1,8 @@
 """The ``LearningRateSchedule`` base class, its (de)serialisation, and a torch adapter.
 
 A schedule maps the optimizer's step count (``iterations``, counted from 0 before
-the update) to a learning rate. torchbridge schedules are plain Python maths
+the update; with ``gradient_accumulation_steps`` Keras counts batches, not
+updates) to a learning rate. torchbridge schedules are plain Python maths
 returning a ``float``: an optimizer calls one once per training step, so it must
 be cheap and must not touch the accelerator.
 
