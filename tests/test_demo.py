@@ -20,8 +20,15 @@ def test_demo_reaches_keras_accuracy(tmp_path, capsys) -> None:
 
 def test_cli_help_and_unknown_command(capsys) -> None:
     assert cli_main(["--help"]) == 0
-    assert "torchbridge demo" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "torchbridge demo" in out and "demo digits" in out and "MiniLM" in out
     assert cli_main(["nope"]) == 2
+
+
+def test_cli_demo_digits(tmp_path, capsys) -> None:
+    argv = ["demo", "digits", "--epochs", "1", "--verbose", "0", "--output-dir", str(tmp_path)]
+    assert cli_main(argv) == 0
+    assert 'Model: "digits_convnet"' in capsys.readouterr().out
 
 
 def test_run_executes_an_unchanged_keras_script_on_torchbridge(tmp_path, capsys) -> None:

@@ -1,6 +1,7 @@
 """The ``torchbridge`` command.
 
-* ``torchbridge demo [--epochs N] ...`` — the main job;
+* ``torchbridge demo [...]`` — the main job (fine-tune MiniLM on spam);
+  ``torchbridge demo digits [...]`` — the Keras convnet on digits;
 * ``torchbridge run SCRIPT.py [ARGS ...]`` — run an unchanged Keras script
   with ``import keras`` resolving to torchbridge.
 """
@@ -13,7 +14,9 @@ import sys
 
 __all__ = ["main"]
 
-USAGE = """usage: torchbridge demo [--epochs N] [--output-dir DIR] [--verbose 0|1|2]
+USAGE = """usage: torchbridge demo [--train-size N] [--epochs N] [--max-length N] [--output-dir DIR]
+                        [--verbose 0|1|2]   (fine-tune the pretrained MiniLM on spam)
+       torchbridge demo digits [--epochs N] ...   (the Keras convnet on 8x8 digits)
        torchbridge run SCRIPT.py [ARGS ...]   (run a Keras script: `import keras` gets torchbridge)"""
 
 
@@ -50,9 +53,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     command, rest = args[0], args[1:]
     if command == "demo":
-        from torchbridge.demos.digits import main as demo_main
+        if rest[:1] == ["digits"]:
+            from torchbridge.demos.digits import main as digits_main
 
-        demo_main(rest)
+            digits_main(rest[1:])
+        else:
+            from torchbridge.demos.minilm_spam import main as demo_main
+
+            demo_main(rest)
         return 0
     if command == "run":
         return run_script(rest)

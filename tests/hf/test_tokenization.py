@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import pickle
 
+import datasets
 import numpy as np
 import pytest
 import torch
@@ -12,8 +13,6 @@ import torch
 from torchbridge.data import Dataset, PipelineFunctionError
 from torchbridge.errors import InputError
 from torchbridge.hf.tokenization import Tokenize
-
-datasets = pytest.importorskip("datasets")
 
 
 def _ref(tokenizer, texts, pairs=None, **kwargs):

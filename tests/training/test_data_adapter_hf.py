@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 
+import datasets
 import numpy as np
 import pytest
 import torch
@@ -21,8 +22,6 @@ from torchbridge.errors import InputError
 from torchbridge.losses import SparseCategoricalCrossentropy
 from torchbridge.optimizers import SGD, Adam
 
-datasets = pytest.importorskip("datasets")
-pytest.importorskip("transformers")
 datasets.disable_progress_bars()
 
 CORPUS = [

@@ -6,6 +6,8 @@
 * :class:`Tokenize`, :func:`text_dataset`, :func:`prepare_dataset` —
   tokenization in ``torchbridge.data`` pipelines, dynamic padding, length
   bucketing, ``datasets`` input (``fit(hf_dataset)`` works directly).
+* :class:`TextClassifier` — tokenizer + model + label names: fit / evaluate /
+  predict on raw text, save to a directory plain ``transformers`` loads.
 
 ``transformers``, ``tokenizers`` and ``datasets`` are optional
 (``pip install 'torchbridge[hf]'``): importing this module imports none of
@@ -15,6 +17,7 @@ them; the functions that need one import it when called.
 from __future__ import annotations
 
 from torchbridge.hf._imports import is_pretrained_model
+from torchbridge.hf.bundle import TextClassifier
 from torchbridge.hf.data import prepare_dataset, quantile_boundaries, text_dataset
 from torchbridge.hf.model import TASKS, HFModel, from_pretrained, infer_task, wrap
 from torchbridge.hf.tokenization import Tokenize
@@ -22,6 +25,7 @@ from torchbridge.hf.tokenization import Tokenize
 __all__ = [
     "HFModel",
     "TASKS",
+    "TextClassifier",
     "Tokenize",
     "from_pretrained",
     "infer_task",

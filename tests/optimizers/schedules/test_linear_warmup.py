@@ -24,7 +24,8 @@ def _hf_lrs(make_scheduler) -> list[float]:
 
 
 def test_linear_warmup_then_linear_decay_is_huggingface_linear_schedule():
-    transformers = pytest.importorskip("transformers")
+    import transformers
+
     expected = _hf_lrs(lambda opt: transformers.get_linear_schedule_with_warmup(opt, WARMUP, TOTAL))
     ours = schedules.LinearWarmup(
         WARMUP, schedules.PolynomialDecay(PEAK, TOTAL - WARMUP, end_learning_rate=0.0)
@@ -33,7 +34,8 @@ def test_linear_warmup_then_linear_decay_is_huggingface_linear_schedule():
 
 
 def test_keras_cosine_decay_with_warmup_is_huggingface_cosine_schedule():
-    transformers = pytest.importorskip("transformers")
+    import transformers
+
     expected = _hf_lrs(lambda opt: transformers.get_cosine_schedule_with_warmup(opt, WARMUP, TOTAL))
     ours = schedules.CosineDecay(0.0, TOTAL - WARMUP, warmup_target=PEAK, warmup_steps=WARMUP)
     # Equal over the training; after its last step Keras holds 0 (HF's cosine rises again).
