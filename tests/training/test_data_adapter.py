@@ -96,3 +96,31 @@ def test_dataloader_dataset_and_generator_sources() -> None:
     assert len(batches) == 3 and batches[0][0].dtype == torch.float32
     with pytest.raises(InputError, match="do not pass y"):
         make_adapter(DataLoader(ds), np.ones(10))
+
+
+def test_class_weight_with_a_pipeline_dataset_matches_arrays() -> None:
+    import torchbridge as tb
+    from torchbridge.data import Dataset
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(16, 3)).astype("float32")
+    y = rng.integers(0, 2, 16)
+    weights = {0: 1.0, 1: 3.0}
+    histories = []
+    for source in ("arrays", "dataset"):
+        torch.manual_seed(0)
+        model = tb.Sequential([tb.Input((3,)), tb.layers.Dense(2, activation="softmax")])
+        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        if source == "arrays":
+            h = model.fit(x, y, batch_size=4, shuffle=False, class_weight=weights, verbose=0)
+        else:
+            ds = Dataset.from_tensor_slices((x, y)).batch(4)
+            h = model.fit(ds, class_weight=weights, verbose=0)
+        histories.append(h.history["loss"])
+    np.testing.assert_allclose(histories[0], histories[1], rtol=1e-6)
+    with_weights = Dataset.from_tensor_slices((x, y, np.ones(16, "float32"))).batch(4)
+    from torchbridge.data.ops._call import PipelineFunctionError
+
+    with pytest.raises(PipelineFunctionError, match="not both") as info:
+        model.fit(with_weights, class_weight=weights, verbose=0)
+    assert isinstance(info.value.__cause__, InputError)

@@ -234,6 +234,25 @@ class ArrayAdapter:
             yield nest.map_structure(lambda t, i=i: _rows(t, i, i + bs), data)
 
 
+class _ClassWeighter:
+    """A ``Dataset.map`` function: ``(x, y)`` batches → ``(x, y, class weights of y)``."""
+
+    def __init__(self, class_weight: Mapping[int, float]) -> None:
+        self.class_weight = dict(class_weight)
+
+    def __call__(self, *element: Any) -> Any:
+        x, y, sample_weight = unpack_x_y_sample_weight(tuple(element))
+        if y is None:
+            raise InputError("class_weight needs targets: the dataset yields no y.")
+        if sample_weight is not None:
+            raise InputError(
+                "Pass either class_weight or sample_weight, not both (Keras rule): the "
+                "dataset already yields sample weights."
+            )
+        y = to_tensors(y, "y")
+        return x, y, class_weight_to_sample_weight(y, self.class_weight)
+
+
 def _standardize_batch(element: Any) -> Batch:
     x, y, sw = unpack_x_y_sample_weight(element)
     return to_tensors(x, "x"), to_tensors(y, "y"), to_tensors(sw, "sample_weight")
@@ -345,12 +364,14 @@ def make_adapter(
     if kind is not None:
         return _hf_adapter(x, kind, y, sample_weight, batch_size, shuffle, class_weight)
     if isinstance(x, PipelineDataset):  # already batched: elements are (x, y[, sw]) batches
-        if y is not None or sample_weight is not None or class_weight is not None:
+        if y is not None or sample_weight is not None:
             raise InputError(
                 "When x is a torchbridge.data.Dataset, its elements carry the targets: yield "
-                "(x, y) or (x, y, sample_weight) batches and do not pass y, sample_weight or "
-                "class_weight to fit() (map the weights into the dataset instead)."
+                "(x, y) or (x, y, sample_weight) batches and do not pass y or sample_weight "
+                "to fit()."
             )
+        if class_weight is not None:  # as Keras does for a tf.data.Dataset
+            x = x.map(_ClassWeighter(class_weight))
         n = x.cardinality()
         adapter = IterableAdapter(x, n if n >= 0 else None)
         adapter.infinite = n == -1
