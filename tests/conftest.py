@@ -23,3 +23,52 @@ torch.set_num_threads(1)
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
+
+
+# --- a tiny text corpus and a WordPiece tokenizer trained on it (tests/hf, tests/training) ---
+CORPUS = [
+    "free money now click here to win a prize",
+    "meeting notes for the project review tomorrow",
+    "win a free trip claim your prize today",
+    "please send the quarterly report before friday",
+    "cheap pills discount offer limited time only",
+    "lunch with the team at noon on wednesday",
+    "you have been selected for an exclusive reward",
+    "the build failed again please check the logs",
+]
+LABELS = [1, 0, 1, 0, 1, 0, 1, 0]
+
+
+@pytest.fixture(scope="session")
+def tokenizer():
+    """A WordPiece tokenizer (BERT-style special tokens) trained on ``CORPUS``."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    special = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tok.train_from_iterator(
+        CORPUS * 4, trainers.WordPieceTrainer(vocab_size=120, special_tokens=special)
+    )
+    cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
+    )
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+        model_max_length=64,
+    )
+
+
+@pytest.fixture
+def corpus():
+    return list(CORPUS), list(LABELS)

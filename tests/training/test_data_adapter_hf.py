@@ -24,41 +24,6 @@ from torchbridge.optimizers import SGD, Adam
 
 datasets.disable_progress_bars()
 
-CORPUS = [
-    "free money now click here to win a prize",
-    "meeting notes for the project review tomorrow",
-    "win a free trip claim your prize today",
-    "please send the quarterly report before friday",
-    "cheap pills discount offer limited time only",
-    "lunch with the team at noon on wednesday",
-    "you have been selected for an exclusive reward",
-    "the build failed again please check the logs",
-]
-LABELS = [1, 0, 1, 0, 1, 0, 1, 0]
-
-
-@pytest.fixture(scope="module")
-def tokenizer():
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
-    from transformers import PreTrainedTokenizerFast
-
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tok.train_from_iterator(
-        CORPUS * 4,
-        trainers.WordPieceTrainer(
-            vocab_size=120, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]"]
-        ),
-    )
-    tok.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]",
-        special_tokens=[("[CLS]", tok.token_to_id("[CLS]")), ("[SEP]", tok.token_to_id("[SEP]"))],
-    )
-    return PreTrainedTokenizerFast(
-        tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", model_max_length=64
-    )
-
 
 @pytest.fixture
 def bert(tokenizer):
@@ -91,9 +56,9 @@ class Logits(nn.Module):
 
 
 @pytest.fixture
-def hf_data(tokenizer):
+def hf_data(tokenizer, corpus):
     """32 rows: tokenized (ragged input_ids), with the raw text and an id column left in."""
-    texts, labels = CORPUS * 4, LABELS * 4
+    texts, labels = corpus[0] * 4, corpus[1] * 4
     ds = datasets.Dataset.from_dict({"text": texts, "label": labels, "idx": list(range(32))})
     return ds.map(lambda b: tokenizer(b["text"], truncation=True), batched=True)
 
@@ -163,7 +128,8 @@ def test_fit_with_shuffling_trains(bert, hf_data, streaming):
     assert losses[-1] < 0.5 * losses[0]
 
 
-def test_evaluate_and_predict(bert, tokenizer, hf_data):
+def test_evaluate_and_predict(bert, tokenizer, hf_data, corpus):
+    CORPUS, LABELS = corpus
     model = _compiled(bert)
     logits = model.predict(hf_data, batch_size=5, verbose=0)
     enc = tokenizer(CORPUS * 4, padding=True, return_tensors="pt")
@@ -191,7 +157,8 @@ def test_validation_split_takes_the_last_rows(bert, hf_data):
     assert "val_loss" in history.history
 
 
-def test_class_weight_weights_the_loss(bert, hf_data):
+def test_class_weight_weights_the_loss(bert, hf_data, corpus):
+    LABELS = corpus[1]
     model = _compiled(bert, lr=0.0)  # no update: the logged loss is the weighted loss itself
     weights = {0: 1.0, 1: 3.0}
     history = model.fit(hf_data, batch_size=8, class_weight=weights, shuffle=False, verbose=0)
@@ -212,7 +179,8 @@ def test_hf_models_own_loss_trains_from_the_label_column(bert, hf_data):
     assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
 
 
-def test_errors_name_the_fix(bert, hf_data, tokenizer):
+def test_errors_name_the_fix(bert, hf_data, tokenizer, corpus):
+    CORPUS, LABELS = corpus
     model = _compiled(bert)
     with pytest.raises(InputError, match="label column"):
         model.fit(hf_data, np.zeros(32), verbose=0)
