@@ -54,7 +54,6 @@ class InputLayer(Layer):
         output = KerasTensor(self.input_shape_, dtype or "float32", name=self.name)
         output._keras_history = (self, 0, 0)
         self.__dict__["_inbound_nodes"] = [Node(self, (), {}, output)]
-        self.output = output
 
     def call(self, inputs: Any) -> Any:
         return inputs

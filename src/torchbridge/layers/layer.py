@@ -25,15 +25,23 @@ import inspect
 import itertools
 import re
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
 from torchbridge.errors import InputError
+from torchbridge.layers.layer_losses import LossesMixin, enter_call, exit_call
+from torchbridge.layers.layer_weights import (
+    KerasWeight,
+    KerasWeightsMixin,
+    collect_keras_weights,
+    mark_loss_source,
+)
 from torchbridge.layers.symbolic import any_symbolic, symbolic_call
+from torchbridge.layers.variable import Variable
+from torchbridge.utils.dtypes import keras_dtype_name
 from torchbridge.utils.modes import evaluation_mode
 
 __all__ = [
@@ -118,113 +126,7 @@ def capture_init_args(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) 
     return arguments if _json_like(arguments) else None
 
 
-class KerasWeight:
-    """How one Keras weight maps to a torch tensor of this layer.
-
-    ``tensor`` is the parameter/buffer; ``to_keras`` turns it into Keras's
-    layout (NumPy), ``from_keras`` back into torch's. Identity by default.
-    """
-
-    def __init__(
-        self,
-        tensor: torch.Tensor,
-        to_keras: Callable[[torch.Tensor], torch.Tensor] | None = None,
-        from_keras: Callable[[torch.Tensor], torch.Tensor] | None = None,
-    ) -> None:
-        self.tensor = tensor
-        self.to_keras = to_keras or (lambda t: t)
-        self.from_keras = from_keras or (lambda t: t)
-
-
-def collect_keras_weights(module: nn.Module) -> list[KerasWeight]:
-    """Keras's ``weights`` order: a layer's own weights, then each sublayer's, deduplicated.
-
-    A plain ``nn.Module`` inside a model contributes its parameters and
-    floating-point buffers as they are (there is no Keras layout for them).
-    """
-    out: list[KerasWeight] = []
-    seen: set[int] = set()
-
-    def visit(m: nn.Module) -> None:
-        if isinstance(m, Layer):
-            own = m._keras_weights()
-        else:
-            tensors: list[torch.Tensor] = [*m.parameters(recurse=False)]
-            tensors += [b for b in m.buffers(recurse=False) if b.is_floating_point()]
-            own = [KerasWeight(t) for t in tensors]
-        for w in own:
-            if id(w.tensor) not in seen:
-                seen.add(id(w.tensor))
-                out.append(w)
-        for child in m.children():
-            visit(child)
-
-    visit(module)
-    return out
-
-
-def _is_trainable(t: torch.Tensor) -> bool:
-    return isinstance(t, nn.Parameter) and t.requires_grad
-
-
-class KerasWeightsMixin:
-    """``weights`` / ``get_weights`` / ``set_weights`` / ``count_params`` as Keras's.
-
-    Shared by :class:`Layer` and ``Model``; the host class is an ``nn.Module``
-    with a ``name`` and a ``_require_built(what)`` check.
-    """
-
-    name: str
-
-    def _require_built(self, what: str) -> None:
-        """Subclasses raise when they have no weights yet."""
-
-    def _all_keras_weights(self) -> list[KerasWeight]:
-        return collect_keras_weights(self)  # type: ignore[arg-type]
-
-    @property
-    def weights(self) -> list[torch.Tensor]:
-        return [w.tensor for w in self._all_keras_weights()]
-
-    @property
-    def trainable_weights(self) -> list[torch.Tensor]:
-        return [t for t in self.weights if _is_trainable(t)]
-
-    @property
-    def non_trainable_weights(self) -> list[torch.Tensor]:
-        return [t for t in self.weights if not _is_trainable(t)]
-
-    def get_weights(self) -> list[np.ndarray]:
-        """Keras's ``get_weights``: NumPy arrays in Keras's order and layouts."""
-        self._require_built("get_weights")
-        return [
-            w.to_keras(w.tensor.detach()).cpu().numpy().copy() for w in self._all_keras_weights()
-        ]
-
-    def set_weights(self, weights: Sequence[Any]) -> None:
-        """Keras's ``set_weights``: arrays in Keras's order and layouts."""
-        self._require_built("set_weights")
-        own = self._all_keras_weights()
-        if len(weights) != len(own):
-            raise InputError(
-                f"'{self.name}' has {len(own)} weights but set_weights got {len(weights)}."
-            )
-        with torch.no_grad():
-            for w, value in zip(own, weights):
-                t = w.from_keras(torch.as_tensor(np.asarray(value)))
-                if tuple(t.shape) != tuple(w.tensor.shape):
-                    raise InputError(
-                        f"'{self.name}': a weight of shape {tuple(np.shape(value))} "
-                        f"(Keras layout) does not fit {tuple(w.to_keras(w.tensor).shape)}."
-                    )
-                w.tensor.copy_(t.to(w.tensor.dtype))
-
-    def count_params(self) -> int:
-        self._require_built("count_params")
-        return sum(int(w.tensor.numel()) for w in self._all_keras_weights())
-
-
-class Layer(KerasWeightsMixin, nn.Module):
+class Layer(KerasWeightsMixin, LossesMixin, nn.Module):
     """Base class of torchbridge layers (Keras's ``keras.layers.Layer``)."""
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
@@ -236,23 +138,39 @@ class Layer(KerasWeightsMixin, nn.Module):
     def __init__(
         self,
         *,
-        name: str | None = None,
+        activity_regularizer: Any = None,
         trainable: bool = True,
         dtype: Any = None,
+        autocast: bool = True,
+        name: str | None = None,
         input_shape: Sequence[int | None] | None = None,
         input_dim: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__()
+        batch_input_shape = kwargs.pop("batch_input_shape", None)
+        if batch_input_shape is not None and input_shape is None:
+            input_shape = tuple(batch_input_shape)[1:]
         if kwargs:
             raise TypeError(
                 f"{type(self).__name__} got unexpected keyword arguments {sorted(kwargs)}."
             )
+        if not isinstance(trainable, bool):
+            raise ValueError(
+                f"Expected `trainable` to be a boolean. Received: trainable={trainable!r} "
+                f"(of type {type(trainable)})"
+            )
+        from torchbridge import regularizers
+
         self.name = name or _auto_name(type(self).__name__)
         self.built = False
         self.supports_masking = False
+        self.autocast = autocast
         self._trainable = trainable
         self._dtype_arg = dtype
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        if self.activity_regularizer is not None:
+            mark_loss_source()
         self._build_input_shape: Any = None
         self._call_has_training: bool | None = None
         self._call_has_mask: bool | None = None
@@ -267,6 +185,11 @@ class Layer(KerasWeightsMixin, nn.Module):
             )
         else:
             self._batch_input_shape = None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, Variable):
+            self._rename_tracked(name, value)
+        super().__setattr__(name, value)
 
     # --- what subclasses implement -----------------------------------------------------
     def build(self, input_shape: Any) -> None:
@@ -286,27 +209,26 @@ class Layer(KerasWeightsMixin, nn.Module):
             return to_shape(out)
         raise NotImplementedError(f"{type(self).__name__}.compute_output_shape")
 
-    def _keras_weights(self) -> list[KerasWeight]:
-        """This layer's own weights in Keras's order (trainable first) and layouts."""
-        return [KerasWeight(p) for p in self.parameters(recurse=False)]
+    def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
+        """The output as KerasTensors for inputs given as KerasTensors (shapes, dtypes)."""
+        return symbolic_call(self, args, kwargs, record=False)
 
     # --- building and calling ------------------------------------------------------------
     def _maybe_build(self, inputs: Any) -> None:
-        shape = _shape_of(inputs)
-        self.build(shape)
-        self._build_input_shape = shape
-        self.built = True
-        if not self._trainable:
-            self._apply_trainable(False)
+        self._run_build(_shape_of(inputs))
 
     def build_from_shape(self, input_shape: Sequence[int | None]) -> None:
         """Build now for ``input_shape`` (batch dimension first, may be ``None``)."""
         if not self.built:
-            self.build(tuple(input_shape))
-            self._build_input_shape = tuple(input_shape)
-            self.built = True
-            if not self._trainable:
-                self._apply_trainable(False)
+            self._run_build(tuple(input_shape))
+
+    def _run_build(self, shape: Any) -> None:
+        self.build(shape)
+        self._build_input_shape = shape
+        self.built = True
+        self._finalize_weights()
+        if not self._trainable:
+            self._apply_trainable(False)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if any_symbolic(args, kwargs):
@@ -314,6 +236,17 @@ class Layer(KerasWeightsMixin, nn.Module):
         return super().__call__(*args, **kwargs)
 
     def forward(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        outermost = enter_call(self)
+        try:
+            outputs = self._forward(inputs, *args, **kwargs)
+            if self.activity_regularizer is not None:
+                self._add_activity_losses(outputs)
+            return outputs
+        finally:
+            exit_call()
+            del outermost
+
+    def _forward(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
         if not self.built:
             self._maybe_build(inputs)
         if self._call_has_training is None:
@@ -344,9 +277,17 @@ class Layer(KerasWeightsMixin, nn.Module):
                 f"Layer '{self.name}' ({type(self).__name__}) received an input with a mask "
                 "but does not support masking, so the mask stops here: downstream layers "
                 "will not see it.",
-                stacklevel=2,
+                stacklevel=3,
             )
         return outputs
+
+    def _add_activity_losses(self, outputs: Any) -> None:
+        """Keras's activity regularization: the penalty of each output over its batch size."""
+        for out in _tensor_leaves(outputs):
+            loss = self.activity_regularizer(out)
+            if out.ndim > 0 and out.shape[0] > 0:
+                loss = loss / out.shape[0]
+            self.add_loss(loss)
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         """The output mask (Keras's rule: a masking layer passes its input mask on)."""
@@ -370,11 +311,109 @@ class Layer(KerasWeightsMixin, nn.Module):
         self._apply_trainable(bool(value))
 
     def _apply_trainable(self, value: bool) -> None:
+        """Freeze / unfreeze this layer and its sublayers. Unfreezing gives back
+        trainability only to weights made trainable (not add_weight(trainable=False)
+        state, nor integer weights)."""
         for module in self.modules():
             if isinstance(module, Layer):
                 module._trainable = value
         for p in self.parameters():
-            p.requires_grad_(value)
+            if not value:
+                p.requires_grad_(False)
+            elif (p.is_floating_point() or p.is_complex()) and getattr(
+                p, "_trainable_by_design", True
+            ):
+                p.requires_grad_(True)
+
+    # --- Keras's <weight>_regularizer / <weight>_constraint arguments ----------------------
+    def _declare_weight_options(self, **options: tuple[Any, Any]) -> None:
+        """Record ``name=(regularizer, constraint)`` per Keras weight name; attached to
+        the weights after build (see ``KerasWeightsMixin._finalize_weights``)."""
+        from torchbridge import constraints, regularizers
+
+        resolved = {}
+        for weight, (reg, con) in options.items():
+            reg_obj = regularizers.get(reg)
+            con_obj = constraints.get(con)
+            if con_obj is not None and not callable(con_obj):
+                raise InputError(
+                    f"{type(self).__name__}: {weight}_constraint={con!r} is not callable; pass "
+                    "a keras.constraints object, its name, or a function of the weight."
+                )
+            resolved[weight] = (reg_obj, con_obj)
+        self.__dict__["_weight_options"] = resolved
+        if self.built:
+            self._finalize_weights()
+
+    def _weight_options_config(self) -> dict[str, Any]:
+        """``{"<weight>_regularizer": ..., "<weight>_constraint": ...}`` for get_config."""
+        from torchbridge import constraints, regularizers
+
+        config: dict[str, Any] = {}
+        for weight, (reg, con) in self.__dict__.get("_weight_options", {}).items():
+            config[f"{weight}_regularizer"] = (
+                regularizers.serialize(reg) if reg is not None else None
+            )
+            config[f"{weight}_constraint"] = constraints.serialize(con) if con is not None else None
+        return config
+
+    # --- Keras's symbolic and dtype attributes --------------------------------------------------
+    @property
+    def input(self) -> Any:
+        """The symbolic input of the layer's first call on KerasTensors."""
+        return self._node_attribute("input_tensors", "input")
+
+    @property
+    def output(self) -> Any:
+        """The symbolic output of the layer's first call on KerasTensors."""
+        return self._node_attribute("output_tensors", "output")
+
+    def _node_attribute(self, attr: str, what: str) -> Any:
+        nodes = self.__dict__.get("_inbound_nodes") or []
+        if not nodes:
+            raise AttributeError(
+                f"Layer '{self.name}' has never been called on a symbolic input "
+                f"(keras.Input), so it has no defined {what}."
+            )
+        values = getattr(nodes[0], attr)
+        return values[0] if len(values) == 1 else values
+
+    def _dtype_names(self) -> tuple[str, str]:
+        """``(compute dtype, variable dtype)`` from ``dtype=`` or the global policy."""
+        arg = self._dtype_arg
+        if arg is None or (isinstance(arg, str) and arg.startswith("mixed_")):
+            from torchbridge import mixed_precision
+
+            policy = mixed_precision.global_policy() if arg is None else None
+            policy = policy or mixed_precision.DTypePolicy(arg)
+            return str(policy.compute_dtype), str(policy.variable_dtype)
+        if hasattr(arg, "compute_dtype") and hasattr(arg, "variable_dtype"):
+            return str(arg.compute_dtype), str(arg.variable_dtype)
+        try:
+            name = keras_dtype_name(arg)
+        except ValueError:  # "string" inputs
+            name = str(arg)
+        return name, name
+
+    @property
+    def dtype(self) -> str:
+        """The variable dtype (Keras's ``layer.dtype``), e.g. ``"float32"``."""
+        return self._dtype_names()[1]
+
+    @property
+    def variable_dtype(self) -> str:
+        return self._dtype_names()[1]
+
+    @property
+    def compute_dtype(self) -> str:
+        return self._dtype_names()[0]
+
+    def _variable_dtype(self) -> Any:
+        return self.variable_dtype
+
+    @property
+    def path(self) -> str:
+        return self.name
 
     def _require_built(self, what: str) -> None:
         if not self.built:
@@ -394,6 +433,10 @@ class Layer(KerasWeightsMixin, nn.Module):
         config: dict[str, Any] = {"name": self.name, "trainable": self._trainable}
         if self._dtype_arg is not None:
             config["dtype"] = str(self._dtype_arg)
+        if self.activity_regularizer is not None:
+            from torchbridge import regularizers
+
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = list(self._batch_input_shape)
         if type(self).get_config is Layer.get_config and type(self).__init__ is not Layer.__init__:
@@ -421,6 +464,16 @@ class Layer(KerasWeightsMixin, nn.Module):
 
     def extra_repr(self) -> str:
         return f"name={self.name!r}"
+
+
+def _tensor_leaves(x: Any) -> list[torch.Tensor]:
+    if isinstance(x, torch.Tensor):
+        return [x]
+    if isinstance(x, (list, tuple)):
+        return [t for v in x for t in _tensor_leaves(v)]
+    if isinstance(x, dict):
+        return [t for v in x.values() for t in _tensor_leaves(v)]
+    return []
 
 
 def _shape_of(inputs: Any) -> Any:

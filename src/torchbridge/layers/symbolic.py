@@ -275,8 +275,12 @@ def _declared_shapes(layer: nn.Module, args: tuple[Any, ...]) -> Any:
         return None
 
 
-def symbolic_call(layer: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """Record a call of ``layer`` on KerasTensors; return the output KerasTensors."""
+def symbolic_call(
+    layer: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], record: bool = True
+) -> Any:
+    """Record a call of ``layer`` on KerasTensors; return the output KerasTensors.
+
+    ``record=False`` only computes the outputs (``compute_output_spec``): no node."""
     inputs = [t for t in _leaves((args, kwargs)) if isinstance(t, KerasTensor)]
     n_probes = 2 if _has_unknown_dims(inputs) else 1
     probes = [_run_probe(layer, args, kwargs, i) for i in range(n_probes)]
@@ -313,10 +317,11 @@ def symbolic_call(layer: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any
             dtype_name(path_value),
             name=f"keras_tensor_{getattr(layer, 'name', type(layer).__name__)}",
         )
-        kt._keras_history = (layer, node_index, next(counter))
+        kt._keras_history = (layer, node_index, next(counter)) if record else None
         kt._probes = [path_value] if other is None else [path_value, other]
         return kt
 
     outputs = to_symbolic(probes[0], probes[1] if n_probes == 2 else None, declared)
-    nodes.append(Node(layer, args, kwargs, outputs))
+    if record:
+        nodes.append(Node(layer, args, kwargs, outputs))
     return outputs

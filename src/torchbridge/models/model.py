@@ -30,7 +30,10 @@ from torchbridge import optimizers as optimizers_module
 from torchbridge.callbacks.history import History
 from torchbridge.errors import InputError, NotCompiledError
 from torchbridge.layers.layer import KerasWeightsMixin, capture_init_args
+from torchbridge.layers.layer_losses import LossesMixin, enter_call, exit_call
+from torchbridge.layers.layer_weights import any_loss_source
 from torchbridge.layers.symbolic import any_symbolic, input_spec, probe_from_spec, symbolic_call
+from torchbridge.layers.variable import Variable
 from torchbridge.saving import checkpoint as checkpoint_io
 from torchbridge.saving import weights as weights_io
 from torchbridge.training.compile_state import CompiledLoss, CompiledMetrics
@@ -70,7 +73,7 @@ def _batch_size(x: Any) -> int:
     return 1
 
 
-class Model(KerasWeightsMixin, nn.Module):
+class Model(KerasWeightsMixin, LossesMixin, nn.Module):
     """Keras's ``Model`` API on a PyTorch module."""
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
@@ -142,7 +145,16 @@ class Model(KerasWeightsMixin, nn.Module):
             self.eval()  # Keras: calling a model directly is inference (see train())
         if args and isinstance(args[0], (np.ndarray, list, tuple, dict)):
             args = (to_tensors(args[0]), *args[1:])  # NumPy in, as Keras accepts
-        return super().__call__(*args, **kwargs)
+        enter_call(self)  # the outermost call clears the last call's add_loss terms
+        try:
+            return super().__call__(*args, **kwargs)
+        finally:
+            exit_call()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, Variable):
+            self._rename_tracked(name, value)
+        super().__setattr__(name, value)
 
     def train(self, mode: bool = True) -> Model:
         """PyTorch's ``train``/``eval``. Until either is called, a direct call
@@ -288,12 +300,29 @@ class Model(KerasWeightsMixin, nn.Module):
         sample_weight: Any = None,
         training: bool = True,
     ) -> torch.Tensor:
+        extra = self._additional_loss()
         if self._compiled_loss is None:
+            if extra is not None:  # Keras: the add_loss / regularization terms alone
+                return extra
             raise NotCompiledError(
                 "compile() was called without a loss, so fit/evaluate have nothing to minimise. "
                 "Pass loss=... to compile(), or override train_step/compute_loss."
             )
-        return self._compiled_loss(y, y_pred, sample_weight)
+        loss = self._compiled_loss(y, y_pred, sample_weight)
+        return loss if extra is None else loss + extra
+
+    def _additional_loss(self) -> torch.Tensor | None:
+        """The sum of ``self.losses`` (add_loss terms and weight penalties), or ``None``."""
+        if not any_loss_source():  # no layer ever added a loss or had a regularizer
+            return None
+        terms = self.losses
+        if not terms:
+            return None
+        total = None
+        for term in terms:
+            term = term if term.is_floating_point() else term.float()
+            total = term.sum() if total is None else total + term.sum()
+        return total
 
     def compute_metrics(
         self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None
@@ -554,8 +583,13 @@ class Model(KerasWeightsMixin, nn.Module):
         for module in self.modules():
             if module is not self and hasattr(module, "trainable"):
                 setattr(module, "trainable", bool(value))  # noqa: B010
-        for p in self.parameters():
-            p.requires_grad_(bool(value))
+        for p in self.parameters():  # add_weight(trainable=False) state stays frozen
+            if not value:
+                p.requires_grad_(False)
+            elif (p.is_floating_point() or p.is_complex()) and getattr(
+                p, "_trainable_by_design", True
+            ):
+                p.requires_grad_(True)
 
     @property
     def layers(self) -> list[nn.Module]:

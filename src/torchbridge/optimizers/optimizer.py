@@ -45,6 +45,7 @@ from typing import Any, ClassVar, overload
 
 import torch
 
+from torchbridge.layers.variable import apply_constraints
 from torchbridge.optimizers.clipping import make_clipper
 from torchbridge.optimizers.schedules.learning_rate_schedule import (
     LearningRateSchedule,
@@ -480,8 +481,86 @@ class Optimizer(torch.optim.Optimizer):
         inner.step()
         if self._ema is not None:
             self._update_ema()
+        constrained = self.__dict__.get("_constrained")
+        if constrained is None:  # Keras: constraints project the weights after each update
+            constrained = [
+                p for g in groups for p in g["params"] if getattr(p, "constraint", None) is not None
+            ]
+            self.__dict__["_constrained"] = constrained
+        if constrained:
+            apply_constraints(constrained)
         self._iterations += 1
         return loss
+
+    def apply(self, grads: Any, trainable_variables: Any = None) -> None:
+        """Keras's ``apply``: update ``trainable_variables`` with ``grads`` (one each, in order).
+
+        The first call builds the optimizer on ``trainable_variables``; later calls
+        may pass any subset of them (other parameters are left alone). Without
+        ``trainable_variables`` the gradients match the parameters the optimizer was
+        built on. ``None`` gradients are skipped. The update is one :meth:`step`
+        (clipping, accumulation, schedules, EMA, constraints as usual).
+        """
+        grads = list(grads)
+        if not grads:
+            return
+        if trainable_variables is None:
+            if self._inner is None:
+                raise ValueError(
+                    "When passing `grads` without `variables`, the optimizer must already be "
+                    "built on a list of variables. Call `optimizer.build(trainable_variables)` "
+                    "first, or pass apply(grads, trainable_variables)."
+                )
+            variables = [p for g in self._inner.param_groups for p in g["params"]]
+            if len(grads) != len(variables):
+                raise ValueError(
+                    f"apply() got {len(grads)} gradients but the optimizer tracks "
+                    f"{len(variables)} trainable variables; pass one gradient per variable, "
+                    "in order."
+                )
+        else:
+            variables = list(trainable_variables)
+            if len(grads) != len(variables):
+                raise ValueError(
+                    f"apply() got {len(grads)} gradients for {len(variables)} variables; pass "
+                    "one gradient per variable, in the same order."
+                )
+            if self._inner is None:
+                self.build(variables)
+        known = [p for g in self._inner.param_groups for p in g["params"]]  # type: ignore[union-attr]
+        known_ids = {id(p) for p in known}
+        for v in variables:
+            if id(v) not in known_ids:
+                raise ValueError(
+                    f"Unknown variable: {getattr(v, 'path', None) or tuple(v.shape)}. This "
+                    "optimizer can only be called for the variables it was originally built "
+                    "with. When working with a new set of variables, you should recreate a new "
+                    "optimizer instance."
+                )
+        given = {id(v) for v in variables}
+        # Parameters not passed sit this update out (torch skips a None .grad).
+        parked = [(p, p.grad) for p in known if id(p) not in given and p.grad is not None]
+        for p, _ in parked:
+            p.grad = None
+        for v, g in zip(variables, grads):
+            if g is None:
+                v.grad = None
+            elif g is not v.grad:
+                g = torch.as_tensor(g, device=v.device)
+                v.grad = g.to(v.dtype).reshape(v.shape)
+        try:
+            self.step()
+        finally:
+            for p, grad in parked:
+                p.grad = grad
+
+    def apply_gradients(self, grads_and_vars: Iterable[tuple[Any, Any]]) -> int:
+        """Keras's ``apply_gradients([(grad, variable), ...])``; returns ``iterations``."""
+        pairs = list(grads_and_vars)
+        if pairs:
+            grads, variables = zip(*pairs)
+            self.apply(list(grads), list(variables))
+        return self.iterations
 
     def _before_torch_step(self, groups: list[dict[str, Any]]) -> None:
         """Per-step adjustment of torch hyperparameters (only if ``_has_pre_step``)."""
