@@ -27,6 +27,8 @@ PACKAGES = [
     "torchbridge.utils",
     "torchbridge.hf",
     "torchbridge.mixed_precision",
+    "torchbridge.regularizers",
+    "torchbridge.constraints",
 ]
 
 
@@ -60,6 +62,8 @@ def test_top_level_names() -> None:
         "load_model",
         "utils",
         "mixed_precision",
+        "regularizers",
+        "constraints",
     }
 
 

@@ -9,6 +9,7 @@ tensor batches and safetensors weights underneath.
 from torchbridge import (
     activations,
     callbacks,
+    constraints,
     data,
     errors,
     initializers,
@@ -19,6 +20,7 @@ from torchbridge import (
     mixed_precision,
     models,
     optimizers,
+    regularizers,
     saving,
     utils,
 )
@@ -33,6 +35,7 @@ __all__ = [
     "Sequential",
     "activations",
     "callbacks",
+    "constraints",
     "data",
     "errors",
     "initializers",
@@ -44,6 +47,7 @@ __all__ = [
     "mixed_precision",
     "models",
     "optimizers",
+    "regularizers",
     "saving",
     "utils",
     "__version__",
