@@ -123,7 +123,27 @@ def capture_init_args(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) 
             arguments.update(arguments.pop(name))
         elif param.kind is param.VAR_POSITIONAL and name in arguments:
             return None  # *args cannot be passed back by name
+    arguments = {k: _config_of_object(v) for k, v in arguments.items()}
     return arguments if _json_like(arguments) else None
+
+
+def _config_of_object(value: Any) -> Any:
+    """A Keras object argument (a regularizer, initializer, constraint ...) as its
+    serialized dict, as Keras's auto config stores it; other values unchanged."""
+    get_config = getattr(value, "get_config", None)
+    if get_config is None or isinstance(value, type) or isinstance(value, nn.Module):
+        return value
+    try:
+        config = get_config()
+    except (NotImplementedError, TypeError):
+        return value
+    cls = type(value)
+    return {
+        "module": cls.__module__,
+        "class_name": cls.__name__,
+        "config": config,
+        "registered_name": None,
+    }
 
 
 class Layer(KerasWeightsMixin, LossesMixin, nn.Module):
@@ -367,6 +387,15 @@ class Layer(KerasWeightsMixin, LossesMixin, nn.Module):
     def output(self) -> Any:
         """The symbolic output of the layer's first call on KerasTensors."""
         return self._node_attribute("output_tensors", "output")
+
+    def __getattr__(self, name: str) -> Any:
+        # nn.Module's fallback hides an AttributeError raised inside a property.
+        if name in ("input", "output") and not self.__dict__.get("_inbound_nodes"):
+            raise AttributeError(
+                f"Layer '{self.__dict__.get('name')}' has never been called on a symbolic "
+                f"input (keras.Input), so it has no defined {name}."
+            )
+        return super().__getattr__(name)
 
     def _node_attribute(self, attr: str, what: str) -> Any:
         nodes = self.__dict__.get("_inbound_nodes") or []
