@@ -1,13 +1,22 @@
-"""``save_weights`` / ``load_weights``: a module's ``state_dict`` as one safetensors file.
+"""``save_weights`` / ``load_weights``: one file of a model's weights, chosen by its suffix.
 
-Keys are the module's own ``state_dict`` keys, so the file also loads with
-plain ``safetensors.torch.load_file`` + ``module.load_state_dict``. Tied
-(shared) tensors are stored once. Loading never unpickles anything.
+* ``.weights.h5`` — Keras 3's weights file (HDF5 via h5py, the optional ``h5``
+  extra): the same file Keras writes and reads for the same architecture
+  (see :mod:`torchbridge.saving.keras_format.weights_h5`).
+* ``.safetensors`` (e.g. ``model.weights.safetensors``) — the module's
+  ``state_dict`` as one safetensors file: keys are the module's own
+  ``state_dict`` keys, so it also loads with plain ``safetensors.torch.load_file``
+  + ``module.load_state_dict``. Tied (shared) tensors are stored once.
+* ``.h5`` / ``.hdf5`` alone — tf.keras 2's legacy weights file: refused with
+  the fix (torchbridge reads Keras 3's ``.weights.h5``).
+
+Loading never unpickles or executes anything.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 import torch
@@ -18,17 +27,62 @@ from torch import nn
 from torchbridge.errors import InputError
 from torchbridge.saving.atomic import atomic_path
 
-__all__ = ["save_weights", "load_weights", "load_state_into", "WEIGHTS_SUFFIX"]
+__all__ = [
+    "save_weights",
+    "load_weights",
+    "load_state_into",
+    "WEIGHTS_SUFFIX",
+    "H5_WEIGHTS_SUFFIX",
+]
 
 WEIGHTS_SUFFIX = ".safetensors"
+H5_WEIGHTS_SUFFIX = ".weights.h5"
+_LEGACY_H5_SUFFIXES = (".h5", ".hdf5")
 
 
-def _check_suffix(filepath: str) -> None:
-    if not filepath.endswith(WEIGHTS_SUFFIX):
-        raise InputError(
-            f"Weight files are safetensors and their name must end in '{WEIGHTS_SUFFIX}' "
-            f"(e.g. 'model.weights.safetensors'); got {filepath!r}."
-        )
+def _state_module(module: nn.Module) -> nn.Module:
+    """The module whose ``state_dict`` a safetensors file holds (a Model's ``weights_module``)."""
+    weights_module = getattr(module, "weights_module", None)
+    return weights_module() if callable(weights_module) else module
+
+
+def _legacy_h5_error(path: str, verb: str) -> InputError:
+    return InputError(
+        f"Cannot {verb} {path!r}: a name ending in `.h5` without `.weights` is tf.keras 2's "
+        "legacy HDF5 weights format, which torchbridge does not read or write. Use Keras 3's "
+        "format: a filename ending in `.weights.h5` (model.save_weights('model.weights.h5')); "
+        "to convert an old file, load it once with Keras 3 and save it again as `.weights.h5`."
+    )
+
+
+def _check_save_suffix(path: str) -> None:
+    if path.endswith((H5_WEIGHTS_SUFFIX, WEIGHTS_SUFFIX)):
+        return
+    if path.endswith(_LEGACY_H5_SUFFIXES):
+        raise _legacy_h5_error(path, "save weights to")
+    raise InputError(
+        "The filename must end in `.weights.h5`. "
+        f"Received: filepath={path} (torchbridge also accepts `.safetensors`, e.g. "
+        "'model.weights.safetensors')."
+    )
+
+
+def _may_write(path: str, overwrite: bool) -> bool:
+    """Keras's ``overwrite=False``: ask on an interactive terminal; elsewhere refuse."""
+    if overwrite or not os.path.exists(path):
+        return True
+    if sys.stdin is not None and sys.stdin.isatty():
+        answer = input(f"[WARNING] {path} already exists - overwrite? [y/n]").strip().lower()
+        while answer not in ("y", "n"):
+            answer = input('Enter "y" (overwrite) or "n" (cancel).').strip().lower()
+        if answer == "n":
+            return False
+        print("[TIP] Next time specify overwrite=True!")
+        return True
+    raise FileExistsError(
+        f"{path} already exists and overwrite=False (Keras would ask on an interactive "
+        "terminal). Pass overwrite=True to replace it, or choose another filename."
+    )
 
 
 def save_weights(
@@ -37,21 +91,59 @@ def save_weights(
     overwrite: bool = True,
     metadata: dict[str, str] | None = None,
 ) -> None:
+    """Write ``module``'s weights; the suffix picks the format (see the module docstring)."""
     path = os.fspath(filepath)
-    _check_suffix(path)
-    if not overwrite and os.path.exists(path):
-        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it.")
+    _check_save_suffix(path)
+    if not _may_write(path, overwrite):
+        return
+    if path.endswith(H5_WEIGHTS_SUFFIX):
+        from torchbridge.saving.keras_format.weights_h5 import save_weights_h5
+
+        save_weights_h5(module, path)
+        return
     with atomic_path(path) as tmp:
-        save_model(module, tmp, metadata={"format": "pt", **(metadata or {})})
+        save_model(_state_module(module), tmp, metadata={"format": "pt", **(metadata or {})})
 
 
 def load_weights(
-    module: nn.Module, filepath: str | os.PathLike[str], skip_mismatch: bool = False
+    module: nn.Module,
+    filepath: str | os.PathLike[str],
+    skip_mismatch: bool = False,
+    **kwargs: Any,
 ) -> dict[str, Any]:
     """Load into ``module``; returns ``{"missing_keys": [...], "unexpected_keys": [...],
-    "skipped": [...]}`` (only non-empty when ``skip_mismatch=True``)."""
+    "skipped": [...]}`` (only non-empty when ``skip_mismatch=True``; for a
+    ``.weights.h5`` file ``skipped`` lists the file paths of the skipped layers).
+
+    ``objects_to_skip`` (layers left as they are) works for ``.weights.h5``
+    files, as in Keras; ``by_name`` only belongs to tf.keras 2's legacy ``.h5``.
+    """
     path = os.fspath(filepath)
-    _check_suffix(path)
+    objects_to_skip = kwargs.pop("objects_to_skip", None)
+    by_name = kwargs.pop("by_name", None)
+    if kwargs:
+        raise ValueError(f"Invalid keyword arguments: {kwargs}")
+    if path.endswith(H5_WEIGHTS_SUFFIX):
+        if by_name is not None:
+            raise ValueError(
+                f"`by_name` only supports loading legacy '.h5' or '.hdf5' files. Received: {path}"
+            )
+        from torchbridge.saving.keras_format.weights_h5 import load_weights_h5
+
+        skipped = load_weights_h5(module, path, skip_mismatch, objects_to_skip)
+        return {"missing_keys": [], "unexpected_keys": [], "skipped": skipped}
+    if path.endswith(_LEGACY_H5_SUFFIXES):
+        raise _legacy_h5_error(path, "load weights from")
+    if not path.endswith(WEIGHTS_SUFFIX):
+        raise InputError(
+            f"File format not supported: filepath={path}. torchbridge loads weights from "
+            "`.weights.h5` files (Keras 3), `.safetensors` files and `.keras` / `.torchbridge` "
+            "model files."
+        )
+    if objects_to_skip is not None or by_name is not None:
+        raise ValueError(
+            f"`objects_to_skip` and `by_name` do not apply to safetensors files. Received: {path}"
+        )
     if not os.path.exists(path):
         raise FileNotFoundError(f"No weights file at {path!r}.")
     try:
@@ -61,7 +153,7 @@ def load_weights(
             f"{path!r} is not a valid safetensors file ({e}). torchbridge never loads pickled "
             "files; convert a .pt/.bin checkpoint with safetensors.torch.save_file first."
         ) from None
-    return load_state_into(module, loaded, path, skip_mismatch)
+    return load_state_into(_state_module(module), loaded, path, skip_mismatch)
 
 
 def load_state_into(

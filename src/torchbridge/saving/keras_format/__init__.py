@@ -1,0 +1,16 @@
+"""Keras 3's own file formats, read and written with h5py (an optional dependency).
+
+* :mod:`.h5_layout`: where each weight of a model lives in Keras's weights tree;
+* :mod:`.weights_h5`: ``.weights.h5`` files (``save_weights`` / ``load_weights``);
+* :mod:`.optimizer_h5`: the optimizer's state as Keras's optimizer variables.
+
+h5py is imported only when a file is read or written.
+"""
+
+from torchbridge.saving.keras_format.weights_h5 import (
+    H5_WEIGHTS_SUFFIX,
+    load_weights_h5,
+    save_weights_h5,
+)
+
+__all__ = ["H5_WEIGHTS_SUFFIX", "save_weights_h5", "load_weights_h5"]
