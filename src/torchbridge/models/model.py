@@ -539,18 +539,20 @@ class Model(KerasWeightsMixin, LossesMixin, nn.Module):
 
     # --- weights and summary ---------------------------------------------------------------
     def save_weights(self, filepath: str | os.PathLike[str], overwrite: bool = True) -> None:
-        """Write the weights as safetensors (keys: the module's own ``state_dict`` keys)."""
-        weights_io.save_weights(self.weights_module(), filepath, overwrite=overwrite)
+        """Write the weights: ``.weights.h5`` is Keras 3's file (h5py), ``.safetensors`` the
+        module's ``state_dict`` (see :mod:`torchbridge.saving.weights`)."""
+        weights_io.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(
-        self, filepath: str | os.PathLike[str], skip_mismatch: bool = False
+        self, filepath: str | os.PathLike[str], skip_mismatch: bool = False, **kwargs: Any
     ) -> dict[str, Any]:
-        """Load a ``.safetensors`` weights file or the weights of a ``.torchbridge`` file."""
+        """Load a ``.weights.h5`` (Keras 3) or ``.safetensors`` weights file, or the weights
+        of a ``.keras`` / ``.torchbridge`` file."""
         path = os.fspath(filepath)
         if path.endswith(checkpoint_io.MODEL_SUFFIXES):
             weights = checkpoint_io.read_checkpoint_weights(path)
             return weights_io.load_state_into(self.weights_module(), weights, path, skip_mismatch)
-        return weights_io.load_weights(self.weights_module(), filepath, skip_mismatch)
+        return weights_io.load_weights(self, filepath, skip_mismatch, **kwargs)
 
     def save(
         self,
