@@ -188,16 +188,20 @@ def test_keras_also_raises_keyerror_for_missing_key(tmp_path, keras_model):
 @pytest.mark.parametrize(
     ("path", "weights_only", "expected"),
     [
-        ("a.weights.h5", True, "must end in `.weights.safetensors`"),
-        ("a.torchbridge", True, "must end in `.weights.safetensors`"),
-        ("a.h5", False, "must end in `.keras` or `.torchbridge`"),
-        ("a.weights.safetensors", False, "must end in `.keras` or `.torchbridge`"),
+        ("a.torchbridge", True, "must end in `.weights.h5`"),
+        ("a.keras", True, "must end in `.weights.h5`"),
+        ("a.h5", True, "must end in `.weights.h5`"),
+        ("a.h5", False, "must end in `.keras`"),
+        ("a.weights.h5", False, "must end in `.keras`"),
+        ("a.weights.safetensors", False, "must end in `.keras`"),
     ],
 )
 def test_suffix_validation(path, weights_only, expected):
     with pytest.raises(ValueError, match=expected):
         ModelCheckpoint(path, save_weights_only=weights_only)
-    ModelCheckpoint("a.keras")  # Keras's own suffix works for whole models
+    ModelCheckpoint("a.keras")  # Keras's own suffixes work
+    ModelCheckpoint("a.weights.h5", save_weights_only=True)
+    ModelCheckpoint("a.weights.safetensors", save_weights_only=True)  # torchbridge's too
 
 
 def test_bad_save_freq_raises_like_keras():

@@ -6,9 +6,10 @@ only when ``monitor`` improves (``save_best_only``). ``filepath`` is a
 ``str.format`` template filled with ``epoch`` (1-based), ``batch`` (1-based,
 batch-level saves only) and the keys of ``logs``.
 
-File formats are torchbridge's: weights-only checkpoints are safetensors files
-ending in ``.weights.safetensors`` (``model.save_weights``); full checkpoints
-end in ``.keras`` or ``.torchbridge`` (``model.save``).
+File names follow Keras 3's rules: with ``save_weights_only=True`` the path
+ends in ``.weights.h5`` (Keras's weights file, ``model.save_weights``), and
+torchbridge also accepts ``.safetensors``; full checkpoints end in ``.keras``
+(torchbridge also accepts ``.torchbridge``) and are written by ``model.save``.
 
 Every write is atomic: the model is saved to a hidden temporary name in the
 target directory and then renamed over the target with ``os.replace``, so a
@@ -32,7 +33,7 @@ from torchbridge.callbacks.monitor import MonitorCallback
 
 __all__ = ["ModelCheckpoint"]
 
-WEIGHTS_SUFFIX = ".weights.safetensors"
+WEIGHTS_SUFFIXES = (".weights.h5", ".safetensors")
 MODEL_SUFFIXES = (".keras", ".torchbridge")
 
 
@@ -40,9 +41,9 @@ class ModelCheckpoint(MonitorCallback):
     """Save the model (or only its weights) at the end of epochs or every N batches.
 
     Args:
-        filepath: path template, e.g. ``"ckpt/{epoch:02d}-{val_loss:.2f}.weights.safetensors"``.
-            Must end in ``.weights.safetensors`` with ``save_weights_only=True``,
-            else in ``.keras`` / ``.torchbridge``. Missing parent directories are created.
+        filepath: path template, e.g. ``"ckpt/{epoch:02d}-{val_loss:.2f}.weights.h5"``.
+            Must end in ``.weights.h5`` (or ``.safetensors``) with ``save_weights_only=True``,
+            else in ``.keras`` (or ``.torchbridge``). Missing parent directories are created.
         monitor: logged quantity used by ``save_best_only``.
         verbose: 1 prints a line for each save decision.
         save_best_only: save only when ``monitor`` improves on the best value so far.
@@ -79,18 +80,17 @@ class ModelCheckpoint(MonitorCallback):
                 "Expected save_freq are 'epoch' or integer values"
             )
         if save_weights_only:
-            if not self.filepath.endswith(WEIGHTS_SUFFIX):
+            if not self.filepath.endswith(WEIGHTS_SUFFIXES):
                 raise ValueError(
                     "When using `save_weights_only=True` in `ModelCheckpoint`, the filepath "
-                    f"provided must end in `{WEIGHTS_SUFFIX}` (torchbridge weights format, "
-                    f"the counterpart of Keras's `.weights.h5`). Received: filepath={self.filepath}"
+                    "provided must end in `.weights.h5` (Keras weights format; torchbridge "
+                    f"also accepts `.safetensors`). Received: filepath={self.filepath}"
                 )
         elif not self.filepath.endswith(MODEL_SUFFIXES):
             raise ValueError(
-                "The filepath provided must end in `.keras` or `.torchbridge` (torchbridge's "
-                "model format: JSON + safetensors in a zip, no pickle), or pass "
-                f"`save_weights_only=True` with a `{WEIGHTS_SUFFIX}` filepath. "
-                f"Received: filepath={self.filepath}"
+                "The filepath provided must end in `.keras` (Keras model format; torchbridge "
+                "also accepts `.torchbridge`), or pass `save_weights_only=True` with a "
+                f"`.weights.h5` filepath. Received: filepath={self.filepath}"
             )
 
     # --- hooks ----------------------------------------------------------------
