@@ -1,15 +1,18 @@
 """The Keras ``Callback`` base class: every hook, ``self.model`` and ``self.params``.
 
-Hooks receive ``logs``: a dict of metric name → value. At epoch end (and at the
-end of evaluate) the values are Python floats. At batch end they are a
-:class:`~torchbridge.training.logs.BatchLogs` mapping that computes each value
-only when a callback reads it, so a callback that ignores per-batch logs costs
-no device→host synchronisation.
+Called through a :class:`~torchbridge.callbacks.CallbackList` (as ``fit``,
+``evaluate`` and ``predict`` do), every hook receives ``logs`` as a ``dict``,
+exactly where Keras 3 passes one: ``{}`` for the begin hooks, the metrics
+(Python floats, sorted by name) at batch and epoch end, ``{"outputs": ...}``
+at ``on_predict_batch_end``. Per-batch logs are computed only when a callback
+reads them, so a callback that ignores them costs no device→host
+synchronisation. ``self.params`` is ``{"verbose", "epochs", "steps"}`` as the
+loop passed them (``verbose`` as given to ``fit``, e.g. ``"auto"``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = ["Callback"]
 
@@ -18,6 +21,17 @@ Logs = dict[str, Any]
 
 class Callback:
     """Base class for callbacks; override the hooks you need (Keras names)."""
+
+    #: Whether batch logs may reach this callback unfilled (a ``LazyLogs`` that reads the
+    #: metrics on first access). True for torchbridge's own callbacks, which read logs
+    #: through the dict methods only; a callback defined elsewhere gets them filled, so
+    #: C-level readers such as ``json.dumps`` see the values.
+    _lazy_batch_logs: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "_lazy_batch_logs" not in cls.__dict__:
+            cls._lazy_batch_logs = cls.__module__.startswith("torchbridge.callbacks.")
 
     def __init__(self) -> None:
         self.params: dict[str, Any] = {}

@@ -22,6 +22,8 @@ Hook = Callable[..., Any]
 class LambdaCallback(Callback):
     """Build a callback on the fly from functions, e.g. ``LambdaCallback(on_epoch_end=f)``."""
 
+    _lazy_batch_logs = False  # the user's functions get filled dicts
+
     def __init__(
         self,
         on_epoch_begin: Hook | None = None,

@@ -21,12 +21,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from torchbridge.callbacks.callback import Callback
 from torchbridge.callbacks.callback_list import CallbackList
 from torchbridge.callbacks.history import History
-from torchbridge.callbacks.progbar_logger import ProgbarLogger
 from torchbridge.errors import InputError, NonFiniteLossError
 from torchbridge.training.data_adapter import (
+    ArrayAdapter,
     make_adapter,
     split_validation,
     unpack_x_y_sample_weight,
@@ -89,21 +88,22 @@ class Trainer:
 
     # --- callbacks ------------------------------------------------------------
     def _callbacks(
-        self, callbacks: Any, verbose: int, *, epochs: int, steps: int | None, history: bool
+        self, callbacks: Any, verbose: Any, *, epochs: int, steps: int | None, history: bool
     ) -> CallbackList:
+        """Keras's container: the user's callbacks, then History (fit; a History the
+        user passed is used instead) and the progress bar. ``params`` are Keras's:
+        ``verbose`` exactly as the caller passed it (e.g. ``"auto"``)."""
         if isinstance(callbacks, CallbackList):
             callbacks = callbacks.callbacks
-        user: list[Callback] = list(callbacks or [])
-        extra: list[Callback] = []
-        if history:
-            self.model.history = History()
-            extra.append(self.model.history)
-        if verbose and not any(isinstance(c, ProgbarLogger) for c in user):
-            extra.insert(0, ProgbarLogger())
-        # Keras order: user callbacks first, then History and the progress bar.
-        cbs = CallbackList(user + extra, model=self.model)
-        cbs.set_params({"verbose": verbose, "epochs": epochs, "steps": steps})
-        return cbs
+        return CallbackList(
+            callbacks,
+            add_history=history,
+            add_progbar=_verbosity(verbose) != 0,
+            model=self.model,
+            verbose=verbose,
+            epochs=epochs,
+            steps=steps,
+        )
 
     # --- fit --------------------------------------------------------------------
     def fit(
@@ -127,7 +127,7 @@ class Trainer:
     ) -> History:
         model = self.model
         model._require_compiled("fit")
-        verbose = _verbosity(verbose)
+        _verbosity(verbose)  # validate early
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = split_validation(
                 x, y, sample_weight, validation_split
@@ -168,13 +168,23 @@ class Trainer:
         mode_after = model.training if model.__dict__.get("_mode_chosen", False) else False
         train_step = model.train_step
         # A callback that may keep per-batch logs gets a snapshot of this step's values.
-        snapshot = cbs.has_user_batch_hook("on_train_batch_end")
+        snapshot = cbs.may_keep_lazy_logs("on_train_batch_end")
         # Batches from in-memory CPU data need no copy when training on the CPU.
         move = _identity if device.type == "cpu" else move_to_device
+        state = self.state
         cbs.on_train_begin()
+        # A callback that restored a backup in on_train_begin (BackupAndRestore, as in
+        # Keras) says where to resume through model._initial_epoch; the restored trainer
+        # state then also carries the interrupted run's shuffle seed.
+        resumed = getattr(model, "_initial_epoch", None)
+        if resumed is not None:
+            model._initial_epoch = None  # one fit only (Keras keeps it: a stale resume)
+            initial_epoch = resumed or initial_epoch
+            if isinstance(adapter, ArrayAdapter) and self.state.data_seed is not None:
+                adapter.seed = self.state.data_seed
         epoch_logs: dict[str, Any] = {}
         for epoch in range(initial_epoch, epochs):
-            self.state.epoch, self.state.step_in_epoch = epoch, 0
+            state.epoch, state.step_in_epoch = epoch, 0
             model.reset_metrics()
             cbs.on_epoch_begin(epoch)
             model.train()
@@ -184,12 +194,13 @@ class Trainer:
                 logs = train_step(move(batch, device))
                 if snapshot and isinstance(logs, BatchLogs):
                     logs.snapshot()
+                # Counted before the hook, so a checkpoint written there is up to date.
+                state.step_in_epoch = step + 1
+                state.global_step += 1
                 cbs.on_train_batch_end(step, logs)
                 ran = True
-                self.state.step_in_epoch = step + 1
                 if model.stop_training:
                     break
-            self.state.global_step += self.state.step_in_epoch
             if not ran:  # a one-shot generator ran dry before this epoch
                 break
             # One sync per epoch: read the metrics.
@@ -270,7 +281,7 @@ class Trainer:
     ) -> Any:
         model = self.model
         model._require_compiled("evaluate")
-        verbose = _verbosity(verbose)
+        _verbosity(verbose)  # validate early
         device = model.device
         batches = EpochIterator(
             make_adapter(
@@ -299,7 +310,7 @@ class Trainer:
         callbacks: Any = None,
     ) -> Any:
         model = self.model
-        verbose = _verbosity(verbose)
+        _verbosity(verbose)  # validate early
         device = model.device
         batches = EpochIterator(
             make_adapter(
