@@ -36,6 +36,7 @@ from torchbridge.layers.layer_losses import LossesMixin, enter_call, exit_call
 from torchbridge.layers.layer_weights import (
     KerasWeight,
     KerasWeightsMixin,
+    any_loss_source,
     collect_keras_weights,
     mark_loss_source,
 )
@@ -131,7 +132,7 @@ def _config_of_object(value: Any) -> Any:
     """A Keras object argument (a regularizer, initializer, constraint ...) as its
     serialized dict, as Keras's auto config stores it; other values unchanged."""
     get_config = getattr(value, "get_config", None)
-    if get_config is None or isinstance(value, type) or isinstance(value, nn.Module):
+    if get_config is None or isinstance(value, (type, nn.Module)):
         return value
     try:
         config = get_config()
@@ -256,7 +257,9 @@ class Layer(KerasWeightsMixin, LossesMixin, nn.Module):
         return super().__call__(*args, **kwargs)
 
     def forward(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
-        outermost = enter_call(self)
+        if not any_loss_source():  # the common case: nothing ever adds losses
+            return self._forward(inputs, *args, **kwargs)
+        enter_call(self)  # the outermost call clears the previous call's losses
         try:
             outputs = self._forward(inputs, *args, **kwargs)
             if self.activity_regularizer is not None:
@@ -264,7 +267,6 @@ class Layer(KerasWeightsMixin, LossesMixin, nn.Module):
             return outputs
         finally:
             exit_call()
-            del outermost
 
     def _forward(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
         if not self.built:

@@ -27,7 +27,13 @@ from torch import nn
 from torchbridge.errors import InputError
 from torchbridge.layers.variable import Variable
 
-__all__ = ["KerasWeight", "KerasWeightsMixin", "collect_keras_weights", "mark_loss_source"]
+__all__ = [
+    "KerasWeight",
+    "KerasWeightsMixin",
+    "any_loss_source",
+    "collect_keras_weights",
+    "mark_loss_source",
+]
 
 _Convert = Callable[[torch.Tensor], torch.Tensor]
 
@@ -41,6 +47,7 @@ def mark_loss_source() -> None:
 
 
 def any_loss_source() -> bool:
+    """Whether any layer ever added a loss or got a regularizer (in this process)."""
     return _LOSS_SOURCES[0]
 
 
