@@ -173,12 +173,23 @@ def test_variable_from_initializer_and_gradients() -> None:
     assert torch.all(v == 1)
     (v * 3).sum().backward()
     assert torch.all(v.value.grad == 3)  # Keras's torch guides read v.value.grad
-    frozen = torchbridge.Variable(np.zeros(3), trainable=False)
-    assert not frozen.trainable and frozen.dtype == torch.float32  # float64 NumPy -> floatx
+    frozen = torchbridge.Variable(np.zeros(3, "float32"), trainable=False)
+    assert not frozen.trainable
     frozen.trainable = True
     assert frozen.requires_grad
     with pytest.raises(ValueError, match="shape"):
         torchbridge.Variable(initializer="zeros")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [np.zeros(3), np.zeros(3, "float32"), np.zeros(3, "int64"), 1.0, 3, [1.0, 2.0], [1, 2], True],
+    ids=repr,
+)
+def test_variable_dtype_from_its_value_as_keras(value: Any) -> None:
+    assert str(torchbridge.Variable(value).dtype).removeprefix("torch.") == (
+        keras.Variable(value).dtype
+    )
 
 
 def test_variable_survives_deepcopy_and_module_moves() -> None:
@@ -278,14 +289,18 @@ def test_activity_regularizer_of_the_base_layer_matches_keras(rng: np.random.Gen
     out = got["torchbridge"](torch.from_numpy(x))
     got["keras"](x)
     expected = [float(_np(v)) for v in got["keras"].losses]
-    np.testing.assert_allclose([float(_np(v)) for v in got["torchbridge"].losses], expected, rtol=1e-5)
+    np.testing.assert_allclose(
+        [float(_np(v)) for v in got["torchbridge"].losses], expected, rtol=1e-5
+    )
     assert out.shape == (6, 2)
     assert got["torchbridge"].get_config()["activity_regularizer"]["class_name"] == "L2"
 
 
 def test_weight_regularizer_penalties_follow_the_weights() -> None:
     layer = layers.Layer()
-    w = layer.add_weight(shape=(3,), initializer="ones", regularizer=torchbridge.regularizers.L1(0.5))
+    w = layer.add_weight(
+        shape=(3,), initializer="ones", regularizer=torchbridge.regularizers.L1(0.5)
+    )
     assert [float(_np(v)) for v in layer.losses] == [1.5]
     w.assign([2.0, 2.0, 2.0])
     assert [float(_np(v)) for v in layer.losses] == [3.0]

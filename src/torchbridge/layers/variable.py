@@ -198,13 +198,22 @@ def _initial_value(initializer: Any, shape: Any, dtype: Any) -> torch.Tensor:
             value = init(shape)
         t = value if isinstance(value, torch.Tensor) else torch.as_tensor(np.asarray(value))
     else:
-        t = torch.as_tensor(np.asarray(initializer) if initializer is not None else 0.0)
+        value = 0.0 if initializer is None else initializer
+        if isinstance(value, torch.Tensor):
+            t = value
+        elif isinstance(value, (np.ndarray, np.generic)):
+            t = torch.as_tensor(value)  # NumPy keeps its dtype (float64 stays float64)
+        else:  # Python numbers and lists: Keras's floatx / int32, as keras.Variable
+            array = np.asarray(value)
+            if array.dtype.kind == "f":
+                array = array.astype(np.float32)
+            elif array.dtype.kind in "iu":
+                array = array.astype(np.int32)
+            t = torch.as_tensor(array)
         if shape is not None and tuple(t.shape) != tuple(shape):
             raise ValueError(
                 f"Initial value of shape {tuple(t.shape)} does not match shape={tuple(shape)}."
             )
-        if torch_dtype is None and t.dtype == torch.float64:
-            torch_dtype = torch.float32  # floatx(), as Keras casts NumPy float64 values
     if torch_dtype is not None:
         t = t.to(torch_dtype)
     return t.detach().clone()
