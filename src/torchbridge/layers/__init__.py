@@ -62,6 +62,9 @@ from torchbridge.layers.reshaping import (
     UpSampling2D,
     ZeroPadding2D,
 )
+from torchbridge.layers.rnn import RNN
+from torchbridge.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell
+from torchbridge.layers.stacked_rnn_cells import StackedRNNCells
 from torchbridge.layers.wrappers import Bidirectional, TimeDistributed
 
 __all__ = [
@@ -87,6 +90,7 @@ __all__ = [
     "Embedding",
     "Flatten",
     "GRU",
+    "GRUCell",
     "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
     "GlobalMaxPooling1D",
@@ -97,6 +101,7 @@ __all__ = [
     "IntegerLookup",
     "KerasTensor",
     "LSTM",
+    "LSTMCell",
     "Lambda",
     "Layer",
     "LayerNormalization",
@@ -108,11 +113,14 @@ __all__ = [
     "Multiply",
     "Normalization",
     "Permute",
+    "RNN",
     "RepeatVector",
     "Rescaling",
     "Reshape",
     "SeparableConv2D",
     "SimpleRNN",
+    "SimpleRNNCell",
+    "StackedRNNCells",
     "StringLookup",
     "Subtract",
     "TextVectorization",

@@ -1,6 +1,9 @@
-"""``RNNBase``: the machinery Keras's ``SimpleRNN``, ``LSTM`` and ``GRU`` share.
+"""``RNNBase``: what Keras's ``SimpleRNN``, ``LSTM`` and ``GRU`` share beyond ``RNN``.
 
-What lives here (the subclasses in ``recurrent.py`` add only their gate maths):
+The sequence machinery (initial and stateful states, masks, ``go_backwards``,
+``return_*``, shapes, config) is ``RNN``'s (``rnn.py``); the gate maths is
+the cells' (``rnn_cells.py``). What lives here is how the built-in layers
+compute their steps fast:
 
 * **Weights.** Stored in torch's layouts and gate order — ``kernel`` is
   ``(gates * units, input_dim)``, ``recurrent_kernel`` ``(gates * units,
@@ -9,18 +12,14 @@ What lives here (the subclasses in ``recurrent.py`` add only their gate maths):
   gates * units)`` layouts and gate order.
 * **Two ways to run.** A fused torch kernel (``torch._VF.lstm`` / ``gru`` /
   ``rnn_tanh`` / ``rnn_relu``, cuDNN on a GPU) whenever the configuration
-  allows it, else a plain per-timestep loop. Both give Keras's numbers.
-* **Masks as Keras's generic RNN loop handles them.** A masked timestep keeps
-  the previous state; its output is the previous step's output (zeros before
-  the first unmasked step), or zeros with ``zero_output_for_mask=True``. The
-  fused path supports any mask pattern (left/right padding, holes): the
-  unmasked steps of each row are moved to the front, run as a packed
-  sequence, and the outputs are put back where Keras has them.
+  allows it, else ``RNN``'s step loop with the input projection of all
+  timesteps done at once. Both give Keras's numbers.
+* **Masks in the fused kernel.** Any mask pattern (left/right padding,
+  holes): the unmasked steps of each row are moved to the front, run as a
+  packed sequence, and the outputs are put back where Keras's loop has them.
 * **Dropout as Keras's cells draw it.** One mask per sequence, shared by all
   timesteps; with ``recurrent_dropout`` one mask per gate (Keras's
   ``implementation=1``), which runs the loop.
-* ``initial_state=``, ``return_sequences``, ``return_state``,
-  ``go_backwards``, ``stateful`` (states kept between calls, ``reset_state()``).
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar
 
-import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -39,29 +37,19 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_
 from torchbridge import activations, initializers
 from torchbridge.errors import InputError
 from torchbridge.layers._conv_utils import check_rank, reject_unsupported
-from torchbridge.layers.layer import KerasWeight, Layer
+from torchbridge.layers.layer import KerasWeight
+from torchbridge.layers.rnn import RNN, run_steps
+from torchbridge.layers.rnn_cells import (
+    DropoutMask,
+    activation_name,
+    config_value,
+    draw_dropout_mask,
+)
 
 __all__ = ["RNNBase", "FusedKernel", "DropoutMask", "config_value", "activation_name"]
 
 # (torch._VF function, its parameter list, has_biases)
 FusedKernel = tuple[Callable[..., Any], list[torch.Tensor], bool]
-# A dropout mask: one (batch, features) tensor, or one per gate.
-DropoutMask = torch.Tensor | list[torch.Tensor] | None
-
-
-def config_value(identifier: Any) -> Any:
-    """A config-friendly form of an initializer argument (names stay names)."""
-    if isinstance(identifier, (str, dict)) or identifier is None:
-        return identifier
-    return getattr(identifier, "__name__", repr(identifier))
-
-
-def activation_name(identifier: Any) -> str:
-    if identifier is None:
-        return "linear"
-    if isinstance(identifier, str):
-        return identifier
-    return activations.serialize(identifier)
 
 
 @contextlib.contextmanager
@@ -75,13 +63,15 @@ def _quiet_weight_copy(active: bool) -> Iterator[None]:
         yield
 
 
-class RNNBase(Layer):
-    """Shared base of ``SimpleRNN``, ``LSTM`` and ``GRU`` (Keras's ``RNN`` + cell).
+class RNNBase(RNN):
+    """Shared base of ``SimpleRNN``, ``LSTM`` and ``GRU`` (Keras's ``RNN`` + its cell).
 
     Subclasses set ``gate_count`` / ``state_count`` / ``gate_order`` and
-    implement ``_step`` (one timestep of the loop) and ``_fused_kernel``.
+    implement ``_step`` (one timestep of the loop, with the cells' maths)
+    and ``_fused_kernel``.
     """
 
+    _cell_required: ClassVar[bool] = False
     gate_count: ClassVar[int] = 1
     state_count: ClassVar[int] = 1
     # gate_order[j] = the Keras gate block stored as torch gate block j (None: same order).
@@ -111,7 +101,16 @@ class RNNBase(Layer):
         **kwargs: Any,
     ) -> None:
         kwargs.pop("implementation", None)  # Keras's legacy switch; the maths is the same
-        super().__init__(**kwargs)
+        super().__init__(
+            None,
+            return_sequences=return_sequences,
+            return_state=return_state,
+            go_backwards=go_backwards,
+            stateful=stateful,
+            unroll=unroll,
+            zero_output_for_mask=zero_output_for_mask,
+            **kwargs,
+        )
         owner = type(self).__name__
         if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
             raise ValueError(
@@ -136,15 +135,7 @@ class RNNBase(Layer):
         self._generator: torch.Generator | None = None
         if seed is not None:
             self._generator = torch.Generator().manual_seed(int(seed))
-        self.return_sequences = bool(return_sequences)
-        self.return_state = bool(return_state)
-        self.go_backwards = bool(go_backwards)
-        self.stateful = bool(stateful)
-        self.unroll = bool(unroll)  # accepted for compatibility; torch needs no unrolling
-        self.zero_output_for_mask = bool(zero_output_for_mask)
         self.use_cudnn = use_cudnn
-        self.supports_masking = True
-        self.states: list[torch.Tensor] | None = None
         self.kernel: nn.Parameter | None
         self.recurrent_kernel: nn.Parameter | None
         self.bias: nn.Parameter | None
@@ -152,10 +143,17 @@ class RNNBase(Layer):
         self.register_parameter("recurrent_kernel", None)
         self.register_parameter("bias", None)
 
-    def _build_declared(self) -> None:
-        """Build now when ``input_shape=`` was given (subclasses call it last in ``__init__``)."""
-        if self._declared_input_shape is not None:
-            self.build_from_shape((None, *self._declared_input_shape))
+    # --- the cell protocol (the layer is its own cell) -------------------------------------
+    @property
+    def state_size(self) -> list[Any]:
+        return [self.units] * self.state_count
+
+    def _output_size(self) -> Any:
+        return self.units
+
+    def get_initial_state(self, batch_size: int) -> list[Any]:
+        device = self.kernel.device if self.kernel is not None else None
+        return [torch.zeros(batch_size, self.units, device=device)] * self.state_count
 
     # --- weights ---------------------------------------------------------------------------
     def _gate_index(self) -> torch.Tensor | None:
@@ -189,21 +187,18 @@ class RNNBase(Layer):
         return initializers.get(self.bias_initializer)((self.gate_count * self.units,))
 
     def _maybe_build(self, inputs: Any) -> None:
+        inputs = self._as_tensor(inputs)
         if isinstance(inputs, torch.Tensor):
             self._check_inputs(inputs)
         super()._maybe_build(inputs)
 
-    def build(self, input_shape: Any) -> None:
-        if not isinstance(input_shape, tuple) or len(input_shape) != 3:
-            raise InputError(
-                f"Layer '{self.name}' ({type(self).__name__}) expects inputs of shape "
-                f"(batch, timesteps, features) (rank 3), but received shape {input_shape}."
-            )
-        input_dim = input_shape[-1]
+    def build(self, sequences_shape: Any, initial_state_shape: Any = None) -> None:
+        self._check_shape(sequences_shape, rank=3)
+        input_dim = sequences_shape[-1]
         if input_dim is None:
             raise InputError(
                 f"Layer '{self.name}' ({type(self).__name__}): the last axis of the input must "
-                f"be known; received shape {input_shape}."
+                f"be known; received shape {sequences_shape}."
             )
         width = self.gate_count * self.units
         kernel = initializers.get(self.kernel_initializer)((input_dim, width)).float()
@@ -217,11 +212,18 @@ class RNNBase(Layer):
         if self.kernel is None or self.recurrent_kernel is None:
             return []
         out = [
-            KerasWeight(self.kernel, self._kernel_to_keras, self._kernel_from_keras),
-            KerasWeight(self.recurrent_kernel, self._kernel_to_keras, self._kernel_from_keras),
+            KerasWeight(self.kernel, self._kernel_to_keras, self._kernel_from_keras, name="kernel"),
+            KerasWeight(
+                self.recurrent_kernel,
+                self._kernel_to_keras,
+                self._kernel_from_keras,
+                name="recurrent_kernel",
+            ),
         ]
         if self.bias is not None:
-            out.append(KerasWeight(self.bias, self._bias_to_keras, self._bias_from_keras))
+            out.append(
+                KerasWeight(self.bias, self._bias_to_keras, self._bias_from_keras, name="bias")
+            )
         return out
 
     # --- what subclasses implement ------------------------------------------------------------
@@ -247,41 +249,23 @@ class RNNBase(Layer):
                 f"(None, None, {self.kernel.shape[1]}), but received an input of shape "
                 f"{tuple(inputs.shape)}."
             )
-        if inputs.shape[1] == 0:
-            raise InputError(
-                f"Layer '{self.name}' ({type(self).__name__}) needs at least one timestep; "
-                f"received an input of shape {tuple(inputs.shape)}."
-            )
+        super()._check_inputs(inputs)
 
-    def call(
-        self,
-        inputs: Any,
-        initial_state: Any = None,
-        mask: Any = None,
-        training: bool | None = None,
-    ) -> Any:
-        if not isinstance(inputs, torch.Tensor):
-            inputs = torch.as_tensor(np.asarray(inputs))
-        self._check_inputs(inputs)
+    def _compute_dtype(self) -> torch.dtype:
         assert self.kernel is not None
-        x = inputs
-        if x.dtype != self.kernel.dtype and not torch.is_autocast_enabled(x.device.type):
-            x = x.to(self.kernel.dtype)
-        states = self._initial_states(x, initial_state)
-        mask = self._prepare_mask(mask, x)
-        if self.go_backwards:  # Keras: reverse the time axis and keep outputs in that order
-            x = x.flip(1)
-            mask = None if mask is None else mask.flip(1)
+        return self.kernel.dtype
 
-        training = bool(training)
+    def _run(
+        self, x: torch.Tensor, states: list[Any], mask: torch.Tensor | None, training: bool
+    ) -> tuple[torch.Tensor | None, torch.Tensor, Any]:
         per_gate = self.recurrent_dropout != 0.0 and self.gate_count > 1
         count = self.gate_count if per_gate else None
         in_mask: DropoutMask = None
         rec_mask: DropoutMask = None
         if training and 0.0 < self.dropout < 1.0:
-            in_mask = self._dropout_mask(x[:, 0], self.dropout, count)
+            in_mask = draw_dropout_mask(x[:, 0], self.dropout, count, self._generator)
         if training and 0.0 < self.recurrent_dropout < 1.0:
-            rec_mask = self._dropout_mask(states[0], self.recurrent_dropout, count)
+            rec_mask = draw_dropout_mask(states[0], self.recurrent_dropout, count, self._generator)
 
         fused = None
         if rec_mask is None and self.use_cudnn is not False:
@@ -294,81 +278,16 @@ class RNNBase(Layer):
         if fused is not None:
             if isinstance(in_mask, torch.Tensor):
                 x = x * in_mask.unsqueeze(1)
-            seq, last, states = self._run_fused(fused, x, states, mask)
-        else:
-            projected = self._input_projection(x, in_mask)
-            seq, last, states = self._run_loop(projected, states, mask, rec_mask)
-
-        if self.stateful:
-            self.states = [s.detach() for s in states]
-        output = seq if self.return_sequences else last
-        if self.return_state:
-            return (output, *states)
-        return output
-
-    def _initial_states(self, x: torch.Tensor, initial_state: Any) -> list[torch.Tensor]:
-        batch = x.shape[0]
-        if initial_state is None:
-            if self.stateful and self.states is not None:
-                if self.states[0].shape[0] != batch:
-                    raise InputError(
-                        f"Layer '{self.name}' ({type(self).__name__}) is stateful with batch "
-                        f"size {self.states[0].shape[0]}, but received an input of shape "
-                        f"{tuple(x.shape)}. Call reset_state() or keep the batch size fixed."
-                    )
-                return [s.to(device=x.device, dtype=x.dtype) for s in self.states]
-            zeros = x.new_zeros(batch, self.units)
-            return [zeros] * self.state_count
-        given = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
-        if len(given) != self.state_count:
-            raise InputError(
-                f"Layer '{self.name}' ({type(self).__name__}) expects {self.state_count} "
-                f"initial state tensor(s), got {len(given)}."
-            )
-        out = []
-        for s in given:
-            t = s if isinstance(s, torch.Tensor) else torch.as_tensor(np.asarray(s))
-            t = t.to(device=x.device, dtype=x.dtype)
-            if tuple(t.shape) != (batch, self.units):
-                raise InputError(
-                    f"Layer '{self.name}' ({type(self).__name__}): an initial state must have "
-                    f"shape {(batch, self.units)}, but received {tuple(t.shape)}."
-                )
-            out.append(t.contiguous())
-        return out
-
-    def _prepare_mask(self, mask: Any, x: torch.Tensor) -> torch.Tensor | None:
-        if isinstance(mask, (list, tuple)):  # Keras: the mask of the sequences comes first
-            mask = mask[0] if mask else None
-        if mask is None:
-            return None
-        m = mask if isinstance(mask, torch.Tensor) else torch.as_tensor(np.asarray(mask))
-        m = m.to(x.device)
-        if m.dtype != torch.bool:
-            m = m != 0
-        if tuple(m.shape) != tuple(x.shape[:2]):
-            raise InputError(
-                f"Layer '{self.name}' ({type(self).__name__}): the mask must have shape "
-                f"(batch, timesteps) = {tuple(x.shape[:2])}, but received {tuple(m.shape)}."
-            )
-        if bool(m.all()):
-            return None
-        return m
-
-    def _dropout_mask(
-        self, like: torch.Tensor, rate: float, count: int | None
-    ) -> torch.Tensor | list[torch.Tensor]:
-        def one() -> torch.Tensor:
-            if self._generator is not None:
-                keep = torch.rand(tuple(like.shape), generator=self._generator) >= rate
-                keep_t = keep.to(device=like.device, dtype=like.dtype)
-            else:
-                keep_t = torch.empty_like(like).bernoulli_(1.0 - rate)
-            return keep_t / (1.0 - rate)
-
-        if count is None:
-            return one()
-        return [one() for _ in range(count)]
+            return self._run_fused(fused, x, states, mask)
+        projected = self._input_projection(x, in_mask)
+        return run_steps(
+            lambda t, s: self._step(projected[:, t], s, rec_mask),
+            projected.shape[1],
+            states,
+            mask,
+            zero_output_for_mask=self.zero_output_for_mask,
+            return_sequences=self.return_sequences,
+        )
 
     def _input_projection(self, x: torch.Tensor, in_mask: DropoutMask) -> torch.Tensor:
         """``x @ kernel + input bias`` for all timesteps at once, dropout applied."""
@@ -395,31 +314,6 @@ class RNNBase(Layer):
             return F.linear(h * rec_mask, self.recurrent_kernel)
         weights = self.recurrent_kernel.chunk(self.gate_count, 0)
         return torch.cat([F.linear(h * m, w) for m, w in zip(rec_mask, weights)], -1)
-
-    def _run_loop(
-        self,
-        projected: torch.Tensor,
-        states: list[torch.Tensor],
-        mask: torch.Tensor | None,
-        rec_mask: DropoutMask,
-    ) -> tuple[torch.Tensor | None, torch.Tensor, list[torch.Tensor]]:
-        zero = projected.new_zeros(projected.shape[0], self.units)
-        previous = zero
-        output = zero
-        outputs: list[torch.Tensor] = []
-        for t in range(projected.shape[1]):
-            output, new_states = self._step(projected[:, t], states, rec_mask)
-            if mask is not None:
-                keep = mask[:, t, None]
-                states = [torch.where(keep, n, s) for n, s in zip(new_states, states)]
-                output = torch.where(keep, output, zero if self.zero_output_for_mask else previous)
-                previous = output
-            else:
-                states = new_states
-            if self.return_sequences:
-                outputs.append(output)
-        seq = torch.stack(outputs, 1) if self.return_sequences else None
-        return seq, output, states
 
     def _call_fused(
         self,
@@ -489,33 +383,7 @@ class RNNBase(Layer):
         seq = torch.where(keep_seq.unsqueeze(-1), seq, torch.zeros_like(seq))
         return seq, seq[:, -1], finals
 
-    # --- state -----------------------------------------------------------------------------------
-    def reset_state(self) -> None:
-        """Zero the states a stateful layer carries between calls (Keras's ``reset_state``)."""
-        if self.states is not None:
-            self.states = [torch.zeros_like(s) for s in self.states]
-
-    def reset_states(self) -> None:
-        """Alias of ``reset_state`` (Keras 2's name)."""
-        self.reset_state()
-
-    # --- shapes, masks, config ----------------------------------------------------------------
-    def compute_output_shape(self, sequences_shape: Any, initial_state_shape: Any = None) -> Any:
-        batch, steps = sequences_shape[0], sequences_shape[1]
-        output = (batch, steps, self.units) if self.return_sequences else (batch, self.units)
-        if self.return_state:
-            return (output, *[(batch, self.units)] * self.state_count)
-        return output
-
-    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
-        """The input mask when ``return_sequences`` else ``None``; a list with ``return_state``."""
-        if isinstance(mask, (list, tuple)):
-            mask = mask[0] if mask else None
-        output_mask = mask if self.return_sequences else None
-        if self.return_state:
-            return [output_mask] + [None] * self.state_count
-        return output_mask
-
+    # --- config ------------------------------------------------------------------------------------
     def _cell_config(self) -> dict[str, Any]:
         """The cell's part of ``get_config`` (subclasses insert their own keys)."""
         return {
@@ -529,13 +397,7 @@ class RNNBase(Layer):
 
     def get_config(self) -> dict[str, Any]:
         config = {
-            **super().get_config(),
-            "return_sequences": self.return_sequences,
-            "return_state": self.return_state,
-            "go_backwards": self.go_backwards,
-            "stateful": self.stateful,
-            "unroll": self.unroll,
-            "zero_output_for_mask": self.zero_output_for_mask,
+            **self._sequence_config(),
             **self._cell_config(),
             "kernel_regularizer": None,
             "recurrent_regularizer": None,

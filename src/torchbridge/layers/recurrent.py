@@ -22,6 +22,7 @@ from torchbridge.layers._rnn_base import (
     RNNBase,
     activation_name,
 )
+from torchbridge.layers.rnn_cells import gru_update, lstm_update, simple_rnn_update
 
 __all__ = ["SimpleRNN", "LSTM", "GRU"]
 
@@ -115,7 +116,7 @@ class SimpleRNN(RNNBase):
     def _step(
         self, x_t: torch.Tensor, states: list[torch.Tensor], rec_mask: DropoutMask
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        h = self.activation(x_t + self._recurrent_projection(states[0], rec_mask))
+        h = simple_rnn_update(x_t, self._recurrent_projection(states[0], rec_mask), self.activation)
         return h, [h]
 
 
@@ -216,12 +217,8 @@ class LSTM(RNNBase):
     def _step(
         self, x_t: torch.Tensor, states: list[torch.Tensor], rec_mask: DropoutMask
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        h, c = states
-        z = x_t + self._recurrent_projection(h, rec_mask)
-        i, f, g, o = z.chunk(4, -1)
-        act, gate = self.activation, self.recurrent_activation
-        c = gate(f) * c + gate(i) * act(g)
-        h = gate(o) * act(c)
+        z = x_t + self._recurrent_projection(states[0], rec_mask)
+        h, c = lstm_update(z, states[1], self.activation, self.recurrent_activation)
         return h, [h, c]
 
     def _cell_config(self) -> dict[str, Any]:
@@ -337,31 +334,29 @@ class GRU(RNNBase):
     def _step(
         self, x_t: torch.Tensor, states: list[torch.Tensor], rec_mask: DropoutMask
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        # torch gate order: r, z, n (Keras's r, z, h).
+        # torch gate order: r, z, n (Keras's z, r, h).
         assert self.recurrent_kernel is not None
         h = states[0]
         x_r, x_z, x_n = x_t.chunk(3, -1)
-        gate = self.recurrent_activation
+        act, gate = self.activation, self.recurrent_activation
         if self.reset_after:
             rec = self._recurrent_projection(h, rec_mask)
             if self.bias is not None:
                 rec = rec + self.bias[1]
             h_r, h_z, h_n = rec.chunk(3, -1)
-            r = gate(x_r + h_r)
-            z = gate(x_z + h_z)
-            candidate = self.activation(x_n + r * h_n)
+            h = gru_update(x_z, x_r, x_n, h_z, h_r, lambda r: r * h_n, h, act, gate)
+            return h, [h]
+        w_r, w_z, w_n = self.recurrent_kernel.chunk(3, 0)
+        if rec_mask is None:
+            masked = [h, h, h]
+        elif isinstance(rec_mask, torch.Tensor):
+            masked = [h * rec_mask] * 3
         else:
-            w_r, w_z, w_n = self.recurrent_kernel.chunk(3, 0)
-            if rec_mask is None:
-                masked = [h, h, h]
-            elif isinstance(rec_mask, torch.Tensor):
-                masked = [h * rec_mask] * 3
-            else:
-                masked = [h * m for m in rec_mask]
-            r = gate(x_r + F.linear(masked[0], w_r))
-            z = gate(x_z + F.linear(masked[1], w_z))
-            candidate = self.activation(x_n + F.linear(r * masked[2], w_n))
-        h = z * h + (1 - z) * candidate
+            masked = [h * m for m in rec_mask]
+        h = gru_update(
+            x_z, x_r, x_n, F.linear(masked[1], w_z), F.linear(masked[0], w_r),
+            lambda r: F.linear(r * masked[2], w_n), h, act, gate,
+        )  # fmt: skip
         return h, [h]
 
     def _cell_config(self) -> dict[str, Any]:
