@@ -273,8 +273,8 @@ def test_errors_name_the_layer():
         MultiHeadAttention(2, None)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="dropout"):
         MultiHeadAttention(2, 3, dropout=0.1, flash_attention=True)
-    with pytest.raises(NotImplementedError, match="kernel_regularizer"):
-        MultiHeadAttention(2, 3, kernel_regularizer="l2")
+    with pytest.raises(ValueError, match="'l3'"):  # an unknown regularizer name
+        MultiHeadAttention(2, 3, kernel_regularizer="l3")
     mha = MultiHeadAttention(2, 3, name="mha_y")
     mha(torch.zeros(1, 3, 4), torch.zeros(1, 5, 4))
     with pytest.raises(InputError, match=r"mha_y.*\(batch, \.\.\., 4\).*\(1, 3, 6\)"):

@@ -28,24 +28,35 @@ rows where every key is masked:
 
 from __future__ import annotations
 
+import contextlib
 import math
 import string
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from torchbridge import initializers
+from torchbridge import constraints, initializers, regularizers
 from torchbridge.errors import InputError
-from torchbridge.layers._conv_utils import reject_unsupported
 from torchbridge.layers.core import Dropout
 from torchbridge.layers.layer import KerasWeight, Layer, get_mask, set_mask, to_shape
+from torchbridge.layers.layer_losses import enter_call, exit_call
 
 __all__ = ["AdditiveAttention", "Attention", "MultiHeadAttention"]
 
 _LARGE_NEGATIVE = -1e9  # Keras's masked-softmax fill (float16: -3e4)
+
+
+@contextlib.contextmanager
+def _call_scope(layer: Layer) -> Iterator[None]:
+    """A call as ``Layer.forward`` makes one (for layers that override ``forward``)."""
+    enter_call(layer)
+    try:
+        yield
+    finally:
+        exit_call()
 
 
 def _config_name(identifier: Any) -> Any:
@@ -58,7 +69,8 @@ def _config_name(identifier: Any) -> Any:
 class _Projection(Layer):
     """Keras's ``EinsumDense`` as MultiHeadAttention uses it: a dense map that
     contracts the last ``len(in_dims)`` axes with a kernel ``(*in_dims, *out_dims)``
-    and adds a bias ``out_dims``."""
+    and adds a bias ``out_dims``. MultiHeadAttention's regularizers and constraints
+    apply to every projection, as to Keras's sublayers."""
 
     def __init__(
         self,
@@ -68,6 +80,8 @@ class _Projection(Layer):
         kernel_initializer: Any,
         bias_initializer: Any,
         activation: str | None = None,
+        kernel_options: tuple[Any, Any] = (None, None),
+        bias_options: tuple[Any, Any] = (None, None),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -83,9 +97,17 @@ class _Projection(Layer):
             else None
         )
         self.built = True
+        self._declare_weight_options(kernel=kernel_options, bias=bias_options)
 
     def _keras_weights(self) -> list[KerasWeight]:
         return [KerasWeight(p) for p in (self.kernel, self.bias) if p is not None]
+
+    def project(self, inputs: torch.Tensor) -> torch.Tensor:
+        """``call`` plus the activity penalty Keras's sublayer call would add."""
+        out = self.call(inputs)
+        if self.activity_regularizer is not None:
+            self._add_activity_losses(out)
+        return out
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         n_in = len(self.in_dims)
@@ -159,14 +181,13 @@ class MultiHeadAttention(Layer):
                     f"{' or None' if optional else ''}. Received: {arg}={value!r}"
                 )
         super().__init__(**kwargs)
-        reject_unsupported(
-            "MultiHeadAttention",
-            kernel_regularizer=kernel_regularizer,
-            bias_regularizer=bias_regularizer,
-            activity_regularizer=activity_regularizer,
-            kernel_constraint=kernel_constraint,
-            bias_constraint=bias_constraint,
-        )
+        # Keras hands these to every projection sublayer (MultiHeadAttention's own
+        # activity_regularizer stays None): resolved once here, shared by the projections.
+        self._kernel_regularizer = regularizers.get(kernel_regularizer)
+        self._bias_regularizer = regularizers.get(bias_regularizer)
+        self._activity_regularizer = regularizers.get(activity_regularizer)
+        self._kernel_constraint = constraints.get(kernel_constraint)
+        self._bias_constraint = constraints.get(bias_constraint)
         if not 0.0 <= float(dropout) <= 1.0:
             raise ValueError(
                 f"MultiHeadAttention: `dropout` must be between 0 and 1. Received: {dropout!r}"
@@ -261,6 +282,9 @@ class MultiHeadAttention(Layer):
             use_bias=self.use_bias,
             kernel_initializer=self.kernel_initializer,
             bias_initializer=self.bias_initializer,
+            kernel_options=(self._kernel_regularizer, self._kernel_constraint),
+            bias_options=(self._bias_regularizer, self._bias_constraint),
+            activity_regularizer=self._activity_regularizer,
         )
         heads = self.num_heads
         self.query_dense = _Projection(
@@ -308,32 +332,33 @@ class MultiHeadAttention(Layer):
         training: bool | None = None,
         use_causal_mask: bool = False,
     ) -> Any:
-        # Masks riding on the inputs fill the mask arguments left as None (Keras 3).
-        if query_mask is None:
-            query_mask = get_mask(query)
-        if value_mask is None:
-            value_mask = get_mask(value)
-        if key is not None and key_mask is None:
-            key_mask = get_mask(key)
-        if not self.built:
-            self.build(to_shape(query), to_shape(value), None if key is None else to_shape(key))
-        if training is None:
-            training = self.training
-        result = self.call(
-            query,
-            value,
-            key,
-            query_mask=query_mask,
-            value_mask=value_mask,
-            key_mask=key_mask,
-            attention_mask=attention_mask,
-            return_attention_scores=return_attention_scores,
-            training=training,
-            use_causal_mask=use_causal_mask,
-        )
-        if query_mask is not None:
-            set_mask(result[0] if return_attention_scores else result, query_mask)
-        return result
+        with _call_scope(self):  # an outermost call starts the activity losses afresh
+            # Masks riding on the inputs fill the mask arguments left as None (Keras 3).
+            if query_mask is None:
+                query_mask = get_mask(query)
+            if value_mask is None:
+                value_mask = get_mask(value)
+            if key is not None and key_mask is None:
+                key_mask = get_mask(key)
+            if not self.built:
+                self.build(to_shape(query), to_shape(value), None if key is None else to_shape(key))
+            if training is None:
+                training = self.training
+            result = self.call(
+                query,
+                value,
+                key,
+                query_mask=query_mask,
+                value_mask=value_mask,
+                key_mask=key_mask,
+                attention_mask=attention_mask,
+                return_attention_scores=return_attention_scores,
+                training=training,
+                use_causal_mask=use_causal_mask,
+            )
+            if query_mask is not None:
+                set_mask(result[0] if return_attention_scores else result, query_mask)
+            return result
 
     def call(  # type: ignore[override]
         self,
@@ -373,16 +398,16 @@ class MultiHeadAttention(Layer):
                 query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask
             )
         )
-        gate = self.gate_dense.call(query) if self.gate_dense is not None else None
-        q = self.query_dense.call(query)
-        k = self.key_dense.call(key)
-        v = self.value_dense.call(value)
+        gate = self.gate_dense.project(query) if self.gate_dense is not None else None
+        q = self.query_dense.project(query)
+        k = self.key_dense.project(key)
+        v = self.value_dense.project(value)
         out, scores = self._compute_attention(
             q, k, v, mask, bool(training), return_attention_scores, causal_only
         )
         if gate is not None:
             out = out * gate
-        out = self.output_dense.call(out)
+        out = self.output_dense.project(out)
         return (out, scores) if return_attention_scores else out
 
     def _as_input(self, x: Any, dtype: torch.dtype) -> torch.Tensor:
@@ -541,11 +566,11 @@ class MultiHeadAttention(Layer):
             "sliding_window": self.sliding_window,
             "kernel_initializer": _config_name(self.kernel_initializer),
             "bias_initializer": _config_name(self.bias_initializer),
-            "kernel_regularizer": None,
-            "bias_regularizer": None,
-            "activity_regularizer": None,
-            "kernel_constraint": None,
-            "bias_constraint": None,
+            "kernel_regularizer": regularizers.serialize(self._kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self._bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self._activity_regularizer),
+            "kernel_constraint": constraints.serialize(self._kernel_constraint),
+            "bias_constraint": constraints.serialize(self._bias_constraint),
             "seed": self.seed,
         }
 

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from torchbridge import activations, initializers
+from torchbridge import activations, initializers, regularizers
 from torchbridge.errors import InputError
 from torchbridge.layers._conv_utils import (
     check_rank,
@@ -25,7 +25,6 @@ from torchbridge.layers._conv_utils import (
     normalize_padding,
     normalize_tuple,
     output_length,
-    reject_unsupported,
     same_pads,
     to_channels_first,
     to_channels_last,
@@ -51,6 +50,10 @@ def _serialize_activation(fn: Any) -> Any:
     return activations.serialize(fn)
 
 
+# Keras names the options of these weights by a shorter prefix ("depthwise_regularizer").
+_OPTION_PREFIX = {"depthwise_kernel": "depthwise", "pointwise_kernel": "pointwise"}
+
+
 class _BaseConv(Layer):
     """Argument handling and padding shared by the convolution layers."""
 
@@ -71,7 +74,7 @@ class _BaseConv(Layer):
         bias_constraint: Any = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         owner = type(self).__name__
         r = self.rank
         self.kernel_size = normalize_tuple(kernel_size, r, "kernel_size", owner)
@@ -88,13 +91,22 @@ class _BaseConv(Layer):
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.bias_initializer = bias_initializer
-        reject_unsupported(
-            owner,
-            bias_regularizer=bias_regularizer,
-            activity_regularizer=activity_regularizer,
-            bias_constraint=bias_constraint,
-        )
+        self._bias_options = (bias_regularizer, bias_constraint)
         self.supports_masking = False
+
+    def _declare_options(self, **weights: tuple[Any, Any]) -> None:
+        """Keras's ``<weight>_regularizer`` / ``<weight>_constraint`` arguments (keyed by
+        Keras's weight names), the bias's included; call before building."""
+        self._declare_weight_options(**weights, bias=self._bias_options)
+
+    def _options_config(self) -> dict[str, Any]:
+        """The options as Keras's config keys (``depthwise_kernel`` → ``depthwise_...``)."""
+        config: dict[str, Any] = {}
+        for key, value in self._weight_options_config().items():
+            weight, _, kind = key.rpartition("_")
+            config[f"{_OPTION_PREFIX.get(weight, weight)}_{kind}"] = value
+        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config
 
     # --- shapes ------------------------------------------------------------------------
     def _channel_axis(self) -> int:
@@ -186,9 +198,7 @@ class _BaseConv(Layer):
                 "activation": _serialize_activation(self.activation),
                 "use_bias": self.use_bias,
                 "bias_initializer": self.bias_initializer,
-                "bias_regularizer": None,
-                "activity_regularizer": None,
-                "bias_constraint": None,
+                **self._options_config(),
             }
         )
         return config
@@ -247,9 +257,7 @@ class _Conv(_BaseConv):
         self.filters = filters
         self.groups = groups
         self.kernel_initializer = kernel_initializer
-        reject_unsupported(
-            owner, kernel_regularizer=kernel_regularizer, kernel_constraint=kernel_constraint
-        )
+        self._declare_options(kernel=(kernel_regularizer, kernel_constraint))
         if self._declared_input_shape is not None:
             self.build_from_shape((None, *self._declared_input_shape))
 
@@ -296,8 +304,6 @@ class _Conv(_BaseConv):
                 "filters": self.filters,
                 "groups": self.groups,
                 "kernel_initializer": self.kernel_initializer,
-                "kernel_regularizer": None,
-                "kernel_constraint": None,
             }
         )
         return config
@@ -375,9 +381,7 @@ class Conv2DTranspose(_BaseConv):
                         f"output_padding={output_padding!r}, strides={self.strides}."
                     )
         self.kernel_initializer = kernel_initializer
-        reject_unsupported(
-            owner, kernel_regularizer=kernel_regularizer, kernel_constraint=kernel_constraint
-        )
+        self._declare_options(kernel=(kernel_regularizer, kernel_constraint))
         if self._declared_input_shape is not None:
             self.build_from_shape((None, *self._declared_input_shape))
 
@@ -440,8 +444,6 @@ class Conv2DTranspose(_BaseConv):
                 "filters": self.filters,
                 "output_padding": self.output_padding,
                 "kernel_initializer": self.kernel_initializer,
-                "kernel_regularizer": None,
-                "kernel_constraint": None,
             }
         )
         return config
@@ -544,11 +546,7 @@ class DepthwiseConv2D(_DepthwiseMixin):
         owner = type(self).__name__
         self.depth_multiplier = _check_multiplier(owner, depth_multiplier)
         self.depthwise_initializer = depthwise_initializer
-        reject_unsupported(
-            owner,
-            depthwise_regularizer=depthwise_regularizer,
-            depthwise_constraint=depthwise_constraint,
-        )
+        self._declare_options(depthwise_kernel=(depthwise_regularizer, depthwise_constraint))
         if self._declared_input_shape is not None:
             self.build_from_shape((None, *self._declared_input_shape))
 
@@ -576,8 +574,6 @@ class DepthwiseConv2D(_DepthwiseMixin):
             {
                 "depth_multiplier": self.depth_multiplier,
                 "depthwise_initializer": self.depthwise_initializer,
-                "depthwise_regularizer": None,
-                "depthwise_constraint": None,
             }
         )
         return config
@@ -631,12 +627,9 @@ class SeparableConv2D(_DepthwiseMixin):
         self.depth_multiplier = _check_multiplier(owner, depth_multiplier)
         self.depthwise_initializer = depthwise_initializer
         self.pointwise_initializer = pointwise_initializer
-        reject_unsupported(
-            owner,
-            depthwise_regularizer=depthwise_regularizer,
-            pointwise_regularizer=pointwise_regularizer,
-            depthwise_constraint=depthwise_constraint,
-            pointwise_constraint=pointwise_constraint,
+        self._declare_options(
+            depthwise_kernel=(depthwise_regularizer, depthwise_constraint),
+            pointwise_kernel=(pointwise_regularizer, pointwise_constraint),
         )
         if self._declared_input_shape is not None:
             self.build_from_shape((None, *self._declared_input_shape))
@@ -677,10 +670,6 @@ class SeparableConv2D(_DepthwiseMixin):
                 "depth_multiplier": self.depth_multiplier,
                 "depthwise_initializer": self.depthwise_initializer,
                 "pointwise_initializer": self.pointwise_initializer,
-                "depthwise_regularizer": None,
-                "pointwise_regularizer": None,
-                "depthwise_constraint": None,
-                "pointwise_constraint": None,
             }
         )
         return config

@@ -83,21 +83,15 @@ class Dense(Layer):
         quantization_config: Any = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.supports_masking = True
         if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
             raise ValueError(
                 f"Dense: `units` must be a positive integer. Received: units={units!r}"
             )
-        _reject_unsupported(
-            "Dense",
-            kernel_regularizer=kernel_regularizer,
-            bias_regularizer=bias_regularizer,
-            activity_regularizer=activity_regularizer,
-            kernel_constraint=kernel_constraint,
-            bias_constraint=bias_constraint,
-            lora_rank=lora_rank,
-            quantization_config=quantization_config,
+        _reject_unsupported("Dense", lora_rank=lora_rank, quantization_config=quantization_config)
+        self._declare_weight_options(
+            kernel=(kernel_regularizer, kernel_constraint), bias=(bias_regularizer, bias_constraint)
         )
         self.units = units
         self.activation_name = _activation_name(activation)
@@ -157,10 +151,7 @@ class Dense(Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": _initializer_name(self.kernel_initializer),
             "bias_initializer": _initializer_name(self.bias_initializer),
-            "kernel_regularizer": None,
-            "bias_regularizer": None,
-            "kernel_constraint": None,
-            "bias_constraint": None,
+            **self._weight_options_config(),
         }
 
     def extra_repr(self) -> str:

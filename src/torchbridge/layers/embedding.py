@@ -9,9 +9,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from torchbridge import initializers
+from torchbridge import initializers, regularizers
 from torchbridge.errors import InputError
-from torchbridge.layers._conv_utils import reject_unsupported
 from torchbridge.layers.layer import KerasWeight, Layer
 
 __all__ = ["Embedding"]
@@ -36,7 +35,7 @@ class Embedding(Layer):
         input_length: int | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         owner = type(self).__name__
         for arg, value in (("input_dim", input_dim), ("output_dim", output_dim)):
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
@@ -47,12 +46,7 @@ class Embedding(Layer):
                 DeprecationWarning,
                 stacklevel=2,
             )
-        reject_unsupported(
-            owner,
-            embeddings_regularizer=embeddings_regularizer,
-            embeddings_constraint=embeddings_constraint,
-            activity_regularizer=activity_regularizer,
-        )
+        self._declare_weight_options(embeddings=(embeddings_regularizer, embeddings_constraint))
         self.input_dim = input_dim
         self.output_dim = output_dim
         self.embeddings_initializer = embeddings_initializer
@@ -62,6 +56,7 @@ class Embedding(Layer):
             initializers.get(embeddings_initializer)((input_dim, output_dim)).float()
         )
         self.built = True
+        self._finalize_weights()  # built at creation: attach the declared options now
 
     def _keras_weights(self) -> list[KerasWeight]:
         return [KerasWeight(self.embeddings)]
@@ -94,9 +89,8 @@ class Embedding(Layer):
                 "input_dim": self.input_dim,
                 "output_dim": self.output_dim,
                 "embeddings_initializer": self.embeddings_initializer,
-                "embeddings_regularizer": None,
-                "embeddings_constraint": None,
-                "activity_regularizer": None,
+                **self._weight_options_config(),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
                 "mask_zero": self.mask_zero,
             }
         )

@@ -69,13 +69,9 @@ class BatchNormalization(Layer):
         self.gamma_initializer = gamma_initializer
         self.moving_mean_initializer = moving_mean_initializer
         self.moving_variance_initializer = moving_variance_initializer
-        reject_unsupported(
-            owner,
-            beta_regularizer=beta_regularizer,
-            gamma_regularizer=gamma_regularizer,
-            beta_constraint=beta_constraint,
-            gamma_constraint=gamma_constraint,
-            renorm_clipping=renorm_clipping,
+        reject_unsupported(owner, renorm_clipping=renorm_clipping)
+        self._declare_weight_options(
+            gamma=(gamma_regularizer, gamma_constraint), beta=(beta_regularizer, beta_constraint)
         )
         if renorm or synchronized:
             raise NotImplementedError(f"{owner}: renorm and synchronized are not supported.")
@@ -180,10 +176,7 @@ class BatchNormalization(Layer):
                 "gamma_initializer": self.gamma_initializer,
                 "moving_mean_initializer": self.moving_mean_initializer,
                 "moving_variance_initializer": self.moving_variance_initializer,
-                "beta_regularizer": None,
-                "gamma_regularizer": None,
-                "beta_constraint": None,
-                "gamma_constraint": None,
+                **self._weight_options_config(),
                 "synchronized": False,
                 "renorm": False,
                 "renorm_clipping": None,
@@ -222,12 +215,8 @@ class LayerNormalization(Layer):
         self.rms_scaling = False
         self.beta_initializer = beta_initializer
         self.gamma_initializer = gamma_initializer
-        reject_unsupported(
-            owner,
-            beta_regularizer=beta_regularizer,
-            gamma_regularizer=gamma_regularizer,
-            beta_constraint=beta_constraint,
-            gamma_constraint=gamma_constraint,
+        self._declare_weight_options(
+            gamma=(gamma_regularizer, gamma_constraint), beta=(beta_regularizer, beta_constraint)
         )
         self.supports_masking = True
         if self._declared_input_shape is not None:
@@ -296,10 +285,7 @@ class LayerNormalization(Layer):
                 "rms_scaling": self.rms_scaling,
                 "beta_initializer": self.beta_initializer,
                 "gamma_initializer": self.gamma_initializer,
-                "beta_regularizer": None,
-                "gamma_regularizer": None,
-                "beta_constraint": None,
-                "gamma_constraint": None,
+                **self._weight_options_config(),
             }
         )
         return config
