@@ -126,7 +126,7 @@ def test_save_and_load_weights_round_trip(tmp_path) -> None:
     x = torch.randn(3, 4)
     torch.testing.assert_close(a(x), b(x), rtol=0, atol=0)
     with pytest.raises(InputError, match=r"\.safetensors"):
-        a.save_weights(tmp_path / "two.weights.h5")
+        a.save_weights(tmp_path / "two.weights.bin")  # neither .weights.h5 nor .safetensors
     with pytest.raises(FileExistsError, match="overwrite=True"):
         a.save_weights(path, overwrite=False)
 

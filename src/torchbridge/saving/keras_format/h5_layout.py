@@ -20,10 +20,12 @@ Keras 3 writes a weights file by walking the model object:
 
 :func:`keras_h5_entries` computes that tree for a torchbridge model. Its
 layers keep Keras's attribute names, so the generic walk matches Keras; the
-one structural difference is handled here: Keras's recurrent layers hold
-their weights in a ``cell`` sublayer (``lstm/cell/vars/0``), torchbridge's
-hold them directly. :mod:`torchbridge.saving.keras_format.weights_h5` reads
-and writes the entries.
+few places where Keras's layers are built differently are listed in
+``_layer_entries`` / ``_adjust_children``: Keras's recurrent layers hold
+their weights in a ``cell`` sublayer (``lstm/cell/vars/0``), lookups in
+``tf_idf`` mode save ``idf_weights`` by that name, and some weightless helper
+sublayers exist on one side only (empty groups).
+:mod:`torchbridge.saving.keras_format.weights_h5` reads and writes the entries.
 """
 
 from __future__ import annotations
@@ -53,6 +55,11 @@ class H5Entry:
     name: str | None  # the group's ``name`` attribute (None: no group unless it has weights)
     weights: list[KerasWeight] = field(default_factory=list)
     owner: Any = None  # the layer/module, for messages and objects_to_skip
+    keys: list[str] | None = None  # dataset names; None: "0", "1" ...
+
+    @property
+    def dataset_names(self) -> list[str]:
+        return self.keys if self.keys is not None else [str(i) for i in range(len(self.weights))]
 
     @property
     def vars_path(self) -> str:
@@ -137,7 +144,7 @@ def _attributes(obj: nn.Module) -> list[tuple[str, Any]]:
         rest.append((key, child))
     if _is_model(obj) and getattr(obj, "optimizer", None) is not None:
         rest.append((OPTIMIZER_PATH, obj.optimizer))  # type: ignore[union-attr]
-    return first + sorted(rest, key=lambda kv: _sort_key(kv[0]))
+    return first + sorted(_adjust_children(obj, rest), key=lambda kv: _sort_key(kv[0]))
 
 
 def _own_weights(module: nn.Module) -> list[KerasWeight]:
@@ -160,58 +167,92 @@ def _join(path: str, part: str) -> str:
     return f"{path}/{part}" if path else part
 
 
-def _cell_path(module: nn.Module) -> tuple[str, str] | None:
-    """Keras's RNN layers keep their weights in a ``cell`` sublayer named ``<layer>_cell``."""
-    from torchbridge.layers._rnn_base import RNNBase
+# --- where Keras's structure differs from torchbridge's -------------------------------------
 
-    if isinstance(module, RNNBase):
-        return "cell", f"{snake_case(type(module).__name__)}_cell"
-    return None
+
+@dataclass
+class _EmptyLayer:
+    """A weightless helper sublayer Keras has and torchbridge does not (an empty group)."""
+
+    name: str
+
+
+def _layer_entries(module: nn.Module, path: str, own: list[KerasWeight]) -> list[H5Entry]:
+    """The groups of one layer: ``<path>/vars`` with its own weights, except where Keras's
+    layer is built differently."""
+    from torchbridge.layers._rnn_base import RNNBase
+    from torchbridge.layers.preprocessing.index_lookup import IndexLookup
+    from torchbridge.layers.preprocessing.text_vectorization import TextVectorization
+
+    name = _keras_name(module)
+    if isinstance(module, RNNBase):  # Keras: the weights live in a `cell` sublayer
+        cell = f"{snake_case(type(module).__name__)}_cell"
+        return [H5Entry(path, name, [], module), H5Entry(_join(path, "cell"), cell, own, module)]
+    if isinstance(module, (IndexLookup, TextVectorization)):
+        # Keras saves a lookup's tf-idf weights, under the key "idf_weights"
+        lookup: Any = module._lookup_layer if isinstance(module, TextVectorization) else module
+        idf = getattr(lookup, "idf_weights", None)
+        if lookup.output_mode == "tf_idf" and isinstance(idf, torch.Tensor):
+            return [H5Entry(path, name, [KerasWeight(idf)], module, keys=["idf_weights"])]
+    return [H5Entry(path, name, own, module)]
+
+
+def _adjust_children(module: nn.Module, children: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """Weightless helper sublayers: add Keras's that torchbridge lacks, drop torchbridge's own."""
+    from torchbridge.layers.attention import Attention, MultiHeadAttention
+
+    if isinstance(module, MultiHeadAttention):
+        return [*children, ("_softmax", _EmptyLayer("softmax"))]
+    if isinstance(module, Attention):  # and AdditiveAttention: Keras drops out in call()
+        return [(k, c) for k, c in children if k != "_dropout_layer"]
+    return children
 
 
 class _Walker:
     def __init__(self) -> None:
         self.entries: list[H5Entry] = []
         self.visited: set[int] = set()
-        self.seen_tensors: set[int] = set()
         self.unbuilt: list[str] = []
 
-    def visit(self, obj: Any, path: str) -> None:
+    def visit(self, obj: Any, path: str, covered: bool = False) -> None:
+        """``covered``: a built parent layer made this object's state in its own build."""
         if id(obj) in self.visited:
             return
         self.visited.add(id(obj))
-        if not isinstance(obj, nn.Module):
-            if hasattr(obj, "param_groups") or hasattr(obj, "get_config"):  # an optimizer
-                self.entries.append(H5Entry(path, getattr(obj, "name", None), [], obj))
+        if isinstance(obj, _EmptyLayer):
+            self.entries.append(H5Entry(path, obj.name, [], obj))
             return
-        if getattr(obj, "built", True) is False and not _is_model(obj):
+        if not isinstance(obj, nn.Module):
+            if path == OPTIMIZER_PATH:  # its variables come from optimizer_h5
+                name = getattr(obj, "name", None)
+                self.entries.append(H5Entry(path, name if isinstance(name, str) else None, [], obj))
+            return
+        is_layer = hasattr(obj, "_keras_weights") and not _is_model(obj)
+        if is_layer and not covered and getattr(obj, "built", True) is False:
             self.unbuilt.append(str(getattr(obj, "name", type(obj).__name__)))
-        own = [w for w in _own_weights(obj) if id(w.tensor) not in self.seen_tensors]
-        self.seen_tensors.update(id(w.tensor) for w in own)
-        cell = _cell_path(obj)
-        if cell is not None:
-            self.entries.append(H5Entry(path, _keras_name(obj), [], obj))
-            self.entries.append(H5Entry(_join(path, cell[0]), cell[1], own, obj))
-        else:
-            self.entries.append(H5Entry(path, _keras_name(obj), own, obj))
+        covered = covered or (is_layer and getattr(obj, "built", True) is not False)
+        # A weight shared by two layers is saved under each, as Keras saves each layer's own.
+        self.entries.extend(_layer_entries(obj, path, _own_weights(obj)))
         for attribute, child in _attributes(obj):
             if _is_container(child):
-                self.visit_container(child, _join(path, attribute), set())
+                self.visit_container(child, _join(path, attribute), set(), covered)
             else:
-                self.visit(child, _join(path, attribute))
+                self.visit(child, _join(path, attribute), covered)
 
-    def visit_container(self, container: Any, path: str, seen_containers: set[int]) -> None:
+    def visit_container(
+        self, container: Any, path: str, seen_containers: set[int], covered: bool = False
+    ) -> None:
         if id(container) in seen_containers:
             return
         seen_containers.add(id(container))
         counts: dict[str, int] = {}
         for item in _items(container):
             if _is_container(item):
-                self.visit_container(
-                    item, _join(path, _unique("container", counts)), seen_containers
-                )
+                name = _unique("container", counts)
+                self.visit_container(item, _join(path, name), seen_containers, covered)
             elif isinstance(item, nn.Module):
-                self.visit(item, _join(path, _unique(snake_case(type(item).__name__), counts)))
+                name = _unique(snake_case(type(item).__name__), counts)
+                self.visit(item, _join(path, name), covered)
 
 
 def _unique(name: str, counts: dict[str, int]) -> str:

@@ -66,19 +66,19 @@ def _slot_lists(optimizer: Any) -> list[list[_Slot]] | None:
     ):
         return None
     if isinstance(optimizer, (optimizers.Adam, optimizers.AdamW)):
-        lists = [[("exp_avg", _same, _same), ("exp_avg_sq", _same, _same)]]
+        lists: list[list[_Slot]] = [[("exp_avg", _same, _same), ("exp_avg_sq", _same, _same)]]
         if optimizer.amsgrad:
             lists.append([("max_exp_avg_sq", _same, _same)])
         return lists
     if isinstance(optimizer, optimizers.SGD):
         return [[("momentum_buffer", _sgd_to_keras, _sgd_from_keras)]] if optimizer.momentum else []
     if isinstance(optimizer, optimizers.RMSprop):
-        lists = [[("square_avg", _same, _same)]]
+        rms: list[list[_Slot]] = [[("square_avg", _same, _same)]]
         if optimizer.momentum > 0:
-            lists.append([("momentum_buffer", _same, _same)])
+            rms.append([("momentum_buffer", _same, _same)])
         if optimizer.centered:
-            lists.append([("grad_avg", _same, _same)])
-        return lists
+            rms.append([("grad_avg", _same, _same)])
+        return rms
     return None
 
 
@@ -90,7 +90,7 @@ def _scalars(optimizer: Any) -> list[np.ndarray]:
 
 
 def _trainable(model: nn.Module) -> list[KerasWeight]:
-    root = model.weights_module() if hasattr(model, "weights_module") else model
+    root = model.weights_module() if hasattr(model, "weights_module") else model  # type: ignore[operator]
     return [
         w
         for w in collect_keras_weights(root)

@@ -77,8 +77,9 @@ def save_weights_h5(model: nn.Module, filepath: str) -> None:
             group = f.require_group(entry.vars_path)
             if entry.name is not None:
                 group.attrs["name"] = entry.name
-            for i, array in enumerate(arrays):
-                group.create_dataset(str(i), data=array)
+            names = [str(i) for i in range(len(arrays))] if entry.keys is None else entry.keys
+            for key, array in zip(names, arrays):
+                group.create_dataset(key, data=array)
 
 
 # --- reading: safe access to groups and datasets -------------------------------------------------
@@ -154,23 +155,23 @@ def _plan(h5py: Any, f: Any, entry: H5Entry, filepath: str) -> _Planned:
             f"the file has {found} there",
         )
     datasets = []
-    for i in range(count):
-        ds = _child(h5py, group, str(i), h5py.Dataset, filepath)
+    for key in entry.dataset_names:
+        ds = _child(h5py, group, key, h5py.Dataset, filepath)
         if ds is None:
             return _Planned(
-                entry, [], expected, f"layer {entry.label} has no dataset '{i}' in the file"
+                entry, [], expected, f"layer {entry.label} has no dataset '{key}' in the file"
             )
         bad_dtype = _check_dataset(h5py, ds, filepath)
         if bad_dtype:
             return _Planned(entry, [], expected, f"layer {entry.label}: {bad_dtype}")
         datasets.append(ds)
-    found = _found_shapes(datasets)
-    if found != expected:
+    found_shapes = _found_shapes(datasets)
+    if found_shapes != expected:
         return _Planned(
             entry,
             [],
             expected,
-            f"layer {entry.label} expects shapes {expected}, the file has {found}",
+            f"layer {entry.label} expects shapes {expected}, the file has {found_shapes}",
         )
     return _Planned(entry, datasets, expected)
 
