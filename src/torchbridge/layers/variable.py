@@ -165,7 +165,7 @@ class Variable(nn.Parameter):
         # torch.save / multiprocessing: travel as a plain Parameter (no custom class to import).
         return nn.Parameter(self.data, self.requires_grad).__reduce_ex__(protocol)
 
-    def __repr__(self) -> str:
+    def __repr__(self) -> str:  # type: ignore[override]
         dtype = str(self.dtype).replace("torch.", "")
         return (
             f"<Variable path={self.path}, shape={tuple(self.shape)}, dtype={dtype}, "
@@ -174,6 +174,7 @@ class Variable(nn.Parameter):
 
 
 def _initial_value(initializer: Any, shape: Any, dtype: Any) -> torch.Tensor:
+    value: Any
     from torchbridge import initializers
     from torchbridge.utils.dtypes import keras_dtype_name, to_torch_dtype
 
@@ -193,7 +194,7 @@ def _initial_value(initializer: Any, shape: Any, dtype: Any) -> torch.Tensor:
             )
         init = initializers.get(initializer)
         try:  # Keras calls initializers as init(shape, dtype=...)
-            value = init(shape, dtype=keras_dtype_name(torch_dtype or torch.float32))
+            value = init(shape, dtype=keras_dtype_name(torch_dtype or torch.float32))  # type: ignore[call-arg]
         except TypeError:  # torchbridge's built-in initializers take the shape only
             value = init(shape)
         t = value if isinstance(value, torch.Tensor) else torch.as_tensor(np.asarray(value))
