@@ -46,6 +46,7 @@ def test_top_level_names() -> None:
         "Input",
         "Model",
         "Sequential",
+        "Variable",
         "layers",
         "callbacks",
         "data",

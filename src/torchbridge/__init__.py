@@ -25,6 +25,7 @@ from torchbridge import (
     utils,
 )
 from torchbridge.layers.input_layer import Input
+from torchbridge.layers.variable import Variable
 from torchbridge.models import Model, Sequential, load_model
 
 __version__ = "0.1.0"
@@ -33,6 +34,7 @@ __all__ = [
     "Input",
     "Model",
     "Sequential",
+    "Variable",
     "activations",
     "callbacks",
     "constraints",

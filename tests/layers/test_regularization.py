@@ -141,6 +141,16 @@ LAYER_CASES: dict[str, tuple[Factory, Callable[[np.random.Generator], list[np.nd
         ),
         _inputs((2, 3, 4), (2, 5, 4)),
     ),
+    # layers without weights take activity_regularizer through the Layer base, as in Keras
+    "MaxPooling2D": (
+        lambda k: k.layers.MaxPooling2D(activity_regularizer=k.regularizers.L1(0.1)),
+        _inputs((2, 4, 4, 3)),
+    ),
+    "Flatten": (lambda k: k.layers.Flatten(activity_regularizer="l2"), _inputs((3, 2, 5))),
+    "GlobalAveragePooling1D": (
+        lambda k: k.layers.GlobalAveragePooling1D(activity_regularizer="l1"),
+        _inputs((3, 4, 2)),
+    ),
     "MultiHeadAttention-gate": (
         lambda k: k.layers.MultiHeadAttention(
             2, 3, use_gate=True, kernel_regularizer="l2", activity_regularizer="l1"
