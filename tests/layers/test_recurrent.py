@@ -305,8 +305,14 @@ def test_errors():
         GRU(2, use_cudnn="yes")
     with pytest.raises(ValueError, match="use_cudnn=True"):
         GRU(2, reset_after=False, use_cudnn=True)(torch.zeros(1, 2, 3))
-    with pytest.raises(NotImplementedError, match="kernel_regularizer"):
-        SimpleRNN(2, kernel_regularizer="l2")
+    # the weight options are supported (tests/layers/test_regularization.py); bad ones name
+    # themselves
+    with pytest.raises(ValueError, match="'l3'"):
+        SimpleRNN(2, kernel_regularizer="l3")
+    with pytest.raises(ValueError, match=r"'maxnorm'.*'MaxNorm'"):
+        LSTM(2, recurrent_constraint="maxnorm")
+    with pytest.raises(ValueError, match="constraint identifier: 3"):
+        GRU(2, bias_constraint=3)
     with pytest.raises(TypeError):
         LSTM(2, not_an_argument=1)
 

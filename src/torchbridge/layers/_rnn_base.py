@@ -34,9 +34,9 @@ from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
-from torchbridge import activations, initializers
+from torchbridge import activations, initializers, regularizers
 from torchbridge.errors import InputError
-from torchbridge.layers._conv_utils import check_rank, reject_unsupported
+from torchbridge.layers._conv_utils import check_rank
 from torchbridge.layers.layer import KerasWeight
 from torchbridge.layers.rnn import RNN, run_steps
 from torchbridge.layers.rnn_cells import (
@@ -44,6 +44,7 @@ from torchbridge.layers.rnn_cells import (
     activation_name,
     config_value,
     draw_dropout_mask,
+    weight_options_config,
 )
 
 __all__ = ["RNNBase", "FusedKernel", "DropoutMask", "config_value", "activation_name"]
@@ -97,7 +98,7 @@ class RNNBase(RNN):
         unroll: bool,
         zero_output_for_mask: bool,
         use_cudnn: Any,
-        unsupported: dict[str, Any],
+        options: dict[str, tuple[Any, Any]],
         **kwargs: Any,
     ) -> None:
         kwargs.pop("implementation", None)  # Keras's legacy switch; the maths is the same
@@ -121,7 +122,7 @@ class RNNBase(RNN):
                 f"{owner}: `use_cudnn` must be one of 'auto', True, False. "
                 f"Received: use_cudnn={use_cudnn!r}"
             )
-        reject_unsupported(owner, **unsupported)
+        self._declare_weight_options(**options)
         self.units = units
         self.activation_name = activation_name(activation)
         self.activation = activations.get(activation)
@@ -399,13 +400,8 @@ class RNNBase(RNN):
         config = {
             **self._sequence_config(),
             **self._cell_config(),
-            "kernel_regularizer": None,
-            "recurrent_regularizer": None,
-            "bias_regularizer": None,
-            "activity_regularizer": None,
-            "kernel_constraint": None,
-            "recurrent_constraint": None,
-            "bias_constraint": None,
+            **weight_options_config(self),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
             "dropout": self.dropout,
             "recurrent_dropout": self.recurrent_dropout,
         }

@@ -22,7 +22,12 @@ from torchbridge.layers._rnn_base import (
     RNNBase,
     activation_name,
 )
-from torchbridge.layers.rnn_cells import gru_update, lstm_update, simple_rnn_update
+from torchbridge.layers.rnn_cells import (
+    gru_update,
+    lstm_update,
+    simple_rnn_update,
+    weight_options,
+)
 
 __all__ = ["SimpleRNN", "LSTM", "GRU"]
 
@@ -36,7 +41,8 @@ class SimpleRNN(RNNBase):
 
     Runs torch's fused ``rnn_tanh`` / ``rnn_relu`` kernel for ``activation``
     ``"tanh"`` / ``"relu"`` (unless recurrent dropout is active in training),
-    otherwise a per-timestep loop.
+    otherwise a per-timestep loop. As in Keras 3.15, ``activity_regularizer``
+    is accepted but not applied (and ``None`` in the config).
     """
 
     has_seed_in_config: ClassVar[bool] = False
@@ -84,15 +90,16 @@ class SimpleRNN(RNNBase):
             unroll=unroll,
             zero_output_for_mask=zero_output_for_mask,
             use_cudnn=kwargs.pop("use_cudnn", "auto"),
-            unsupported={
-                "kernel_regularizer": kernel_regularizer,
-                "recurrent_regularizer": recurrent_regularizer,
-                "bias_regularizer": bias_regularizer,
-                "activity_regularizer": activity_regularizer,
-                "kernel_constraint": kernel_constraint,
-                "recurrent_constraint": recurrent_constraint,
-                "bias_constraint": bias_constraint,
-            },
+            options=weight_options(
+                kernel_regularizer,
+                recurrent_regularizer,
+                bias_regularizer,
+                kernel_constraint,
+                recurrent_constraint,
+                bias_constraint,
+            ),
+            # Keras 3.15's SimpleRNN accepts `activity_regularizer` but never hands it to
+            # its base layer: no activity loss, None in the config. Same here.
             **kwargs,
         )
         self._build_declared()
@@ -178,15 +185,15 @@ class LSTM(RNNBase):
             unroll=unroll,
             zero_output_for_mask=zero_output_for_mask,
             use_cudnn=use_cudnn,
-            unsupported={
-                "kernel_regularizer": kernel_regularizer,
-                "recurrent_regularizer": recurrent_regularizer,
-                "bias_regularizer": bias_regularizer,
-                "activity_regularizer": activity_regularizer,
-                "kernel_constraint": kernel_constraint,
-                "recurrent_constraint": recurrent_constraint,
-                "bias_constraint": bias_constraint,
-            },
+            options=weight_options(
+                kernel_regularizer,
+                recurrent_regularizer,
+                bias_regularizer,
+                kernel_constraint,
+                recurrent_constraint,
+                bias_constraint,
+            ),
+            activity_regularizer=activity_regularizer,
             **kwargs,
         )
         self.unit_forget_bias = bool(unit_forget_bias)
@@ -293,15 +300,15 @@ class GRU(RNNBase):
             unroll=unroll,
             zero_output_for_mask=zero_output_for_mask,
             use_cudnn=use_cudnn,
-            unsupported={
-                "kernel_regularizer": kernel_regularizer,
-                "recurrent_regularizer": recurrent_regularizer,
-                "bias_regularizer": bias_regularizer,
-                "activity_regularizer": activity_regularizer,
-                "kernel_constraint": kernel_constraint,
-                "recurrent_constraint": recurrent_constraint,
-                "bias_constraint": bias_constraint,
-            },
+            options=weight_options(
+                kernel_regularizer,
+                recurrent_regularizer,
+                bias_regularizer,
+                kernel_constraint,
+                recurrent_constraint,
+                bias_constraint,
+            ),
+            activity_regularizer=activity_regularizer,
             **kwargs,
         )
         self.reset_after = bool(reset_after)

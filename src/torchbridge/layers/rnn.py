@@ -148,7 +148,7 @@ class RNN(Layer):
     def state_size(self) -> list[Any]:
         """One entry per state (Keras's list form of the cell's ``state_size``)."""
         assert self.cell is not None
-        size = self.cell.state_size
+        size: Any = self.cell.state_size
         return [size] if isinstance(size, int) else list(size)
 
     def _output_size(self) -> Any:
@@ -233,7 +233,8 @@ class RNN(Layer):
             self.states = nest.map_structure(lambda s: s.detach(), states)
         output = seq if self.return_sequences else last
         if self.return_state:
-            return (output, *states)
+            # as Keras's functional outputs (compute_output_shape): nested like `state_size`
+            return (output, *nest.pack_sequence_as(self.state_size, nest.flatten(states)))
         return output
 
     def _run(
@@ -291,7 +292,9 @@ class RNN(Layer):
                     f"shape {(batch, size)}, but received {tuple(t.shape)}."
                 )
             out.append(t.contiguous())
-        return list(nest.pack_sequence_as(sizes, out))
+        # Keras keeps the structure it is given; a flat list for nested states is packed.
+        structure = list(given) if len(given) == len(sizes) else sizes
+        return list(nest.pack_sequence_as(structure, out))
 
     def _prepare_mask(self, mask: Any, x: torch.Tensor) -> torch.Tensor | None:
         if isinstance(mask, (list, tuple)):  # Keras: the mask of the sequences comes first

@@ -24,7 +24,6 @@ from typing import Any
 import torch
 
 from torchbridge import activations, initializers
-from torchbridge.layers._conv_utils import reject_unsupported
 from torchbridge.layers.layer import Layer
 
 __all__ = [
@@ -40,6 +39,8 @@ __all__ = [
     "lstm_update",
     "serialize_cell",
     "simple_rnn_update",
+    "weight_options",
+    "weight_options_config",
 ]
 
 Activation = Callable[[torch.Tensor], torch.Tensor]
@@ -147,7 +148,7 @@ class _RecurrentCell(Layer):
         dropout: float,
         recurrent_dropout: float,
         seed: int | None,
-        unsupported: dict[str, Any],
+        options: dict[str, tuple[Any, Any]],
         **kwargs: Any,
     ) -> None:
         implementation = kwargs.pop("implementation", 2)
@@ -157,7 +158,7 @@ class _RecurrentCell(Layer):
             raise ValueError(
                 f"{owner}: `units` must be a positive integer. Received: units={units!r}"
             )
-        reject_unsupported(owner, **unsupported)
+        self._declare_weight_options(**options)
         self.units = units
         self.activation_name = activation_name(activation)
         self.activation = activations.get(activation)
@@ -259,12 +260,7 @@ class _RecurrentCell(Layer):
             "kernel_initializer": config_value(self.kernel_initializer),
             "recurrent_initializer": config_value(self.recurrent_initializer),
             "bias_initializer": config_value(self.bias_initializer),
-            "kernel_regularizer": None,
-            "recurrent_regularizer": None,
-            "bias_regularizer": None,
-            "kernel_constraint": None,
-            "recurrent_constraint": None,
-            "bias_constraint": None,
+            **weight_options_config(self),
             "dropout": self.dropout,
             "recurrent_dropout": self.recurrent_dropout,
             "seed": self.seed,
@@ -274,8 +270,34 @@ class _RecurrentCell(Layer):
         return f"name={self.name!r}, units={self.units}"
 
 
-def _unsupported(**options: Any) -> dict[str, Any]:
-    return options
+def weight_options(
+    kernel_regularizer: Any,
+    recurrent_regularizer: Any,
+    bias_regularizer: Any,
+    kernel_constraint: Any,
+    recurrent_constraint: Any,
+    bias_constraint: Any,
+) -> dict[str, tuple[Any, Any]]:
+    """Keras's six recurrent weight options as ``_declare_weight_options`` takes them."""
+    return {
+        "kernel": (kernel_regularizer, kernel_constraint),
+        "recurrent_kernel": (recurrent_regularizer, recurrent_constraint),
+        "bias": (bias_regularizer, bias_constraint),
+    }
+
+
+def weight_options_config(layer: Layer) -> dict[str, Any]:
+    """The six options under Keras's config keys (``recurrent_regularizer`` ...)."""
+    config = layer._weight_options_config()
+    return {
+        f"{prefix}_{kind}": config.get(f"{weight}_{kind}")
+        for kind in ("regularizer", "constraint")
+        for weight, prefix in (
+            ("kernel", "kernel"),
+            ("recurrent_kernel", "recurrent"),
+            ("bias", "bias"),
+        )
+    }
 
 
 class SimpleRNNCell(_RecurrentCell):
@@ -310,7 +332,7 @@ class SimpleRNNCell(_RecurrentCell):
             dropout=dropout,
             recurrent_dropout=recurrent_dropout,
             seed=seed,
-            unsupported=_unsupported(
+            options=weight_options(
                 kernel_regularizer=kernel_regularizer,
                 recurrent_regularizer=recurrent_regularizer,
                 bias_regularizer=bias_regularizer,
@@ -368,7 +390,7 @@ class LSTMCell(_RecurrentCell):
             dropout=dropout,
             recurrent_dropout=recurrent_dropout,
             seed=seed,
-            unsupported=_unsupported(
+            options=weight_options(
                 kernel_regularizer=kernel_regularizer,
                 recurrent_regularizer=recurrent_regularizer,
                 bias_regularizer=bias_regularizer,
@@ -445,7 +467,7 @@ class GRUCell(_RecurrentCell):
             dropout=dropout,
             recurrent_dropout=recurrent_dropout,
             seed=seed,
-            unsupported=_unsupported(
+            options=weight_options(
                 kernel_regularizer=kernel_regularizer,
                 recurrent_regularizer=recurrent_regularizer,
                 bias_regularizer=bias_regularizer,
