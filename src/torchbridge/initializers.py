@@ -4,10 +4,16 @@ Fans are computed on the *Keras* layout of a weight (Dense kernel ``(in,
 out)``, Conv kernel ``(*kernel_size, in, out)``): ``fan_in = receptive *
 shape[-2]``, ``fan_out = receptive * shape[-1]``. Layers that store weights in
 torch layouts initialise a tensor of the Keras shape and convert it.
+
+``get`` also resolves custom initializers by registered name (a class or
+function decorated with ``@register_keras_serializable``, or in a
+``custom_object_scope``), from a name or a Keras config dict; ``serialize``
+writes Keras's layout for them.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -16,7 +22,7 @@ import torch
 
 from torchbridge.utils.registry import Registry
 
-__all__ = ["get", "compute_fans", "Initializer"]
+__all__ = ["get", "serialize", "compute_fans", "Initializer"]
 
 Initializer = Callable[[Sequence[int]], torch.Tensor]
 _REGISTRY: Registry[Callable[..., Initializer]] = Registry("initializer")
@@ -112,11 +118,65 @@ def orthogonal(gain: float = 1.0) -> Initializer:
     return init
 
 
+def _custom(name: Any) -> Any:
+    from torchbridge.saving.object_registration import custom_lookup  # saving sits above
+
+    return custom_lookup(name)
+
+
+def _call_factory(factory: Callable[..., Initializer], config: dict[str, Any]) -> Initializer:
+    """A built-in initializer from a Keras config; Keras-only keys left at ``None`` (``seed``,
+    ``input_axes`` ...) are dropped, others are an error naming them."""
+    params = inspect.signature(factory).parameters
+    unknown = {k: v for k, v in config.items() if k not in params}
+    given = sorted(k for k, v in unknown.items() if v is not None)
+    if given:
+        raise ValueError(
+            f"The initializer {factory.__name__} does not support {given} in torchbridge "
+            f"(config {config!r}); remove them from the config, or pass a callable "
+            "initializer f(shape) -> tensor."
+        )
+    return factory(**{k: v for k, v in config.items() if k in params})
+
+
+def _instantiate(found: Any, config: dict[str, Any]) -> Initializer:
+    if isinstance(found, type):
+        from_config = getattr(found, "from_config", None)
+        return from_config(config) if from_config is not None else found(**config)  # type: ignore[no-any-return]
+    return found  # type: ignore[no-any-return]
+
+
 def get(identifier: Any) -> Initializer:
     """A Keras initializer name / config dict / callable → ``f(shape) -> Tensor``."""
     if callable(identifier) and not isinstance(identifier, type):
         return identifier  # type: ignore[no-any-return]
+    if isinstance(identifier, type):
+        return identifier()  # type: ignore[no-any-return]
     if isinstance(identifier, dict):
-        factory = _REGISTRY.get(identifier["class_name"])
-        return factory(**identifier.get("config", {}))
-    return _REGISTRY.get(str(identifier))()
+        name = identifier["class_name"]
+        config = dict(identifier.get("config") or {})
+        if name == "function" and isinstance(identifier.get("config"), str):
+            return get(identifier["config"])
+        registered = identifier.get("registered_name")
+        custom = _custom(registered) if registered not in (None, name) else None
+        if custom is None and name not in _REGISTRY:
+            custom = _custom(name)
+        if custom is not None:
+            return _instantiate(custom, config)
+        return _call_factory(_REGISTRY.get(name), config)
+    name = str(identifier)
+    if name not in _REGISTRY:
+        custom = _custom(name)
+        if custom is not None:
+            return _instantiate(custom, {})
+    return _REGISTRY.get(name)()
+
+
+def serialize(initializer: Any) -> Any:
+    """A config-friendly form: names and dicts as they are; a custom object or registered
+    function in Keras's layout (so ``get`` finds it again by its registered name)."""
+    if initializer is None or isinstance(initializer, (str, dict)):
+        return initializer
+    from torchbridge.saving.serialization import serialize_keras_object
+
+    return serialize_keras_object(initializer)
