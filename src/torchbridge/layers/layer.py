@@ -28,6 +28,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -185,7 +186,8 @@ class Layer(KerasWeightsMixin, LossesMixin, nn.Module):
 
         self.name = name or _auto_name(type(self).__name__)
         self.built = False
-        self.supports_masking = False
+        # Keras: a layer that defines compute_mask() supports masking unless it says otherwise
+        self.supports_masking = type(self).compute_mask is not Layer.compute_mask
         self.autocast = autocast
         self._trainable = trainable
         self._dtype_arg = dtype
@@ -254,7 +256,18 @@ class Layer(KerasWeightsMixin, LossesMixin, nn.Module):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if any_symbolic(args, kwargs):
             return symbolic_call(self, args, kwargs)
+        if not self.__dict__.get("_mode_chosen", False):
+            self.eval()  # Keras: a direct call is inference unless training=True (see train())
+        if args and isinstance(args[0], (np.ndarray, list, tuple)):
+            args = (_arrays_to_tensors(args[0]), *args[1:])  # NumPy in, as Keras converts
         return super().__call__(*args, **kwargs)
+
+    def train(self, mode: bool = True) -> Layer:
+        """PyTorch's ``train``/``eval``. Until either is called (on this layer or a module
+        holding it), a direct call ``layer(x)`` runs in inference mode, as in Keras;
+        ``layer(x, training=True)`` still trains."""
+        self.__dict__["_mode_chosen"] = True
+        return super().train(mode)
 
     def forward(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
         if not any_loss_source():  # the common case: nothing ever adds losses
@@ -515,3 +528,16 @@ def _shape_of(inputs: Any) -> Any:
     if isinstance(inputs, dict):
         return {k: _shape_of(v) for k, v in inputs.items()}
     return None
+
+
+def _arrays_to_tensors(value: Any) -> Any:
+    """NumPy arrays (also in a list/tuple of inputs) as tensors; floats as float32 (Keras
+    converts float inputs to the layer's compute dtype), other dtypes kept."""
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "biuf":
+            return value  # text, objects, complex: the layer decides (e.g. TextVectorization)
+        tensor = torch.as_tensor(value)
+        return tensor.float() if tensor.is_floating_point() else tensor
+    if isinstance(value, (list, tuple)) and any(isinstance(v, np.ndarray) for v in value):
+        return type(value)(_arrays_to_tensors(v) for v in value)
+    return value
