@@ -157,6 +157,125 @@ LAYER_CASES: dict[str, tuple[Factory, Callable[[np.random.Generator], list[np.nd
         ),
         _inputs((2, 3, 4), (2, 3, 4)),
     ),
+    # recurrent layers: weights stored in torch's fused layouts, penalties in Keras's
+    # (gate order included: the first-slice regularizer sees Keras's first row)
+    "SimpleRNN": (
+        # Keras 3.15's SimpleRNN drops activity_regularizer: no activity term in either
+        lambda k: k.layers.SimpleRNN(
+            3,
+            kernel_regularizer=_first_slice(k),
+            recurrent_regularizer=k.regularizers.L2(0.1),
+            bias_regularizer="l1",
+            activity_regularizer="l2",
+        ),
+        _inputs((2, 4, 5)),
+    ),
+    "LSTM": (  # the fused kernel
+        lambda k: k.layers.LSTM(
+            3,
+            kernel_regularizer=_first_slice(k),
+            recurrent_regularizer=k.regularizers.L1L2(0.01, 0.02),
+            bias_regularizer=_first_slice(k),
+            activity_regularizer=k.regularizers.L2(0.05),
+        ),
+        _inputs((2, 4, 5)),
+    ),
+    "LSTM-sequences-states": (  # activity terms on the sequence and on each state
+        lambda k: k.layers.LSTM(
+            3,
+            return_sequences=True,
+            return_state=True,
+            recurrent_regularizer=_first_slice(k),
+            activity_regularizer="l1",
+        ),
+        _inputs((2, 4, 5)),
+    ),
+    "LSTM-loop": (  # no fused kernel for relu: the step loop
+        lambda k: k.layers.LSTM(
+            3, activation="relu", kernel_regularizer="l2", activity_regularizer="l2"
+        ),
+        _inputs((2, 4, 5)),
+    ),
+    "GRU": (  # bias (2, 3*units), gate order z, r, h vs torch's r, z, n
+        lambda k: k.layers.GRU(
+            3,
+            kernel_regularizer=_first_slice(k),
+            recurrent_regularizer=_first_slice(k),
+            bias_regularizer=_first_slice(k),
+            activity_regularizer=k.regularizers.L1(0.1),
+        ),
+        _inputs((2, 4, 5)),
+    ),
+    "GRU-reset_before": (
+        lambda k: k.layers.GRU(
+            2,
+            reset_after=False,
+            return_state=True,
+            bias_regularizer=_first_slice(k),
+            recurrent_regularizer="l1",
+            activity_regularizer="l2",
+        ),
+        _inputs((2, 4, 5)),
+    ),
+    "RNN-SimpleRNNCell": (
+        lambda k: k.layers.RNN(
+            k.layers.SimpleRNNCell(3, kernel_regularizer=_first_slice(k), bias_regularizer="l2"),
+            activity_regularizer="l1",
+        ),
+        _inputs((2, 4, 5)),
+    ),
+    "RNN-LSTMCell": (
+        lambda k: k.layers.RNN(
+            k.layers.LSTMCell(3, recurrent_regularizer=_first_slice(k), bias_regularizer="l1"),
+            return_sequences=True,
+        ),
+        _inputs((2, 4, 5)),
+    ),
+    "RNN-GRUCell": (
+        lambda k: k.layers.RNN(
+            k.layers.GRUCell(3, kernel_regularizer="l2", bias_regularizer=_first_slice(k)),
+            return_state=True,
+            activity_regularizer=k.regularizers.L2(0.1),
+        ),
+        _inputs((2, 4, 5)),
+    ),
+    "StackedRNNCells": (
+        lambda k: k.layers.RNN(
+            k.layers.StackedRNNCells(
+                [
+                    k.layers.LSTMCell(3, kernel_regularizer=_first_slice(k)),
+                    k.layers.GRUCell(2, recurrent_regularizer="l1", reset_after=False),
+                    k.layers.SimpleRNNCell(2, bias_regularizer=k.regularizers.L1L2(0.1, 0.1)),
+                ]
+            ),
+            activity_regularizer="l2",
+        ),
+        _inputs((2, 4, 5)),
+    ),
+    # Bidirectional copies the layer through its config: serializable (layout-sensitive) ones
+    "Bidirectional-LSTM": (
+        lambda k: k.layers.Bidirectional(
+            k.layers.LSTM(
+                2,
+                return_sequences=True,
+                kernel_regularizer=k.regularizers.OrthogonalRegularizer(0.2, mode="rows"),
+                bias_regularizer="l2",
+                activity_regularizer="l1",
+            )
+        ),
+        _inputs((2, 4, 5)),
+    ),
+    "Bidirectional-GRU": (
+        lambda k: k.layers.Bidirectional(
+            k.layers.GRU(
+                2,
+                recurrent_regularizer=k.regularizers.OrthogonalRegularizer(0.3),
+                activity_regularizer="l2",
+            ),
+            merge_mode="sum",
+        ),
+        _inputs((2, 4, 5)),
+    ),
 }
 
 
@@ -357,6 +476,36 @@ CONFIG_CASES: dict[str, Factory] = {
         activity_regularizer=k.regularizers.L1(0.2),
         bias_constraint="non_neg",
     ),
+    # Keras 3.15's SimpleRNN reports activity_regularizer=None whatever it was given
+    "SimpleRNN": lambda k: k.layers.SimpleRNN(
+        2,
+        recurrent_regularizer="l2",
+        activity_regularizer="l1",
+        kernel_constraint=k.constraints.MaxNorm(2.0, axis=0),
+    ),
+    "LSTM": lambda k: k.layers.LSTM(
+        2,
+        kernel_regularizer=k.regularizers.L1L2(0.1, 0.2),
+        activity_regularizer="l2",
+        recurrent_constraint="unit_norm",
+        bias_constraint="non_neg",
+    ),
+    "GRU": lambda k: k.layers.GRU(
+        2,
+        bias_regularizer="l1",
+        recurrent_regularizer=k.regularizers.OrthogonalRegularizer(0.1),
+        kernel_constraint=k.constraints.MinMaxNorm(0.1, 0.9),
+    ),
+    "SimpleRNNCell": lambda k: k.layers.SimpleRNNCell(
+        2, kernel_regularizer="l2", bias_constraint="non_neg"
+    ),
+    "LSTMCell": lambda k: k.layers.LSTMCell(
+        2, recurrent_regularizer="l1", kernel_constraint="unit_norm"
+    ),
+    "GRUCell": lambda k: k.layers.GRUCell(
+        2, bias_regularizer=k.regularizers.L2(0.3), recurrent_constraint="max_norm"
+    ),
+    "RNN": lambda k: k.layers.RNN(k.layers.LSTMCell(2), activity_regularizer="l2"),
 }
 
 

@@ -279,6 +279,21 @@ def test_stacked_mixed_cells_nested_initial_state(rng):
     _assert_close(ours(x, initial_state=[h, c, g]), expected)  # a flat list is packed for you
 
 
+def test_stacked_mixed_cells_states_nest_like_keras_functional_outputs():
+    def structure(out):
+        if isinstance(out, (list, tuple)):
+            return [structure(o) for o in out]
+        return tuple(out.shape)[1:]
+
+    symbolic = keras.layers.RNN(
+        [keras.layers.LSTMCell(3), keras.layers.GRUCell(2)], return_state=True
+    )(keras.Input((5, 4)))
+    ours = layers.RNN([layers.LSTMCell(3), layers.GRUCell(2)], return_state=True)
+    got = ours(torch.zeros(2, 5, 4))
+    # (output, [h1, c1], h2): the GRU cell's single state is not wrapped in a list
+    assert structure(got) == structure(symbolic) == [(2,), [(3,), (3,)], (2,)]
+
+
 @pytest.mark.parametrize("kind", list(CUSTOM))
 @pytest.mark.parametrize("return_sequences", [False, True])
 def test_custom_cells_match_keras(rng, kind, return_sequences):
