@@ -13,6 +13,7 @@ Keras 3's layout (``layers`` with ``inbound_nodes``, ``input_layers``,
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -24,9 +25,10 @@ from torchbridge.layers.input_layer import InputLayer
 from torchbridge.layers.layer import set_mask
 from torchbridge.layers.symbolic import KerasTensor, Node, map_structure, torch_dtype
 from torchbridge.models.model import Model
+from torchbridge.models.model_config import DEFAULT_GET_CONFIGS
 from torchbridge.saving import serialization
 
-__all__ = ["Functional"]
+__all__ = ["Functional", "inject_functional_class"]
 
 
 def _flatten(x: Any) -> list[Any]:
@@ -104,9 +106,12 @@ class Functional(Model):
         trainable: bool = True,
         **kwargs: Any,
     ) -> None:
+        kwargs.pop("dtype", None)  # Keras's dtype policy argument: the layers keep theirs
         if kwargs:
             raise TypeError(f"Model(inputs, outputs) got unexpected arguments {sorted(kwargs)}.")
-        super().__init__(name=name or "functional")
+        if name is None:
+            name = "functional" if type(self) is Functional else _snake_case(type(self).__name__)
+        super().__init__(name=name)
         flat_inputs = _flatten(inputs)
         flat_outputs = _flatten(outputs)
         for what, tensors in (("inputs", flat_inputs), ("outputs", flat_outputs)):
@@ -151,6 +156,7 @@ class Functional(Model):
         self._layers = nn.ModuleDict({n.replace(".", "_"): m for n, m in zip(names, ordered)})
         self._layer_list = ordered
         self._input_dtypes = [torch_dtype(t.dtype) for t in flat_inputs]
+        self.built = True
         if not trainable:
             self.trainable = False
 
@@ -269,7 +275,16 @@ class Functional(Model):
         return map_structure(resolve, self._outputs_struct)
 
     # --- config -------------------------------------------------------------------------------
+    def get_build_config(self) -> None:
+        """A functional model is built by construction: no build config."""
+        return None
+
     def get_config(self) -> dict[str, Any]:
+        """Keras 3's functional layout; a subclass whose constructor takes other arguments
+        (``class M(Model): def __init__(self, units): ... super().__init__(inputs, outputs)``)
+        records those arguments instead, as Keras does."""
+        if not _functional_like_constructor(type(self)):
+            return Model.get_config(self)
         node_ids: dict[int, tuple[str, int]] = {}  # node -> (layer name, index in this model)
         per_layer: dict[int, int] = {}
         all_nodes = [_node_of(t) for t in self._flat_inputs] + self._nodes
@@ -326,6 +341,9 @@ class Functional(Model):
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Functional:
+        keys = ("name", "layers", "input_layers", "output_layers")
+        if not (all(k in config for k in keys) and _functional_like_constructor(cls)):
+            return Model.from_config.__func__(cls, config, custom_objects)  # type: ignore[attr-defined, no-any-return]
         created: dict[str, nn.Module] = {}
         tensors: dict[tuple[str, int, int], KerasTensor] = {}
         pending: list[tuple[nn.Module, dict[str, Any]]] = []
@@ -384,6 +402,45 @@ class Functional(Model):
         return cls(
             inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True)
         )
+
+
+DEFAULT_GET_CONFIGS.add(Functional.get_config)
+
+
+def _snake_case(name: str) -> str:
+    import re
+
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+
+
+def _functional_like_constructor(cls: type) -> bool:
+    """Whether ``cls(inputs, outputs, name=...)`` rebuilds the model (Keras's test)."""
+    init: Any = cls.__init__  # type: ignore[misc]
+    if init is Functional.__init__:
+        return True
+    spec = inspect.getfullargspec(init)
+    if spec.args[1:] == inspect.getfullargspec(Functional.__init__).args[1:]:
+        return True
+    return spec.varargs is not None and spec.varkw is not None
+
+
+def inject_functional_class(cls: type) -> None:
+    """Put :class:`Functional` in place of :class:`Model` among ``cls``'s bases (recursively),
+    so a ``Model`` subclass constructed with ``inputs``/``outputs`` behaves as a functional
+    model — what Keras does for the same code."""
+    if issubclass(cls, Functional):
+        return
+
+    def replace(klass: type) -> type:
+        if klass is Model:
+            return Functional
+        if klass is object or not issubclass(klass, Model):
+            return klass
+        klass.__bases__ = tuple(replace(base) for base in klass.__bases__)
+        return klass
+
+    replace(cls)
 
 
 def _listify(x: Any) -> Any:

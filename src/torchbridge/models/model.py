@@ -11,7 +11,9 @@ This class is a thin facade. ``compile`` resolves names into a
 :class:`~torchbridge.training.compile_state.CompiledLoss`, compiled metrics and
 an optimizer; the loops live in :class:`~torchbridge.training.trainer.Trainer`;
 the per-batch work is in the overridable ``train_step`` / ``test_step`` /
-``predict_step``, exactly where Keras puts it.
+``predict_step``, exactly where Keras puts it. The config side (``get_config``,
+``to_json``, build and compile configs) is :mod:`.model_config`; ``metrics`` and
+its friends are :mod:`.model_metrics`.
 """
 
 from __future__ import annotations
@@ -32,13 +34,17 @@ from torchbridge.errors import InputError, NotCompiledError
 from torchbridge.layers.layer import KerasWeightsMixin, capture_init_args
 from torchbridge.layers.layer_losses import LossesMixin, enter_call, exit_call
 from torchbridge.layers.layer_weights import any_loss_source
-from torchbridge.layers.symbolic import any_symbolic, input_spec, probe_from_spec, symbolic_call
+from torchbridge.layers.symbolic import any_symbolic, input_spec, symbolic_call
 from torchbridge.layers.variable import Variable
+from torchbridge.metrics import Metric
+from torchbridge.models.compile_metrics import CompileMetrics
+from torchbridge.models.model_config import DEFAULT_GET_CONFIGS, ModelConfigMixin
+from torchbridge.models.model_metrics import ModelMetricsMixin
 from torchbridge.saving import checkpoint as checkpoint_io
 from torchbridge.saving import weights as weights_io
 from torchbridge.training.compile_state import CompiledLoss, CompiledMetrics
 from torchbridge.training.data_adapter import to_tensors, unpack_x_y_sample_weight
-from torchbridge.training.logs import BatchLogs, metric_results, to_python
+from torchbridge.training.logs import BatchLogs, to_python
 from torchbridge.training.loss_tracker import LossTracker
 from torchbridge.training.trainer import Trainer
 from torchbridge.utils import nest
@@ -73,8 +79,19 @@ def _batch_size(x: Any) -> int:
     return 1
 
 
-class Model(KerasWeightsMixin, LossesMixin, nn.Module):
+def _functional_init_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """Keras's test for ``Model(inputs, outputs)`` in any spelling."""
+    return (
+        len(args) == 2
+        or (len(args) == 1 and "outputs" in kwargs)
+        or ("inputs" in kwargs and "outputs" in kwargs)
+    )
+
+
+class Model(ModelConfigMixin, ModelMetricsMixin, KerasWeightsMixin, LossesMixin, nn.Module):
     """Keras's ``Model`` API on a PyTorch module."""
+
+    built: bool
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
@@ -82,19 +99,32 @@ class Model(KerasWeightsMixin, LossesMixin, nn.Module):
 
             return super().__new__(Functional)
         instance = super().__new__(cls)
-        if cls.get_config is Model.get_config:  # a subclass without get_config()
+        if cls.get_config in DEFAULT_GET_CONFIGS:  # a subclass without its own get_config()
             instance.__dict__["_auto_config"] = capture_init_args(cls, args, kwargs)
         return instance
 
     def __init__(self, *args: Any, name: str | None = None, **kwargs: Any) -> None:
+        if _functional_init_arguments(args, kwargs):
+            # A subclass built as Model(inputs, outputs) (or calling super().__init__ with
+            # them) becomes a Functional subclass, as in Keras.
+            from torchbridge.models.functional import Functional, inject_functional_class
+
+            inject_functional_class(type(self))
+            functional_init: Any = Functional.__init__
+            functional_init(self, *args, name=name, **kwargs)
+            return
+        trainable = kwargs.pop("trainable", True)
+        kwargs.pop("dtype", None)  # Keras's layer dtype: torchbridge models keep their weights'
         if args or kwargs:
             raise TypeError(
-                f"{type(self).__name__}.__init__ got unexpected arguments: a subclass of Model "
-                "calls super().__init__(name=...) only; Model(inputs, outputs) builds a "
-                "functional model."
+                f"{type(self).__name__}.__init__ got unexpected arguments "
+                f"{[*map(repr, args), *sorted(kwargs)]}: a subclass of Model calls "
+                "super().__init__(name=..., trainable=...) (or super().__init__(inputs=..., "
+                "outputs=...) for a functional model)."
             )
         super().__init__()
         self.name = name or type(self).__name__
+        self.built = False
         self.optimizer: Any = None
         self.loss: Any = None
         self.compiled = False
@@ -103,6 +133,7 @@ class Model(KerasWeightsMixin, LossesMixin, nn.Module):
         self.jit_compile = False
         self._compiled_loss: CompiledLoss | None = None
         self._compiled_metrics: CompiledMetrics | None = None
+        self._compile_metrics_entry: CompileMetrics | None = None
         self._loss_tracker: Any = None
         self._optimizer_built = False
         self._device: torch.device | None = None
@@ -113,6 +144,8 @@ class Model(KerasWeightsMixin, LossesMixin, nn.Module):
         self._amp: tuple[str, torch.dtype] | None = None  # (device type, autocast dtype)
         self._metrics_cache: list[Any] | None = None
         self._trainer = Trainer(self)
+        if not trainable:
+            self.trainable = False
 
     # --- construction ---------------------------------------------------------
     @staticmethod
@@ -145,6 +178,8 @@ class Model(KerasWeightsMixin, LossesMixin, nn.Module):
             self.eval()  # Keras: calling a model directly is inference (see train())
         if args and isinstance(args[0], (np.ndarray, list, tuple, dict)):
             args = (to_tensors(args[0]), *args[1:])  # NumPy in, as Keras accepts
+        if not any_loss_source():  # nothing ever adds losses: no bookkeeping
+            return super().__call__(*args, **kwargs)
         enter_call(self)  # the outermost call clears the last call's add_loss terms
         try:
             return super().__call__(*args, **kwargs)
@@ -154,6 +189,8 @@ class Model(KerasWeightsMixin, LossesMixin, nn.Module):
     def __setattr__(self, name: str, value: Any) -> None:
         if isinstance(value, Variable):
             self._rename_tracked(name, value)
+        elif isinstance(value, Metric):
+            self.__dict__["_metrics_cache"] = None  # a tracked metric: model.metrics changes
         super().__setattr__(name, value)
 
     def train(self, mode: bool = True) -> Model:
@@ -166,6 +203,7 @@ class Model(KerasWeightsMixin, LossesMixin, nn.Module):
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         if self._call_has_training is None:
+            self.built = True
             params = inspect.signature(self.call).parameters
             self._call_has_training = "training" in params
             if args:
@@ -173,13 +211,6 @@ class Model(KerasWeightsMixin, LossesMixin, nn.Module):
         if self._call_has_training and "training" not in kwargs:
             kwargs["training"] = self.training
         return self.call(*args, **kwargs)
-
-    def build_from_config(self, config: Any) -> None:
-        """Create lazily built weights by calling the model once on zeros of ``config``'s shapes."""
-        if config is None:
-            return
-        with evaluation_mode(self), torch.no_grad():
-            self(probe_from_spec(config))
 
     def call_inputs(self, x: Any) -> Any:
         """Run the model on the ``x`` of a batch (Keras passes the structure as is)."""
@@ -256,10 +287,18 @@ class Model(KerasWeightsMixin, LossesMixin, nn.Module):
             "metrics": metrics,
             "loss_weights": loss_weights,
             "weighted_metrics": weighted_metrics,
+            "run_eagerly": run_eagerly,
+            "steps_per_execution": steps_per_execution,
         }
         names = getattr(self, "output_names", None)
         self._compiled_loss = CompiledLoss(loss, loss_weights, names) if loss is not None else None
         self._compiled_metrics = CompiledMetrics(metrics, weighted_metrics, names)
+        # Keras: a "compile_metrics" entry in model.metrics when metrics= was passed at all
+        self._compile_metrics_entry = (
+            CompileMetrics(self._compiled_metrics, loss)
+            if metrics is not None or weighted_metrics is not None
+            else None
+        )
         self._loss_tracker = LossTracker(name="loss")
         self._metrics_cache = None
         self.jit_compile = bool(jit_compile) and jit_compile != "auto" and not run_eagerly
@@ -327,12 +366,9 @@ class Model(KerasWeightsMixin, LossesMixin, nn.Module):
     def compute_metrics(
         self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None
     ) -> Mapping[str, Any]:
-        cm = self._compiled_metrics
-        if cm is not None and cm.has_metrics:
-            if not cm.built:
-                cm.build(y, y_pred, self.loss)
-                self._metrics_cache = None
-            cm.update_state(y, y_pred, sample_weight)
+        entry = self._compile_metrics_entry
+        if entry is not None:
+            entry.update_state(y, y_pred, sample_weight)  # builds the metrics on first use
         return BatchLogs(self.metrics)
 
     def _forward_batch(self, x: Any) -> Any:
@@ -379,36 +415,6 @@ class Model(KerasWeightsMixin, LossesMixin, nn.Module):
     def predict_step(self, data: Any) -> Any:
         x, _, _ = unpack_x_y_sample_weight(data)
         return self._forward_batch(x)
-
-    # --- metrics ----------------------------------------------------------------------
-    @property
-    def metrics(self) -> list[Any]:
-        """Compiled metrics, then the loss tracker, then per-output losses."""
-        if self._metrics_cache is not None:
-            return self._metrics_cache
-        out: list[Any] = []
-        if self._compiled_metrics is not None and self._compiled_metrics.built:
-            out.extend(self._compiled_metrics.metrics())
-        if self._loss_tracker is not None:
-            out.append(self._loss_tracker)
-        if self._compiled_loss is not None:
-            out.extend(self._compiled_loss.metrics())
-        built = self._compiled_loss is None or self._compiled_loss.built
-        cm = self._compiled_metrics
-        if built and (cm is None or cm.built or not cm.has_metrics):
-            self._metrics_cache = out  # complete: nothing is built lazily any more
-        return out
-
-    @property
-    def metrics_names(self) -> list[str]:
-        return [m.name for m in self.metrics]
-
-    def reset_metrics(self) -> None:
-        for m in self.metrics:
-            m.reset_state()
-
-    def get_metrics_result(self) -> dict[str, Any]:
-        return metric_results(self.metrics)
 
     def _epoch_logs(self) -> dict[str, Any]:
         # Keras hands callbacks (and History) the epoch logs sorted by name.
@@ -600,45 +606,25 @@ class Model(KerasWeightsMixin, LossesMixin, nn.Module):
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> nn.Module:
         """A sublayer by ``name`` or by ``index`` in ``layers`` (Keras's ``get_layer``)."""
+        if index is not None and name is not None:
+            raise InputError(
+                f"Provide only a layer name or a layer index. Received: index={index}, name={name}."
+            )
         layers = self.layers
         if index is not None:
-            if not -len(layers) <= index < len(layers):
+            if len(layers) <= index:
                 raise InputError(
-                    f"get_layer(index={index}): model '{self.name}' has {len(layers)} layers."
+                    f"Was asked to retrieve layer at index {index} but model only has "
+                    f"{len(layers)} layers."
                 )
             return layers[index]
-        for layer in layers:
-            if getattr(layer, "name", None) == name:
-                return layer
-        names = [getattr(layer, "name", type(layer).__name__) for layer in layers]
-        raise InputError(f"No layer named {name!r} in model '{self.name}'; layers: {names}.")
-
-    def get_config(self) -> dict[str, Any]:
-        """Keras's model config: a subclass's constructor arguments, recorded automatically
-        when they are plain data (as Keras 3 does); otherwise override ``get_config``."""
-        params = inspect.signature(type(self).__init__).parameters
-        accepts_name = "name" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
-        base = {"name": self.name, "trainable": self.trainable} if accepts_name else {}
-        auto = self.__dict__.get("_auto_config")
-        if auto is None:
-            raise NotImplementedError(
-                f"{type(self).__name__} has constructor arguments that are not plain data, so "
-                "its config cannot be recorded automatically: override get_config() to return "
-                "them (and, to load it by name, use @torchbridge.saving.register_serializable())."
-            )
-        return {**base, **auto}
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Model:
-        config = dict(config)
-        params = inspect.signature(cls.__init__).parameters
-        trainable = True
-        if "trainable" not in params and not any(p.kind is p.VAR_KEYWORD for p in params.values()):
-            trainable = config.pop("trainable", True)
-        model = cls(**config)
-        if not trainable:
-            model.trainable = False
-        return model
+        if name is not None:
+            for layer in layers:
+                if getattr(layer, "name", None) == name:
+                    return layer
+            names = [getattr(layer, "name", type(layer).__name__) for layer in layers]
+            raise InputError(f"No such layer: {name}. Existing layers are: {names}.")
+        raise InputError("Provide either a layer name or layer index at `get_layer`.")
 
     def summary(self, line_length: int | None = None, print_fn: Any = None) -> None:
         """Print Keras's summary table (output shapes once the model has seen data)."""

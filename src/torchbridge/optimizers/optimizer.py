@@ -505,13 +505,13 @@ class Optimizer(torch.optim.Optimizer):
         if not grads:
             return
         if trainable_variables is None:
-            if self._inner is None:
+            if not self.built:
                 raise ValueError(
                     "When passing `grads` without `variables`, the optimizer must already be "
                     "built on a list of variables. Call `optimizer.build(trainable_variables)` "
                     "first, or pass apply(grads, trainable_variables)."
                 )
-            variables = [p for g in self._inner.param_groups for p in g["params"]]
+            variables = [p for g in self.torch_optimizer.param_groups for p in g["params"]]
             if len(grads) != len(variables):
                 raise ValueError(
                     f"apply() got {len(grads)} gradients but the optimizer tracks "
@@ -525,9 +525,9 @@ class Optimizer(torch.optim.Optimizer):
                     f"apply() got {len(grads)} gradients for {len(variables)} variables; pass "
                     "one gradient per variable, in the same order."
                 )
-            if self._inner is None:
+            if not self.built:
                 self.build(variables)
-        known = [p for g in self._inner.param_groups for p in g["params"]]  # type: ignore[union-attr]
+        known = [p for g in self.torch_optimizer.param_groups for p in g["params"]]
         known_ids = {id(p) for p in known}
         for v in variables:
             if id(v) not in known_ids:
