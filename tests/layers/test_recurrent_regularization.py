@@ -153,3 +153,27 @@ def test_nested_rnn_configs_equal_keras_and_round_trip(case: str) -> None:
     assert sum(v is not None for v in options.values()) >= 3
     clone = type(ours).from_config(config)
     assert _nested_options(clone.get_config()) == options
+
+
+_OPTION_NAMES = [
+    f"{w}_{kind}" for kind in ("regularizer", "constraint") for w in ("kernel", "recurrent", "bias")
+]
+
+
+@pytest.mark.parametrize("name", ["SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "GRUCell"])
+def test_option_attributes_as_keras(name: str) -> None:
+    def make(k: ModuleType) -> Any:
+        return getattr(k.layers, name)(
+            2,
+            kernel_regularizer=k.regularizers.L1L2(0.1, 0.2),
+            bias_regularizer="l2",
+            recurrent_constraint=k.constraints.MaxNorm(1.5, axis=0),
+            bias_constraint="non_neg",
+        )
+
+    ours, theirs = make(tb), make(keras)
+    for option in _OPTION_NAMES:
+        got, expected = getattr(ours, option), getattr(theirs, option)
+        assert type(got).__name__ == type(expected).__name__, option
+        if expected is not None:
+            assert got.get_config() == expected.get_config(), option

@@ -41,6 +41,7 @@ from torchbridge.layers.layer import KerasWeight
 from torchbridge.layers.rnn import RNN, run_steps
 from torchbridge.layers.rnn_cells import (
     DropoutMask,
+    WeightOptions,
     activation_name,
     config_value,
     draw_dropout_mask,
@@ -64,7 +65,7 @@ def _quiet_weight_copy(active: bool) -> Iterator[None]:
         yield
 
 
-class RNNBase(RNN):
+class RNNBase(WeightOptions, RNN):
     """Shared base of ``SimpleRNN``, ``LSTM`` and ``GRU`` (Keras's ``RNN`` + its cell).
 
     Subclasses set ``gate_count`` / ``state_count`` / ``gate_order`` and

@@ -31,6 +31,7 @@ __all__ = [
     "LSTMCell",
     "GRUCell",
     "DropoutMask",
+    "WeightOptions",
     "activation_name",
     "config_value",
     "deserialize_cell",
@@ -131,7 +132,40 @@ def _project(x: torch.Tensor, weight: torch.Tensor, mask: DropoutMask, gates: in
     return torch.cat([(x * m) @ w for m, w in zip(mask, blocks)], -1)
 
 
-class _RecurrentCell(Layer):
+class WeightOptions:
+    """Keras's ``kernel_regularizer`` ... ``bias_constraint`` attributes of the recurrent
+    cells and layers, read from what ``Layer._declare_weight_options`` resolved."""
+
+    def _weight_option(self, weight: str, index: int) -> Any:
+        options = self.__dict__.get("_weight_options", {})
+        return options.get(weight, (None, None))[index]
+
+    @property
+    def kernel_regularizer(self) -> Any:
+        return self._weight_option("kernel", 0)
+
+    @property
+    def recurrent_regularizer(self) -> Any:
+        return self._weight_option("recurrent_kernel", 0)
+
+    @property
+    def bias_regularizer(self) -> Any:
+        return self._weight_option("bias", 0)
+
+    @property
+    def kernel_constraint(self) -> Any:
+        return self._weight_option("kernel", 1)
+
+    @property
+    def recurrent_constraint(self) -> Any:
+        return self._weight_option("recurrent_kernel", 1)
+
+    @property
+    def bias_constraint(self) -> Any:
+        return self._weight_option("bias", 1)
+
+
+class _RecurrentCell(WeightOptions, Layer):
     """What the three Keras cells share: units, activations, initializers, dropout masks."""
 
     gate_count = 1
