@@ -9,7 +9,8 @@ compute their steps fast:
   ``(gates * units, input_dim)``, ``recurrent_kernel`` ``(gates * units,
   units)`` — so torch's fused RNN kernels take them as they are;
   ``get_weights`` / ``set_weights`` convert to and from Keras's ``(input_dim,
-  gates * units)`` layouts and gate order.
+  gates * units)`` layouts and gate order, and so do the ``kernel`` /
+  ``recurrent`` / ``bias`` regularizers and constraints (they see Keras's layout).
 * **Two ways to run.** A fused torch kernel (``torch._VF.lstm`` / ``gru`` /
   ``rnn_tanh`` / ``rnn_relu``, cuDNN on a GPU) whenever the configuration
   allows it, else ``RNN``'s step loop with the input projection of all
