@@ -5,7 +5,8 @@
   predict`` (``torchbridge.Model.wrap(model)`` gives the same ``HFModel``).
 * :class:`Tokenize`, :func:`text_dataset`, :func:`prepare_dataset` —
   tokenization in ``torchbridge.data`` pipelines, dynamic padding, length
-  bucketing, ``datasets`` input (``fit(hf_dataset)`` works directly).
+  bucketing, ``datasets`` input (``fit(hf_dataset)`` works directly, through the
+  adapter :mod:`torchbridge.hf.dataset_adapter` registers with the engine).
 * :class:`TextClassifier` — tokenizer + model + label names: fit / evaluate /
   predict on raw text, save to a directory plain ``transformers`` loads.
 
@@ -16,6 +17,7 @@ them; the functions that need one import it when called.
 
 from __future__ import annotations
 
+from torchbridge.hf import dataset_adapter  # noqa: F401  (registers the ``datasets`` adapter)
 from torchbridge.hf._imports import is_pretrained_model
 from torchbridge.hf.bundle import TextClassifier
 from torchbridge.hf.data import prepare_dataset, quantile_boundaries, text_dataset

@@ -50,9 +50,9 @@ from torch.utils.data import DataLoader
 
 from torchbridge.errors import InputError, NotCompiledError, SavedFormatError
 from torchbridge.hf._imports import is_pretrained_model, require_transformers
+from torchbridge.hf.data import hf_dataset_kind
 from torchbridge.hf.model import HFModel
 from torchbridge.hf.model import from_pretrained as _model_from_pretrained
-from torchbridge.training.data_adapter import hf_dataset_kind
 
 __all__ = ["TextClassifier", "METADATA_FILE", "FORMAT_VERSION"]
 

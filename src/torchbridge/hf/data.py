@@ -13,7 +13,9 @@
   dict; other columns (raw text, ids) are dropped. ``collate_fn=`` takes any
   Transformers data collator (``DataCollatorWithPadding(tokenizer)``,
   ``DataCollatorForLanguageModeling`` ...) instead of torchbridge's padding.
-  ``model.fit(hf_dataset)`` calls it (``training.data_adapter``).
+  ``model.fit(hf_dataset)`` calls it (through :mod:`torchbridge.hf.dataset_adapter`).
+* :func:`hf_dataset_kind` — recognises ``datasets`` objects without importing
+  ``datasets``.
 * :func:`quantile_boundaries` — bucket boundaries that split a length
   distribution into groups of about equal size.
 
@@ -60,10 +62,11 @@ from torchbridge.hf.tokenization import (
     resolve_label_column,
     resolve_text_column,
 )
-from torchbridge.training.data_adapter import class_weight_to_sample_weight, hf_dataset_kind
+from torchbridge.training.data_adapter import class_weight_to_sample_weight
 
 __all__ = [
     "MODEL_INPUT_COLUMNS",
+    "hf_dataset_kind",
     "prepare_dataset",
     "quantile_boundaries",
     "text_dataset",
@@ -95,6 +98,25 @@ _LENGTH_CHUNK = 1000  # texts per tokenizer call when measuring lengths
 
 
 # --- small shared pieces -------------------------------------------------------------------
+_DATASETS_KINDS = {
+    "Dataset": "map",
+    "IterableDataset": "iterable",
+    "DatasetDict": "dict",
+    "IterableDatasetDict": "dict",
+}
+
+
+def hf_dataset_kind(x: Any) -> str | None:
+    """``"map"`` / ``"iterable"`` / ``"dict"`` for Hugging Face ``datasets`` objects, else None.
+
+    Checked on the class hierarchy, so ``datasets`` is never imported here.
+    """
+    for cls in type(x).__mro__:
+        if cls.__module__.startswith("datasets.") and cls.__name__ in _DATASETS_KINDS:
+            return _DATASETS_KINDS[cls.__name__]
+    return None
+
+
 def _batch_size(batch_size: Any) -> int:
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
         raise InputError(f"batch_size must be a positive integer, got {batch_size!r}.")

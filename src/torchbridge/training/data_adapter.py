@@ -10,12 +10,11 @@ One adapter per kind of input, all with the same small interface
 * :class:`IterableAdapter` — a torch ``Dataset`` / ``DataLoader`` or any
   re-iterable of batches (e.g. a torchbridge Dataset later).
 * :class:`GeneratorAdapter` — a one-shot Python generator/iterator of batches.
-* A Hugging Face ``datasets.Dataset`` / ``IterableDataset`` (recognised by
-  :func:`hf_dataset_kind` without importing ``datasets``) becomes
-  ``torchbridge.hf.prepare_dataset(ds, batch_size=..., shuffle=...)`` — label
-  column → ``y``, model input columns → the ``x`` dict, dynamic padding — read
-  through an :class:`IterableAdapter`. (The one import from a layer above
-  ``training``, done lazily and only for such data.)
+* Any other type a package registered an adapter for in
+  :mod:`torchbridge.training.adapter_registry` (a Hugging Face
+  ``datasets.Dataset``: :mod:`torchbridge.hf.dataset_adapter`) goes to that
+  adapter; registered adapters are tried first. This module imports nothing
+  above ``training``.
 
 ``make_adapter`` picks one; ``split_validation`` implements Keras's
 ``validation_split`` (the last fraction of the arrays, taken before shuffling).
@@ -35,9 +34,11 @@ from torch.utils.data import Dataset as TorchDataset
 from torch.utils.data import IterableDataset as TorchIterableDataset
 
 from torchbridge.errors import InputError
+from torchbridge.training.adapter_registry import AdapterOptions, find_data_adapter
 from torchbridge.utils import nest
 
 __all__ = [
+    "Batch",
     "DataAdapter",
     "ArrayAdapter",
     "IterableAdapter",
@@ -47,7 +48,6 @@ __all__ = [
     "unpack_x_y_sample_weight",
     "to_tensors",
     "class_weight_to_sample_weight",
-    "hf_dataset_kind",
 ]
 
 Batch = tuple[Any, Any, Any]
@@ -283,61 +283,6 @@ class GeneratorAdapter:
             yield _standardize_batch(element)
 
 
-_HF_KINDS = {
-    "Dataset": "map",
-    "IterableDataset": "iterable",
-    "DatasetDict": "dict",
-    "IterableDatasetDict": "dict",
-}
-
-
-def hf_dataset_kind(x: Any) -> str | None:
-    """``"map"`` / ``"iterable"`` / ``"dict"`` for Hugging Face ``datasets`` objects, else None.
-
-    Checked on the class hierarchy, so ``datasets`` is never imported here.
-    """
-    for cls in type(x).__mro__:
-        if cls.__module__.startswith("datasets.") and cls.__name__ in _HF_KINDS:
-            return _HF_KINDS[cls.__name__]
-    return None
-
-
-def _hf_adapter(
-    x: Any,
-    kind: str,
-    y: Any,
-    sample_weight: Any,
-    batch_size: int | None,
-    shuffle: bool | str,
-    class_weight: Mapping[int, float] | None,
-) -> IterableAdapter:
-    if kind == "dict":
-        raise InputError(
-            f"Got a {type(x).__name__} with the splits {list(x)}; pass one split, e.g. "
-            "fit(ds['train'], validation_data=ds['validation'])."
-        )
-    if y is not None or sample_weight is not None:
-        raise InputError(
-            f"When x is a datasets.{type(x).__name__}, y comes from its label column ('label' "
-            "or 'labels'); do not pass y or sample_weight. For another column, or a tokenizer's "
-            "padding id, use torchbridge.hf.prepare_dataset(ds, tokenizer, label_column=...)."
-        )
-    from torchbridge.hf.data import prepare_dataset
-
-    seed = int(torch.randint(0, 2**62, (1,)).item())  # follows torch.manual_seed
-    pipeline = prepare_dataset(
-        x,
-        batch_size=batch_size or 32,
-        shuffle=bool(shuffle),
-        seed=seed,
-        class_weight=class_weight,
-    )
-    n = pipeline.cardinality()
-    adapter = IterableAdapter(pipeline, n if n >= 0 else None)
-    adapter.seed = seed  # type: ignore[attr-defined]
-    return adapter
-
-
 def _is_generator(x: Any) -> bool:
     return isinstance(x, (types.GeneratorType, Iterator)) and not isinstance(
         x, (torch.Tensor, np.ndarray)
@@ -360,9 +305,10 @@ def make_adapter(
         raise InputError(f"{for_what}() needs data: pass x (and y), a DataLoader or a generator.")
     from torchbridge.data.dataset import Dataset as PipelineDataset
 
-    kind = hf_dataset_kind(x)
-    if kind is not None:
-        return _hf_adapter(x, kind, y, sample_weight, batch_size, shuffle, class_weight)
+    registered = find_data_adapter(x)
+    if registered is not None:
+        options = AdapterOptions(batch_size, shuffle, class_weight, pin_memory, for_what)
+        return registered.factory(x, y, sample_weight, options)
     if isinstance(x, PipelineDataset):  # already batched: elements are (x, y[, sw]) batches
         if y is not None or sample_weight is not None:
             raise InputError(
@@ -434,17 +380,12 @@ def split_validation(
     """Keras's ``validation_split``: the last fraction of the samples, before shuffling."""
     if not 0.0 < validation_split < 1.0:
         raise InputError(f"validation_split must be in (0, 1), got {validation_split}.")
-    if hf_dataset_kind(x) == "map" and y is None and sample_weight is None:
-        n = len(x)  # a datasets.Dataset: the last rows, as for arrays
-        split_at = math.floor(n * (1.0 - validation_split))
-        if split_at in (0, n):
-            raise InputError(
-                f"The dataset has {n} rows, which is not enough to split off "
-                f"validation_split={validation_split}. Provide more data or a different split."
-            )
-        return (x.select(range(split_at)), None, None), (x.select(range(split_at, n)), None, None)
+    registered = find_data_adapter(x)
+    if registered is not None and registered.split is not None:
+        return registered.split(x, y, sample_weight, validation_split)
     if (
-        _is_generator(x)
+        registered is not None
+        or _is_generator(x)
         or isinstance(x, (DataLoader, TorchDataset))
         or (not isinstance(x, (np.ndarray, torch.Tensor, Mapping, list, tuple)))
     ):
