@@ -143,7 +143,7 @@ def _compile_configs(lib):
     model = lib.Sequential([lib.Input((4,)), lib.layers.Dense(2)])
     configs = [model.get_compile_config()]
     model.compile(
-        optimizer=lib.optimizers.Adam(learning_rate=0.5),
+        optimizer=lib.optimizers.Adam(learning_rate=0.5, name="adam"),
         loss=lib.losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.1),
         metrics=["mae", lib.metrics.AUC(num_thresholds=10)],
         weighted_metrics=["mse"],
@@ -154,7 +154,11 @@ def _compile_configs(lib):
 
 
 def test_get_compile_config_is_keras_layout() -> None:
-    assert _compile_configs(tb) == _compile_configs(keras)
+    ours, theirs = _compile_configs(tb), _compile_configs(keras)
+    assert ours[0] == theirs[0] == {}
+    assert sorted(ours[1]) == sorted(theirs[1])
+    for key, value in theirs[1].items():
+        assert ours[1][key] == value, key
 
 
 def test_compile_from_config_rebuilds_the_compile_arguments() -> None:

@@ -9,7 +9,9 @@ uncompressed) holding
 * ``config.json`` — the model's Keras config (classes by name), when it has one;
 * ``assets.json`` — non-tensor state of layers (vocabularies), by module path;
 * ``model.weights.safetensors`` — the model's weights (its own keys);
-* ``optimizer.safetensors`` — the optimizer's tensors, if it has been built.
+* ``optimizer.safetensors`` — the optimizer's tensors, if it has been built;
+* ``own_variables.safetensors`` and ``assets/`` — what custom layers'
+  ``save_own_variables`` / ``save_assets`` wrote (see :mod:`.layer_state`).
 
 :func:`save_checkpoint` writes it atomically; :func:`load_checkpoint` restores
 the weights, and the optimizer and trainer counters when the model is compiled
@@ -32,6 +34,11 @@ from torchbridge.errors import InputError, SavedFormatError
 from torchbridge.saving import serialization
 from torchbridge.saving.atomic import atomic_path
 from torchbridge.saving.compile_config import serialize_compile_config
+from torchbridge.saving.layer_state import (
+    relax_weights_for_custom_loaders,
+    restore_layer_state,
+    write_layer_state,
+)
 from torchbridge.saving.weights import load_state_into
 
 __all__ = [
@@ -40,6 +47,7 @@ __all__ = [
     "read_archive",
     "read_checkpoint_weights",
     "restore_assets",
+    "restore_weights",
     "CHECKPOINT_SUFFIX",
     "MODEL_SUFFIXES",
 ]
@@ -85,15 +93,12 @@ def _join_state(obj: Any, tensors: dict[str, torch.Tensor]) -> Any:
 
 
 def _model_config(model: Any) -> dict[str, Any] | None:
-    """The serialized model, or ``None`` when it has no config (a subclass without one)."""
+    """The serialized model (with its ``build_config`` / ``compile_config``), or ``None``
+    when it has no config (a subclass without one)."""
     try:
-        config = serialization.serialize(model)
+        return serialization.serialize(model)
     except NotImplementedError:
         return None
-    build = getattr(model, "_build_config", None)
-    if build is not None:
-        config["build_config"] = {"input_shape": build}
-    return config
 
 
 def _assets(model: Any) -> dict[str, Any]:
@@ -162,6 +167,7 @@ def save_checkpoint(
         if assets:
             zf.writestr("assets.json", json.dumps(assets))
         zf.writestr("model.weights.safetensors", save_safetensors(weights))
+        write_layer_state(model, zf)
         if opt_tensors or "optimizer" in meta:
             zf.writestr("optimizer.safetensors", save_safetensors(opt_tensors))
 
@@ -237,12 +243,21 @@ def read_checkpoint_weights(filepath: str | os.PathLike[str]) -> dict[str, torch
     return weights
 
 
+def restore_weights(model: Any, filepath: str | os.PathLike[str]) -> None:
+    """The file's weights into ``model``, then custom layers' own variables and asset files."""
+    path = os.fspath(filepath)
+    weights = read_checkpoint_weights(path)
+    relax_weights_for_custom_loaders(model, weights)
+    load_state_into(model.weights_module(), weights, path)
+    with _open(path) as zf:
+        restore_layer_state(model, zf)
+
+
 def load_checkpoint(model: Any, filepath: str | os.PathLike[str]) -> dict[str, Any]:
     """Restore weights, and optimizer state + trainer counters when available."""
     path = os.fspath(filepath)
-    weights = read_checkpoint_weights(path)
     restore_assets(model, read_archive(path)["assets"])
-    load_state_into(model.weights_module(), weights, path)
+    restore_weights(model, path)
     with _open(path) as zf:
         meta = json.loads(zf.read("metadata.json"))
         opt_meta = meta.get("optimizer")
