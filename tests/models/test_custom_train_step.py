@@ -92,6 +92,42 @@ SOURCE = textwrap.dedent(
             return [self.loss_tracker, self.mae_metric]
 
 
+    class WeightedModel(keras.Model):
+        def train_step(self, data):
+            if len(data) == 3:
+                x, y, sample_weight = data
+            else:
+                sample_weight = None
+                x, y = data
+            self.zero_grad()
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(y=y, y_pred=y_pred, sample_weight=sample_weight)
+            loss.backward()
+            trainable_weights = [v for v in self.trainable_weights]
+            gradients = [v.value.grad for v in trainable_weights]
+            with torch.no_grad():
+                self.optimizer.apply(gradients, trainable_weights)
+            for metric in self.metrics:
+                if metric.name == "loss":
+                    metric.update_state(loss)
+                else:
+                    metric.update_state(y, y_pred, sample_weight=sample_weight)
+            return {m.name: m.result() for m in self.metrics}
+
+
+    class EvaluateOnlyModel(keras.Model):
+        def test_step(self, data):
+            x, y = data
+            y_pred = self(x, training=False)
+            loss = self.compute_loss(y=y, y_pred=y_pred)
+            for metric in self.metrics:
+                if metric.name == "loss":
+                    metric.update_state(loss)
+                else:
+                    metric.update_state(y, y_pred)
+            return {m.name: m.result() for m in self.metrics}
+
+
     def start_weights(model, seed):
         rng = np.random.default_rng(seed)
         model.set_weights(
@@ -130,6 +166,24 @@ SOURCE = textwrap.dedent(
                           verbose=0)
         out["own_history"] = history.history
         out["own_weights"] = [w.tolist() for w in own.get_weights()]
+
+        inputs = keras.Input(shape=(6,))
+        weighted = WeightedModel(inputs, keras.layers.Dense(1)(inputs))
+        start_weights(weighted, 3)
+        weighted.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="mse",
+                         metrics=["mae"])
+        history = weighted.fit(x, y, sample_weight=sw[:, None], batch_size=16, epochs=2,
+                               shuffle=False, verbose=0)
+        out["weighted_history"] = history.history
+        history = weighted.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+        out["unweighted_history"] = history.history
+
+        inputs = keras.Input(shape=(6,))
+        evaluator = EvaluateOnlyModel(inputs, keras.layers.Dense(1)(inputs))
+        start_weights(evaluator, 4)
+        evaluator.compile(loss="mse", metrics=["mae"])
+        out["evaluate_only"] = evaluator.evaluate(x, y, batch_size=16, verbose=0,
+                                                  return_dict=True)
         return out
     """
 )
@@ -236,6 +290,14 @@ def test_own_metrics_property_and_sample_weights_match_keras(results) -> None:
         _close(ours["own_history"][key], values, key)
     for got, expected in zip(ours["own_weights"], theirs["own_weights"]):
         _close(got, expected, "weights")
+
+
+@pytest.mark.parametrize("key", ["weighted_history", "unweighted_history", "evaluate_only"])
+def test_sample_weight_step_and_evaluate_only_step_match_keras(results, key) -> None:
+    theirs, ours = results
+    assert sorted(ours[key]) == sorted(theirs[key])
+    for name, values in theirs[key].items():
+        _close(ours[key][name], values, name)
 
 
 # --- the pieces the guide relies on, one by one ---------------------------------------------
