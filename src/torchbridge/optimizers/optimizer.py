@@ -601,6 +601,18 @@ class Optimizer(torch.optim.Optimizer):
             with torch.no_grad():
                 torch._foreach_copy_(self._ema_params, self._ema)
 
+    def swap_ema_weights(self, keep_averages: bool = False) -> None:
+        """With ``use_ema`` (once built): exchange the weights and their moving averages in
+        place, as Keras's ``SwapEMAWeights`` does around evaluation. ``keep_averages=True``
+        puts the averages into the weights and leaves the averages as they are."""
+        if self._ema is None:
+            return
+        with torch.no_grad():
+            weights = [p.detach().clone() for p in self._ema_params]
+            torch._foreach_copy_(self._ema_params, self._ema)
+            if not keep_averages:
+                torch._foreach_copy_(self._ema, weights)
+
     # --- torch.optim.Optimizer pass-through --------------------------------------------
     @property  # type: ignore[override]
     def param_groups(self) -> list[dict[str, Any]]:
