@@ -182,3 +182,61 @@ def test_python_operators_on_keras_tensors_match_keras(rng) -> None:
     torch.testing.assert_close(clone(data), ours(data))
     with pytest.raises(TypeError, match="numbers"):
         _ = ours.inputs[0] + "a"
+
+
+@pytest.mark.parametrize("kind", ["tensor", "list", "dict"])
+def test_input_and_output_are_the_constructor_structures_as_keras(kind: str) -> None:
+    def build(k):
+        a = k.Input((3,), name="a")
+        b = k.layers.Dense(2, name="d")(a)
+        if kind == "tensor":
+            return k.Model(a, b)
+        if kind == "list":
+            return k.Model([a], [b])
+        return k.Model({"a": a}, {"d": b})
+
+    ours, theirs = build(tb), build(keras)
+    for attribute in ("input", "output"):
+        got, expected = getattr(ours, attribute), getattr(theirs, attribute)
+        if isinstance(expected, dict):
+            assert isinstance(got, dict) and list(got) == list(expected)
+        elif isinstance(expected, list):
+            assert isinstance(got, list) and len(got) == len(expected) == 1
+        else:
+            assert isinstance(got, tb.layers.KerasTensor)
+
+
+def test_inference_models_from_a_loaded_models_graph(tmp_path, rng) -> None:
+    # The seq2seq pattern: reuse a trained model's inputs, layers and inner outputs
+    enc_in = tb.Input(shape=(None, 5))
+    _, h, c = tb.layers.LSTM(4, return_state=True)(enc_in)
+    dec_in = tb.Input(shape=(None, 6))
+    dec_seq, _, _ = tb.layers.LSTM(4, return_sequences=True, return_state=True)(
+        dec_in, initial_state=[h, c]
+    )
+    model = tb.Model([enc_in, dec_in], tb.layers.Dense(6, activation="softmax")(dec_seq))
+    model.compile(optimizer="rmsprop", loss="categorical_crossentropy")
+    x1 = rng.normal(size=(4, 3, 5)).astype("float32")
+    x2 = rng.normal(size=(4, 2, 6)).astype("float32")
+    model.fit([x1, x2], np.eye(6, dtype="float32")[rng.integers(0, 6, (4, 2))], verbose=0)
+    model.save(tmp_path / "s2s.keras")
+    loaded = tb.models.load_model(tmp_path / "s2s.keras")
+
+    _, state_h, state_c = loaded.layers[2].output
+    encoder = tb.Model(loaded.input[0], [state_h, state_c])
+    h_in, c_in = tb.Input(shape=(4,)), tb.Input(shape=(4,))
+    seq, h_out, c_out = loaded.layers[3](loaded.input[1], initial_state=[h_in, c_in])
+    decoder = tb.Model([loaded.input[1], h_in, c_in], [loaded.layers[4](seq), h_out, c_out])
+
+    states = encoder.predict(x1, verbose=0)
+    probs, _, _ = decoder.predict([x2, *states], verbose=0)
+    np.testing.assert_allclose(probs, loaded.predict([x1, x2], verbose=0), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["double", "train", "to", "keys"])
+def test_layer_names_that_modules_use_are_allowed(name: str, rng) -> None:
+    a = tb.Input((3,))
+    model = tb.Model(a, tb.layers.Dense(2, name=name)(a))
+    assert model.get_layer(name).name == name
+    assert model.predict(rng.normal(size=(2, 3)).astype("float32"), verbose=0).shape == (2, 2)
+    assert any(key.startswith(f"_layers.{name}_.") for key in model.state_dict())

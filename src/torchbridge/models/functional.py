@@ -153,7 +153,7 @@ class Functional(Model):
                 f"All layer names in a model must be unique; {duplicates} appear more than "
                 "once. Pass name=... to the layers."
             )
-        self._layers = nn.ModuleDict({n.replace(".", "_"): m for n, m in zip(names, ordered)})
+        self._layers = nn.ModuleDict({_module_key(n): m for n, m in zip(names, ordered)})
         self._layer_list = ordered
         self._input_dtypes = [torch_dtype(t.dtype) for t in flat_inputs]
         self.built = True
@@ -168,6 +168,16 @@ class Functional(Model):
     @property
     def inputs(self) -> list[KerasTensor]:
         return list(self._flat_inputs)
+
+    @property
+    def input(self) -> Any:
+        """The inputs as given to the constructor (a tensor, list or dict), as Keras."""
+        return self._inputs_struct
+
+    @property
+    def output(self) -> Any:
+        """The outputs as given to the constructor (a tensor, list or dict), as Keras."""
+        return self._outputs_struct
 
     @property
     def outputs(self) -> list[KerasTensor]:
@@ -460,3 +470,11 @@ def _tensor_refs(x: Any) -> list[dict[str, Any]]:
     if isinstance(x, (list, tuple)):
         return [r for v in x for r in _tensor_refs(v)]
     return []
+
+
+def _module_key(name: str) -> str:
+    """A layer's key among the model's submodules (and in its state dict): the layer name,
+    with dots replaced, and an underscore appended to names that ``nn.ModuleDict`` already
+    uses (a layer may be called ``"double"`` or ``"train"``)."""
+    key = name.replace(".", "_")
+    return f"{key}_" if hasattr(nn.ModuleDict, key) else key
