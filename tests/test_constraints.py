@@ -212,7 +212,10 @@ def test_unknown_name_names_it_and_close_matches(bad: str, suggestion: str) -> N
 def test_bad_identifiers_raise() -> None:
     with pytest.raises(ValueError):
         keras.constraints.get(3)
-    with pytest.raises(ValueError, match="Could not interpret constraint identifier: 3"):
+    with pytest.raises(
+        ValueError,
+        match=r"Could not interpret constraint identifier: 3\. Pass a constraint name such as .max_norm.",
+    ):
         constraints.get(3)
     with pytest.raises(UnknownNameError, match="'Nope'"):
         constraints.deserialize({"class_name": "Nope", "config": {}})

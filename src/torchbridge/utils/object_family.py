@@ -56,6 +56,11 @@ class ObjectFamily:
         )
         return error
 
+    def _example_name(self) -> str:
+        """A name users would write (a snake_case alias, not the base class's name)."""
+        aliases = sorted(n for n in self.names if n.islower() and n != self.kind)
+        return aliases[0] if aliases else sorted(self.names)[0]
+
     def lookup(
         self,
         name: str,
@@ -97,7 +102,7 @@ class ObjectFamily:
         if not callable(obj):
             raise InputError(
                 f"Could not interpret {self.kind} identifier: {identifier!r}. Pass a "
-                f"{self.kind} name such as {sorted(self.names)[0]!r}, a config dict, a "
+                f"{self.kind} name such as {self._example_name()!r}, a config dict, a "
                 f"{self.kind} object, or a callable."
             )
         return obj
