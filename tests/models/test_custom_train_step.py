@@ -202,61 +202,16 @@ def _keras_torch_results(tmp_path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _keras_packed(batch):
-    """``(x, y, None)`` → ``(x, y)``; ``(x, None, None)`` → ``(x,)``: what Keras's steps get."""
-    if isinstance(batch, tuple) and len(batch) == 3:
-        while len(batch) > 1 and batch[-1] is None:
-            batch = batch[:-1]
-    return batch
-
-
 def _torchbridge_results() -> dict:
-    # The engine hands every step an (x, y, sample_weight) triple; Keras hands (x, y) when
-    # there are no sample weights, which `x, y = data` in the guide relies on. Until the
-    # trainer packs batches itself (see test_steps_receive_keras_packed_batches), pack them
-    # here on the way in.
-    from torchbridge.training import trainer
-
-    move, identity = trainer.move_to_device, trainer._identity
-    trainer.move_to_device = lambda batch, device: _keras_packed(move(batch, device))
-    trainer._identity = lambda batch, device: _keras_packed(batch)
-    try:
-        namespace: dict = {"keras": tb}
-        exec(compile(SOURCE, "guide_source", "exec"), namespace)
-        return json.loads(json.dumps(namespace["run"](), default=float))
-    finally:
-        trainer.move_to_device, trainer._identity = move, identity
+    namespace: dict = {"keras": tb}
+    exec(compile(SOURCE, "guide_source", "exec"), namespace)
+    return json.loads(json.dumps(namespace["run"](), default=float))
 
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory) -> tuple[dict, dict]:
     torch.manual_seed(0)
     return _keras_torch_results(tmp_path_factory.mktemp("guide")), _torchbridge_results()
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="the trainer passes (x, y, None) to train_step; Keras passes (x, y) (engine, not "
-    "models: reported to the lead). Remove this marker and the packing in "
-    "_torchbridge_results when it does.",
-)
-def test_steps_receive_keras_packed_batches() -> None:
-    seen = []
-
-    class Spy(tb.Model):
-        def call(self, x):
-            return x
-
-        def train_step(self, data):
-            seen.append(len(data))
-            return {}
-
-    model = Spy()
-    model.compile(optimizer="sgd", loss="mse")
-    x = np.zeros((4, 2), "float32")
-    model.fit(x, x, batch_size=4, verbose=0)
-    model.fit(x, batch_size=4, verbose=0)
-    assert seen == [2, 1]
 
 
 def _close(got, expected, what: str) -> None:

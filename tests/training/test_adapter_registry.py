@@ -198,7 +198,7 @@ def test_a_datasets_dataset_goes_to_the_hf_adapter() -> None:
     assert find_data_adapter(ds.to_iterable_dataset()).name == NAME  # type: ignore[union-attr]
     adapter = make_adapter(ds, batch_size=5)
     assert isinstance(adapter, IterableAdapter) and adapter.num_batches == 3
-    x, y, _ = next(iter(adapter.iter_epoch(0)))
+    x, y = next(iter(adapter.iter_epoch(0)))
     np.testing.assert_allclose(x["input_ids"].numpy(), X[:5])
     np.testing.assert_allclose(y.numpy(), Y[:5, 0])
     (train, _, _), (val, _, _) = split_validation(ds, None, None, 0.25)

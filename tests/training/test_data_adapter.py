@@ -44,13 +44,13 @@ def test_array_adapter_batches_and_shuffles_deterministically() -> None:
     assert sorted(functools.reduce(operator.iadd, epoch0, [])) == list(range(10))
     assert epoch0 == [b[1].tolist() for b in adapter.iter_epoch(0)]  # (seed, epoch) → order
     assert epoch0 != [b[1].tolist() for b in adapter.iter_epoch(1)]
-    for xb, yb, _ in adapter.iter_epoch(3):
+    for xb, yb in adapter.iter_epoch(3):  # (x, y): no weights, so no third part (Keras)
         assert xb.squeeze(1).long().tolist() == yb.tolist()  # x and y stay aligned
 
 
 def test_shuffle_batch_keeps_order_inside_batches() -> None:
     adapter = ArrayAdapter(torch.arange(12), batch_size=4, shuffle="batch", seed=1)
-    batches = [b[0].tolist() for b in adapter.iter_epoch(0)]
+    batches = [b.tolist() for b in adapter.iter_epoch(0)]  # x alone: no y (Keras)
     assert sorted(batches) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]
 
 

@@ -2,7 +2,18 @@
 
 One adapter per kind of input, all with the same small interface
 (:class:`DataAdapter`): ``num_batches`` (or ``None`` if unknown) and
-``iter_epoch(epoch)`` yielding ``(x, y, sample_weight)`` tuples of tensors.
+``iter_epoch(epoch)`` yielding each batch in the form Keras 3 hands it to
+``train_step`` / ``test_step`` / ``predict_step`` (tensors inside):
+
+* arrays: ``x`` alone when there is no ``y`` (``(x,)`` if ``x`` is a list or
+  tuple of inputs), ``(x, y)``, or ``(x, y, sample_weight)`` when there are
+  sample or class weights (:func:`pack_x_y_sample_weight`);
+* a dataset, loader or generator: each element as it comes — ``x``,
+  ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` — with a list at the top
+  made a tuple (a ``DataLoader`` collates ``(x, y)`` samples into ``[x, y]``).
+
+Steps read a batch with :func:`unpack_x_y_sample_weight`; a custom step may
+write ``x, y = data`` as in Keras's guides.
 
 * :class:`ArrayAdapter` — NumPy arrays / torch tensors (nested in lists,
   tuples, dicts). The shuffle order of epoch *e* is a pure function of
@@ -45,22 +56,31 @@ __all__ = [
     "GeneratorAdapter",
     "make_adapter",
     "split_validation",
+    "pack_x_y_sample_weight",
     "unpack_x_y_sample_weight",
     "to_tensors",
     "class_weight_to_sample_weight",
 ]
 
-Batch = tuple[Any, Any, Any]
+Batch = tuple[Any, Any, Any]  # (x, y, sample_weight), unpacked
+StepData = Any  # a batch as a step receives it: x, (x,), (x, y) or (x, y, sample_weight)
 
 
 class DataAdapter(Protocol):
     num_batches: int | None
 
-    def iter_epoch(self, epoch: int) -> Iterator[Batch]: ...
+    def iter_epoch(self, epoch: int) -> Iterator[StepData]: ...
+
+
+def _arity_error(n: int) -> InputError:
+    return InputError(
+        f"A batch must be x, (x,), (x, y) or (x, y, sample_weight); got a tuple of "
+        f"{n} elements. Pack several inputs as a tuple or dict inside x: ((x1, x2), y)."
+    )
 
 
 def unpack_x_y_sample_weight(data: Any) -> Batch:
-    """``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` → a 3-tuple (Keras's rule)."""
+    """``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` → a 3-tuple (Keras's rule)."""
     if isinstance(data, list):
         data = tuple(data)
     if not isinstance(data, tuple) or hasattr(data, "_fields"):
@@ -71,10 +91,21 @@ def unpack_x_y_sample_weight(data: Any) -> Batch:
         return data[0], data[1], None
     if len(data) == 3:
         return data[0], data[1], data[2]
-    raise InputError(
-        f"A batch must be x, (x,), (x, y) or (x, y, sample_weight); got a tuple of "
-        f"{len(data)} elements. Pack several inputs as a tuple or dict inside x: ((x1, x2), y)."
-    )
+    raise _arity_error(len(data))
+
+
+def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> StepData:
+    """The batch a step receives for in-memory ``x``, ``y``, ``sample_weight`` (Keras's form).
+
+    No ``y``: ``x`` itself, or ``(x,)`` when ``x`` is a list/tuple of inputs (so it is not
+    read as ``(x, y)``); then ``(x, y)``; with weights ``(x, y, sample_weight)``. Unlike
+    Keras, weights without a ``y`` are kept: ``(x, None, sample_weight)``.
+    """
+    if sample_weight is not None:
+        return (x, y, sample_weight)
+    if y is not None:
+        return (x, y)
+    return (x,) if isinstance(x, (list, tuple)) else x
 
 
 def _leaf_to_tensor(value: Any, what: str) -> Any:
@@ -206,8 +237,8 @@ class ArrayAdapter:
             )
         return torch.randperm(self.num_samples, generator=g)
 
-    def iter_epoch(self, epoch: int) -> Iterator[Batch]:
-        data: Any = (self.x, self.y, self.sample_weight)
+    def iter_epoch(self, epoch: int) -> Iterator[StepData]:
+        data = pack_x_y_sample_weight(self.x, self.y, self.sample_weight)
         order = self._order(epoch)
         if order is not None:
             # One gather per epoch, then contiguous slices: the same work a hand-written
@@ -220,16 +251,19 @@ class ArrayAdapter:
                 ),
                 data,
             )
-        x, y, sw = data
         bs, n = self.batch_size, self.num_samples
-        if (
-            isinstance(x, torch.Tensor)
-            and (y is None or isinstance(y, torch.Tensor))
-            and sw is None
-        ):
-            for i in range(0, n, bs):  # fast path: one input, one target
-                yield x[i : i + bs], (None if y is None else y[i : i + bs]), None
+        # Fast paths (one input tensor, one target tensor or none): the batch is built
+        # directly, with no walk over the structure.
+        if isinstance(data, torch.Tensor):
+            for i in range(0, n, bs):
+                yield data[i : i + bs]
             return
+        if type(data) is tuple and len(data) == 2:
+            x, y = data
+            if isinstance(x, torch.Tensor) and isinstance(y, torch.Tensor):
+                for i in range(0, n, bs):
+                    yield x[i : i + bs], y[i : i + bs]
+                return
         for i in range(0, n, bs):
             yield nest.map_structure(lambda t, i=i: _rows(t, i, i + bs), data)
 
@@ -253,9 +287,20 @@ class _ClassWeighter:
         return x, y, class_weight_to_sample_weight(y, self.class_weight)
 
 
-def _standardize_batch(element: Any) -> Batch:
-    x, y, sw = unpack_x_y_sample_weight(element)
-    return to_tensors(x, "x"), to_tensors(y, "y"), to_tensors(sw, "sample_weight")
+_PARTS = ("x", "y", "sample_weight")
+
+
+def _standardize_batch(element: Any) -> StepData:
+    """An element of a dataset / loader / generator with its arrays made tensors; its
+    packing (``x``, ``(x,)``, ``(x, y)``, ``(x, y, sw)``) is kept, a top-level list made a
+    tuple."""
+    if isinstance(element, list) or (
+        isinstance(element, tuple) and not hasattr(element, "_fields")
+    ):
+        if not 1 <= len(element) <= 3:
+            raise _arity_error(len(element))
+        return tuple(to_tensors(part, what) for part, what in zip(element, _PARTS))
+    return to_tensors(element, "x")
 
 
 class IterableAdapter:
@@ -266,7 +311,7 @@ class IterableAdapter:
         self.num_batches = num_batches
         self.infinite = False
 
-    def iter_epoch(self, epoch: int) -> Iterator[Batch]:
+    def iter_epoch(self, epoch: int) -> Iterator[StepData]:
         for element in self.source:
             yield _standardize_batch(element)
 
@@ -278,7 +323,7 @@ class GeneratorAdapter:
         self.iterator = iterator
         self.num_batches: int | None = None
 
-    def iter_epoch(self, epoch: int) -> Iterator[Batch]:
+    def iter_epoch(self, epoch: int) -> Iterator[StepData]:
         for element in self.iterator:
             yield _standardize_batch(element)
 

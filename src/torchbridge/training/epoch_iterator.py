@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from torchbridge.errors import InputError
-from torchbridge.training.data_adapter import Batch, DataAdapter, GeneratorAdapter
+from torchbridge.training.data_adapter import DataAdapter, GeneratorAdapter, StepData
 
 __all__ = ["EpochIterator"]
 
@@ -37,7 +37,7 @@ class EpochIterator:
             )
         self.adapter = adapter
         self.steps_per_epoch = steps_per_epoch
-        self._stream: Iterator[Batch] | None = None
+        self._stream: Iterator[StepData] | None = None
         self._stream_index = 0  # how many streams (passes) have been opened
         self._seen_in_stream = 0
         self.exhausted = False  # a one-shot source ran dry: stop training
@@ -53,8 +53,8 @@ class EpochIterator:
     def state_dict(self) -> dict[str, Any]:
         return {"stream_index": self._stream_index, "seen_in_stream": self._seen_in_stream}
 
-    def epoch(self, epoch: int) -> Iterator[tuple[int, Batch]]:
-        """Yield ``(step, batch)`` for one epoch."""
+    def epoch(self, epoch: int) -> Iterator[tuple[int, StepData]]:
+        """Yield ``(step, batch)`` for one epoch; each batch as a step receives it."""
         if self.steps_per_epoch is None:
             step = -1
             for step, batch in enumerate(self.adapter.iter_epoch(epoch)):

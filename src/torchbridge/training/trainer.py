@@ -4,7 +4,11 @@
 ``train_step`` / ``test_step`` / ``predict_step`` (Keras's overridable steps)
 and the trainer does everything around them: data adapters, callbacks,
 train/eval mode, ``no_grad`` / ``inference_mode``, validation and the
-explicit :class:`~torchbridge.training.state.TrainerState`.
+explicit :class:`~torchbridge.training.state.TrainerState`. Each step gets its
+batch as Keras hands it (``x``, ``(x,)``, ``(x, y)`` or ``(x, y,
+sample_weight)``, built by the adapter: see
+:mod:`torchbridge.training.data_adapter`), so a step written as in Keras's
+guides (``x, y = data``) runs unchanged.
 
 Where the host waits for the device: only when logs are read — at the end of
 an epoch, when the progress bar redraws (at most 20 times a second), or when a
