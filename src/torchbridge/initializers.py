@@ -22,7 +22,7 @@ import torch
 
 from torchbridge.utils.registry import Registry
 
-__all__ = ["get", "serialize", "compute_fans", "Initializer"]
+__all__ = ["get", "serialize", "deserialize_custom", "compute_fans", "Initializer"]
 
 Initializer = Callable[[Sequence[int]], torch.Tensor]
 _REGISTRY: Registry[Callable[..., Initializer]] = Registry("initializer")
@@ -154,9 +154,9 @@ def get(identifier: Any) -> Initializer:
         return identifier()  # type: ignore[no-any-return]
     if isinstance(identifier, dict):
         name = identifier["class_name"]
-        config = dict(identifier.get("config") or {})
         if name == "function" and isinstance(identifier.get("config"), str):
-            return get(identifier["config"])
+            return get(identifier["config"])  # a registered function, saved by name
+        config = dict(identifier.get("config") or {})
         registered = identifier.get("registered_name")
         custom = _custom(registered) if registered not in (None, name) else None
         if custom is None and name not in _REGISTRY:
@@ -180,3 +180,14 @@ def serialize(initializer: Any) -> Any:
     from torchbridge.saving.serialization import serialize_keras_object
 
     return serialize_keras_object(initializer)
+
+
+def deserialize_custom(identifier: Any) -> Any:
+    """A config's custom initializer (a registered class's or function's Keras layout, as
+    ``serialize`` writes it) as its object, as Keras's layers hold it; built-in names and
+    configs unchanged (layers resolve those when they build)."""
+    if isinstance(identifier, dict):
+        name = identifier.get("class_name")
+        if name == "function" or (isinstance(name, str) and name not in _REGISTRY):
+            return get(identifier)
+    return identifier

@@ -98,13 +98,6 @@ def test_saving_hooks_are_called_as_keras_calls_them(tmp_path) -> None:
     assert same and vocab == ["a", "b", "loaded"] and extra == [7.0] and count == 5.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="layers.Layer has no default get_build_config/build_from_config/save_own_variables/"
-    "load_own_variables/save_assets/load_assets for super() calls (layers, not saving: "
-    "reported to the lead); drop this marker when it has them.",
-)
 def test_hooks_may_call_the_base_class_as_in_keras_guides(tmp_path) -> None:
     class Counter(tb.layers.Layer):
         def build(self, input_shape):
@@ -261,12 +254,6 @@ def test_a_registered_initializer_function_travels_by_name(tmp_path) -> None:
     assert torch.all(clone.layers[0].kernel == 0.2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="layers' get_config writes a custom initializer object as its repr() (layers/core.py "
-    "_initializer_name and its siblings; initializers.serialize gives Keras's layout): "
-    "reported to the lead; drop this marker when they use it.",
-)
 def test_a_registered_initializer_object_travels_in_layer_configs(tmp_path) -> None:
     fill = _register_custom_objects(tb, "files_fill")[2]
     layer = tb.layers.Dense(2, kernel_initializer=fill(0.2))

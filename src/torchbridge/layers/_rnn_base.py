@@ -42,14 +42,12 @@ from torchbridge.layers.layer import KerasWeight
 from torchbridge.layers.rnn import RNN, run_steps
 from torchbridge.layers.rnn_cells import (
     DropoutMask,
-    WeightOptions,
     activation_name,
-    config_value,
     draw_dropout_mask,
     weight_options_config,
 )
 
-__all__ = ["RNNBase", "FusedKernel", "DropoutMask", "config_value", "activation_name"]
+__all__ = ["RNNBase", "FusedKernel", "DropoutMask", "activation_name"]
 
 # (torch._VF function, its parameter list, has_biases)
 FusedKernel = tuple[Callable[..., Any], list[torch.Tensor], bool]
@@ -66,7 +64,7 @@ def _quiet_weight_copy(active: bool) -> Iterator[None]:
         yield
 
 
-class RNNBase(WeightOptions, RNN):
+class RNNBase(RNN):
     """Shared base of ``SimpleRNN``, ``LSTM`` and ``GRU`` (Keras's ``RNN`` + its cell).
 
     Subclasses set ``gate_count`` / ``state_count`` / ``gate_order`` and
@@ -393,9 +391,9 @@ class RNNBase(WeightOptions, RNN):
             "units": self.units,
             "activation": self.activation_name,
             "use_bias": self.use_bias,
-            "kernel_initializer": config_value(self.kernel_initializer),
-            "recurrent_initializer": config_value(self.recurrent_initializer),
-            "bias_initializer": config_value(self.bias_initializer),
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
         }
 
     def get_config(self) -> dict[str, Any]:

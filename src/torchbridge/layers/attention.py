@@ -59,13 +59,6 @@ def _call_scope(layer: Layer) -> Iterator[None]:
         exit_call()
 
 
-def _config_name(identifier: Any) -> Any:
-    """A config-friendly form of an initializer argument (names and dicts stay as given)."""
-    if isinstance(identifier, (str, dict)) or identifier is None:
-        return identifier
-    return getattr(identifier, "__name__", repr(identifier))
-
-
 class _Projection(Layer):
     """Keras's ``EinsumDense`` as MultiHeadAttention uses it: a dense map that
     contracts the last ``len(in_dims)`` axes with a kernel ``(*in_dims, *out_dims)``
@@ -564,8 +557,8 @@ class MultiHeadAttention(Layer):
             "output_shape": self.output_shape,
             "attention_axes": self.attention_axes,
             "sliding_window": self.sliding_window,
-            "kernel_initializer": _config_name(self.kernel_initializer),
-            "bias_initializer": _config_name(self.bias_initializer),
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
             "kernel_regularizer": regularizers.serialize(self._kernel_regularizer),
             "bias_regularizer": regularizers.serialize(self._bias_regularizer),
             "activity_regularizer": regularizers.serialize(self._activity_regularizer),

@@ -197,7 +197,7 @@ class _BaseConv(Layer):
                 "dilation_rate": self.dilation_rate,
                 "activation": _serialize_activation(self.activation),
                 "use_bias": self.use_bias,
-                "bias_initializer": self.bias_initializer,
+                "bias_initializer": initializers.serialize(self.bias_initializer),
                 **self._options_config(),
             }
         )
@@ -303,7 +303,7 @@ class _Conv(_BaseConv):
             {
                 "filters": self.filters,
                 "groups": self.groups,
-                "kernel_initializer": self.kernel_initializer,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
             }
         )
         return config
@@ -443,7 +443,7 @@ class Conv2DTranspose(_BaseConv):
             {
                 "filters": self.filters,
                 "output_padding": self.output_padding,
-                "kernel_initializer": self.kernel_initializer,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
             }
         )
         return config
@@ -573,7 +573,7 @@ class DepthwiseConv2D(_DepthwiseMixin):
         config.update(
             {
                 "depth_multiplier": self.depth_multiplier,
-                "depthwise_initializer": self.depthwise_initializer,
+                "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
             }
         )
         return config
@@ -668,8 +668,8 @@ class SeparableConv2D(_DepthwiseMixin):
             {
                 "filters": self.filters,
                 "depth_multiplier": self.depth_multiplier,
-                "depthwise_initializer": self.depthwise_initializer,
-                "pointwise_initializer": self.pointwise_initializer,
+                "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
+                "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
             }
         )
         return config

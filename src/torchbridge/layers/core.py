@@ -44,13 +44,6 @@ def _reject_unsupported(layer: str, **options: Any) -> None:
         )
 
 
-def _initializer_name(identifier: Any) -> Any:
-    """A config-friendly form of an initializer argument (names stay names)."""
-    if isinstance(identifier, (str, dict)) or identifier is None:
-        return identifier
-    return getattr(identifier, "__name__", repr(identifier))
-
-
 def _activation_name(identifier: Any) -> str:
     if identifier is None:
         return "linear"
@@ -149,8 +142,8 @@ class Dense(Layer):
             "units": self.units,
             "activation": self.activation_name,
             "use_bias": self.use_bias,
-            "kernel_initializer": _initializer_name(self.kernel_initializer),
-            "bias_initializer": _initializer_name(self.bias_initializer),
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
             **self._weight_options_config(),
         }
 

@@ -88,7 +88,7 @@ class Embedding(Layer):
             {
                 "input_dim": self.input_dim,
                 "output_dim": self.output_dim,
-                "embeddings_initializer": self.embeddings_initializer,
+                "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
                 **self._weight_options_config(),
                 "activity_regularizer": regularizers.serialize(self.activity_regularizer),
                 "mask_zero": self.mask_zero,

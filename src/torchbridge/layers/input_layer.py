@@ -5,7 +5,8 @@
 shape (batch dimension ``None``) and dtype. Calling layers on it builds a
 functional graph (``Model(inputs, outputs)``); ``Sequential`` uses it to
 build every layer up front, so ``summary()`` and ``count_params()`` work
-before any data is seen.
+before any data is seen. Keras's ``sparse`` / ``ragged`` / ``optional`` are
+accepted as ``False`` (their config keys are Keras's); ``True`` is refused.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from torchbridge.errors import InputError
-from torchbridge.layers.layer import Layer
+from torchbridge.layers.layer import Layer, dtype_name_of
 from torchbridge.layers.symbolic import KerasTensor, Node
 
 __all__ = ["Input", "InputLayer", "KerasTensor"]
@@ -29,6 +30,7 @@ class InputLayer(Layer):
         batch_size: int | None = None,
         dtype: Any = None,
         sparse: bool | None = None,
+        ragged: bool | None = None,
         batch_shape: Sequence[int | None] | None = None,
         input_tensor: Any = None,
         optional: bool = False,
@@ -37,9 +39,21 @@ class InputLayer(Layer):
     ) -> None:
         if shape is None and "input_shape" in kwargs:
             shape = kwargs.pop("input_shape")
+        if batch_shape is None and "batch_input_shape" in kwargs:
+            batch_shape = kwargs.pop("batch_input_shape")
         super().__init__(name=name, dtype=dtype, **kwargs)
         if sparse:
             raise InputError("Input(sparse=True) is not supported; use dense tensors.")
+        if ragged:
+            raise InputError(
+                "Input(ragged=True) is not supported: torchbridge has no ragged tensors. Pad "
+                "the sequences to one length (keras.utils.pad_sequences) and mask the padding."
+            )
+        if optional:
+            raise InputError(
+                "Input(optional=True) is not supported: a model's inputs cannot be None in "
+                "torchbridge. Pass a tensor for every input (e.g. zeros) instead."
+            )
         if input_tensor is not None:
             raise InputError("Input(tensor=...) is not supported; pass shape=... instead.")
         if batch_shape is not None:
@@ -49,9 +63,11 @@ class InputLayer(Layer):
         if isinstance(shape, int):
             shape = (shape,)
         self.input_shape_ = (batch_size, *tuple(shape))
-        self.optional = optional
+        self.sparse = False
+        self.ragged = False
+        self.optional = False
         self.built = True
-        output = KerasTensor(self.input_shape_, dtype or "float32", name=self.name)
+        output = KerasTensor(self.input_shape_, self._dtype_arg or "float32", name=self.name)
         output._keras_history = (self, 0, 0)
         self.__dict__["_inbound_nodes"] = [Node(self, (), {}, output)]
 
@@ -61,9 +77,11 @@ class InputLayer(Layer):
     def get_config(self) -> dict[str, Any]:
         return {
             "batch_shape": list(self.input_shape_),
-            "dtype": self._dtype_arg or "float32",
-            "sparse": False,
+            "dtype": dtype_name_of(self._dtype_arg or "float32"),
+            "sparse": self.sparse,
+            "ragged": self.ragged,
             "name": self.name,
+            "optional": self.optional,
         }
 
 
@@ -72,6 +90,7 @@ def Input(
     batch_size: int | None = None,
     dtype: Any = None,
     sparse: bool | None = None,
+    ragged: bool | None = None,
     batch_shape: Sequence[int | None] | None = None,
     name: str | None = None,
     tensor: Any = None,
@@ -85,6 +104,7 @@ def Input(
         batch_size=batch_size,
         dtype=dtype,
         sparse=sparse,
+        ragged=ragged,
         batch_shape=batch_shape,
         input_tensor=tensor,
         optional=optional,

@@ -15,7 +15,11 @@ What it adds to ``nn.Module`` (Keras's layer contract):
   take NumPy arrays exactly as Keras's do (a subclass converts its own
   layouts in ``_keras_weights``); ``trainable_weights``,
   ``non_trainable_weights``, ``count_params``, ``trainable``.
-* **Config.** ``get_config`` / ``from_config`` with Keras's keys.
+* **Config.** ``get_config`` / ``from_config`` with Keras's keys (``dtype`` as
+  Keras's dtype-policy config; a custom initializer in Keras's layout), and
+  Keras's saving hooks ``get_build_config`` / ``build_from_config``.
+* **Weight options.** ``kernel_regularizer``, ``bias_constraint`` ... are
+  attributes, read from (and set into) what ``_declare_weight_options`` recorded.
 """
 
 from __future__ import annotations
@@ -52,7 +56,11 @@ __all__ = [
     "KerasWeightsMixin",
     "capture_init_args",
     "collect_keras_weights",
+    "dtype_name_of",
+    "dtype_policy_config",
     "get_mask",
+    "policy_name_of",
+    "shape_from_config",
     "set_mask",
     "to_shape",
 ]
@@ -190,7 +198,7 @@ class Layer(KerasWeightsMixin, LossesMixin, nn.Module):
         self.supports_masking = type(self).compute_mask is not Layer.compute_mask
         self.autocast = autocast
         self._trainable = trainable
-        self._dtype_arg = dtype
+        self._dtype_arg = policy_name_of(dtype)
         self.activity_regularizer = regularizers.get(activity_regularizer)
         if self.activity_regularizer is not None:
             mark_loss_source()
@@ -212,6 +220,8 @@ class Layer(KerasWeightsMixin, LossesMixin, nn.Module):
     def __setattr__(self, name: str, value: Any) -> None:
         if isinstance(value, Variable):
             self._rename_tracked(name, value)
+        elif self._set_weight_option(name, value):
+            return
         super().__setattr__(name, value)
 
     # --- what subclasses implement -----------------------------------------------------
@@ -245,8 +255,12 @@ class Layer(KerasWeightsMixin, LossesMixin, nn.Module):
         if not self.built:
             self._run_build(tuple(input_shape))
 
-    def _run_build(self, shape: Any) -> None:
-        self.build(shape)
+    def _run_build(self, shape: Any, named: dict[str, Any] | None = None) -> None:
+        if named is not None:  # Keras's build config of a build(a_shape, b_shape) signature
+            self.build(**named)
+            self.__dict__["_build_shapes_dict"] = named
+        else:
+            self.build(shape)
         self._build_input_shape = shape
         self.built = True
         self._finalize_weights()
@@ -360,38 +374,6 @@ class Layer(KerasWeightsMixin, LossesMixin, nn.Module):
             ):
                 p.requires_grad_(True)
 
-    # --- Keras's <weight>_regularizer / <weight>_constraint arguments ----------------------
-    def _declare_weight_options(self, **options: tuple[Any, Any]) -> None:
-        """Record ``name=(regularizer, constraint)`` per Keras weight name; attached to
-        the weights after build (see ``KerasWeightsMixin._finalize_weights``)."""
-        from torchbridge import constraints, regularizers
-
-        resolved = {}
-        for weight, (reg, con) in options.items():
-            reg_obj = regularizers.get(reg)
-            con_obj = constraints.get(con)
-            if con_obj is not None and not callable(con_obj):
-                raise InputError(
-                    f"{type(self).__name__}: {weight}_constraint={con!r} is not callable; pass "
-                    "a keras.constraints object, its name, or a function of the weight."
-                )
-            resolved[weight] = (reg_obj, con_obj)
-        self.__dict__["_weight_options"] = resolved
-        if self.built:
-            self._finalize_weights()
-
-    def _weight_options_config(self) -> dict[str, Any]:
-        """``{"<weight>_regularizer": ..., "<weight>_constraint": ...}`` for get_config."""
-        from torchbridge import constraints, regularizers
-
-        config: dict[str, Any] = {}
-        for weight, (reg, con) in self.__dict__.get("_weight_options", {}).items():
-            config[f"{weight}_regularizer"] = (
-                regularizers.serialize(reg) if reg is not None else None
-            )
-            config[f"{weight}_constraint"] = constraints.serialize(con) if con is not None else None
-        return config
-
     # --- Keras's symbolic and dtype attributes --------------------------------------------------
     @property
     def input(self) -> Any:
@@ -410,6 +392,9 @@ class Layer(KerasWeightsMixin, LossesMixin, nn.Module):
                 f"Layer '{self.__dict__.get('name')}' has never been called on a symbolic "
                 f"input (keras.Input), so it has no defined {name}."
             )
+        slot = self._weight_option_slot(name)
+        if slot is not None:
+            return self.__dict__["_weight_options"][slot[0]][slot[1]]
         return super().__getattr__(name)
 
     def _node_attribute(self, attr: str, what: str) -> Any:
@@ -466,6 +451,28 @@ class Layer(KerasWeightsMixin, LossesMixin, nn.Module):
                 "Call it on data once, or pass input_shape=... when creating it."
             )
 
+    # --- build config (Keras's saving hooks) ------------------------------------------------
+    def get_build_config(self) -> dict[str, Any] | None:
+        """Keras's build config: ``{"input_shape": ...}`` once built by a call (or
+        ``build_from_shape``), else ``None``. ``build_from_config`` reads it back."""
+        named = self.__dict__.get("_build_shapes_dict")
+        if named is not None:
+            return {"shapes_dict": dict(named)}
+        if not self.built or self._build_input_shape is None:
+            return None
+        return {"input_shape": self._build_input_shape}
+
+    def build_from_config(self, config: dict[str, Any] | None) -> None:
+        """Build from :meth:`get_build_config`'s dict (a JSON round trip's lists are fine);
+        nothing happens for an empty config or a layer already built."""
+        if not config or self.built:
+            return
+        if "input_shape" in config:
+            self._run_build(shape_from_config(config["input_shape"]))
+        elif "shapes_dict" in config:
+            named = {k: shape_from_config(v) for k, v in config["shapes_dict"].items()}
+            self._run_build(None, named)
+
     # --- config -------------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
         """The layer's constructor arguments (Keras's keys).
@@ -476,7 +483,7 @@ class Layer(KerasWeightsMixin, LossesMixin, nn.Module):
         """
         config: dict[str, Any] = {"name": self.name, "trainable": self._trainable}
         if self._dtype_arg is not None:
-            config["dtype"] = str(self._dtype_arg)
+            config["dtype"] = dtype_policy_config(self._dtype_arg)
         if self.activity_regularizer is not None:
             from torchbridge import regularizers
 
@@ -500,7 +507,12 @@ class Layer(KerasWeightsMixin, LossesMixin, nn.Module):
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Layer:
-        config = dict(config)
+        from torchbridge import initializers
+
+        config = {
+            k: initializers.deserialize_custom(v) if k.endswith("_initializer") else v
+            for k, v in config.items()
+        }
         batch_shape = config.pop("batch_input_shape", None)
         if batch_shape is not None:
             config["input_shape"] = tuple(batch_shape[1:])
@@ -541,3 +553,49 @@ def _arrays_to_tensors(value: Any) -> Any:
     if isinstance(value, (list, tuple)) and any(isinstance(v, np.ndarray) for v in value):
         return type(value)(_arrays_to_tensors(v) for v in value)
     return value
+
+
+def shape_from_config(shape: Any) -> Any:
+    """A shape read back from a config (JSON lists) in the form a build gets: a tuple,
+    or a list / dict of them for several inputs."""
+    if isinstance(shape, dict):
+        return {k: shape_from_config(v) for k, v in shape.items()}
+    if isinstance(shape, (list, tuple)) and any(isinstance(d, (list, tuple, dict)) for d in shape):
+        return [shape_from_config(d) for d in shape]
+    if isinstance(shape, (list, tuple)):
+        return tuple(shape)
+    return shape
+
+
+def policy_name_of(dtype: Any) -> Any:
+    """``dtype=`` as the layer keeps it: a Keras dtype-policy config (``{"class_name":
+    "DTypePolicy", "config": {"name": ...}}``, as Keras's configs hold it) becomes its name."""
+    if isinstance(dtype, dict):
+        inner = dtype.get("config")
+        if isinstance(inner, dict) and isinstance(inner.get("name"), str):
+            return inner["name"]
+    return dtype
+
+
+def dtype_policy_config(dtype: Any) -> dict[str, Any]:
+    """Keras's config of a layer's dtype policy (``"float64"``, a torch dtype, a
+    ``DTypePolicy`` ... become ``{"class_name": "DTypePolicy", "config": {"name": ...}}``)."""
+    return {
+        "module": "keras",
+        "class_name": "DTypePolicy",
+        "config": {"name": dtype_name_of(dtype)},
+        "registered_name": None,
+    }
+
+
+def dtype_name_of(dtype: Any) -> str:
+    """The Keras name of a dtype or dtype policy (``torch.float64`` → ``"float64"``)."""
+    if isinstance(dtype, str):
+        return dtype
+    name = getattr(dtype, "name", None)  # a DTypePolicy or a NumPy dtype
+    if isinstance(name, str):
+        return name
+    try:
+        return keras_dtype_name(dtype)
+    except ValueError:
+        return str(dtype)

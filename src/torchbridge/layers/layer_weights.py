@@ -12,7 +12,10 @@ Shared by ``Layer`` and ``Model`` through :class:`KerasWeightsMixin`:
   :class:`KerasWeight`).
 * After ``build``, :meth:`KerasWeightsMixin._finalize_weights` turns plain
   parameters into Variables (same storage, same key) and attaches the Keras
-  ``<weight>_regularizer`` / ``<weight>_constraint`` arguments a layer declared.
+  ``<weight>_regularizer`` / ``<weight>_constraint`` arguments a layer declared
+  (``_declare_weight_options``; Keras's attributes of the same names read them).
+* Keras's default ``save_own_variables`` / ``load_own_variables`` (a layer's own
+  weights under ``"0"``, ``"1"`` ...), for custom layers calling them via ``super()``.
 """
 
 from __future__ import annotations
@@ -313,6 +316,86 @@ class KerasWeightsMixin:
                 t._to_keras = kw.to_keras
                 t._from_keras = kw.from_keras
 
+    # --- Keras's <weight>_regularizer / <weight>_constraint arguments ----------------------
+    def _declare_weight_options(self, **options: tuple[Any, Any]) -> None:
+        """Record ``name=(regularizer, constraint)`` per Keras weight name; attached to
+        the weights after build (see :meth:`_finalize_weights`), read and set as Keras's
+        ``<weight>_regularizer`` / ``<weight>_constraint`` attributes."""
+        resolved = {
+            weight: (_resolve_option(self, weight, 0, reg), _resolve_option(self, weight, 1, con))
+            for weight, (reg, con) in options.items()
+        }
+        self.__dict__["_weight_options"] = resolved
+        if getattr(self, "built", False):
+            self._finalize_weights()
+
+    def _weight_options_config(self) -> dict[str, Any]:
+        """``{"<weight>_regularizer": ..., "<weight>_constraint": ...}`` for get_config."""
+        from torchbridge import constraints, regularizers
+
+        config: dict[str, Any] = {}
+        for weight, (reg, con) in self.__dict__.get("_weight_options", {}).items():
+            config[f"{weight}_regularizer"] = (
+                regularizers.serialize(reg) if reg is not None else None
+            )
+            config[f"{weight}_constraint"] = constraints.serialize(con) if con is not None else None
+        return config
+
+    def _weight_option_slot(self, attribute: str) -> tuple[str, int] | None:
+        """``(weight, 0 | 1)`` when ``attribute`` is Keras's name of a declared option
+        (``kernel_regularizer``; ``recurrent_constraint`` / ``depthwise_regularizer`` for
+        the ``recurrent_kernel`` / ``depthwise_kernel`` weights), else ``None``."""
+        options = self.__dict__.get("_weight_options")
+        if not options:
+            return None
+        for suffix, index in (("_regularizer", 0), ("_constraint", 1)):
+            if attribute.endswith(suffix):
+                prefix = attribute[: -len(suffix)]
+                for weight in (prefix, f"{prefix}_kernel"):
+                    if weight in options:
+                        return weight, index
+        return None
+
+    def _set_weight_option(self, attribute: str, value: Any) -> bool:
+        """``layer.kernel_regularizer = ...``: as in Keras, the config and the attribute
+        change, and a layer not built yet builds with it; built weights keep theirs."""
+        slot = self._weight_option_slot(attribute)
+        if slot is None:
+            return False
+        weight, index = slot
+        options = self.__dict__["_weight_options"]
+        pair = list(options[weight])
+        pair[index] = _resolve_option(self, weight, index, value)
+        options[weight] = (pair[0], pair[1])
+        return True
+
+    # --- Keras's saving hooks ------------------------------------------------------------------
+    def save_own_variables(self, store: dict[str, Any]) -> None:
+        """Keras's default: this layer's own weights (not its sublayers'), in Keras's order
+        and layouts, under ``"0"``, ``"1"`` ... (a custom layer may call it via ``super()``)."""
+        for i, w in enumerate(self._keras_weights()):
+            store[str(i)] = w.to_keras(w.tensor.detach()).cpu().numpy().copy()
+
+    def load_own_variables(self, store: dict[str, Any]) -> None:
+        """Keras's default: assign the arrays ``save_own_variables`` wrote to the weights."""
+        own = self._keras_weights()
+        if len(store) != len(own):
+            module: Any = self
+            unbuilt = (
+                ""
+                if getattr(module, "built", True) or own
+                else (
+                    " It was never built: give it a build_from_config(config) (and "
+                    "get_build_config()) that creates its weights when the model is loaded."
+                )
+            )
+            raise InputError(
+                f"Layer '{self.name}' has {len(own)} weights, but the store holds "
+                f"{len(store)} ({sorted(store)}).{unbuilt}"
+            )
+        _assign(self.name, own, [store[str(i)] for i in range(len(own))])
+
+    # --- Keras's weights API ------------------------------------------------------------------
     @property
     def weights(self) -> list[torch.Tensor]:
         return [w.tensor for w in self._all_keras_weights()]
@@ -357,16 +440,36 @@ class KerasWeightsMixin:
             raise InputError(
                 f"'{self.name}' has {len(own)} weights but set_weights got {len(weights)}."
             )
-        with torch.no_grad():
-            for w, value in zip(own, weights):
-                t = w.from_keras(torch.as_tensor(np.asarray(value)))
-                if tuple(t.shape) != tuple(w.tensor.shape):
-                    raise InputError(
-                        f"'{self.name}': a weight of shape {tuple(np.shape(value))} "
-                        f"(Keras layout) does not fit {tuple(w.to_keras(w.tensor).shape)}."
-                    )
-                w.tensor.copy_(t.to(w.tensor.dtype))
+        _assign(self.name, own, weights)
 
     def count_params(self) -> int:
         self._require_built("count_params")
         return sum(int(w.tensor.numel()) for w in self._all_keras_weights())
+
+
+def _assign(owner: str, own: list[KerasWeight], values: Sequence[Any]) -> None:
+    """Copy arrays in Keras's layouts into the weights ``own`` (shapes checked)."""
+    with torch.no_grad():
+        for w, value in zip(own, values):
+            t = w.from_keras(torch.as_tensor(np.asarray(value)))
+            if tuple(t.shape) != tuple(w.tensor.shape):
+                raise InputError(
+                    f"'{owner}': a weight of shape {tuple(np.shape(value))} "
+                    f"(Keras layout) does not fit {tuple(w.to_keras(w.tensor).shape)}."
+                )
+            w.tensor.copy_(t.to(w.tensor.dtype))
+
+
+def _resolve_option(owner: Any, weight: str, index: int, value: Any) -> Any:
+    """A regularizer (``index`` 0) or constraint (1) argument as its object."""
+    from torchbridge import constraints, regularizers
+
+    if index == 0:
+        return regularizers.get(value)
+    con = constraints.get(value)
+    if con is not None and not callable(con):
+        raise InputError(
+            f"{type(owner).__name__}: {weight}_constraint={value!r} is not callable; pass "
+            "a keras.constraints object, its name, or a function of the weight."
+        )
+    return con

@@ -172,10 +172,12 @@ class BatchNormalization(Layer):
                 "epsilon": self.epsilon,
                 "center": self.center,
                 "scale": self.scale,
-                "beta_initializer": self.beta_initializer,
-                "gamma_initializer": self.gamma_initializer,
-                "moving_mean_initializer": self.moving_mean_initializer,
-                "moving_variance_initializer": self.moving_variance_initializer,
+                "beta_initializer": initializers.serialize(self.beta_initializer),
+                "gamma_initializer": initializers.serialize(self.gamma_initializer),
+                "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+                "moving_variance_initializer": initializers.serialize(
+                    self.moving_variance_initializer
+                ),
                 **self._weight_options_config(),
                 "synchronized": False,
                 "renorm": False,
@@ -283,8 +285,8 @@ class LayerNormalization(Layer):
                 "center": self.center,
                 "scale": self.scale,
                 "rms_scaling": self.rms_scaling,
-                "beta_initializer": self.beta_initializer,
-                "gamma_initializer": self.gamma_initializer,
+                "beta_initializer": initializers.serialize(self.beta_initializer),
+                "gamma_initializer": initializers.serialize(self.gamma_initializer),
                 **self._weight_options_config(),
             }
         )

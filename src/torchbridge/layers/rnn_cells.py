@@ -31,9 +31,7 @@ __all__ = [
     "LSTMCell",
     "GRUCell",
     "DropoutMask",
-    "WeightOptions",
     "activation_name",
-    "config_value",
     "deserialize_cell",
     "draw_dropout_mask",
     "gru_update",
@@ -89,13 +87,6 @@ def gru_update(
 
 
 # --- config helpers ----------------------------------------------------------------------------
-def config_value(identifier: Any) -> Any:
-    """A config-friendly form of an initializer argument (names stay names)."""
-    if isinstance(identifier, (str, dict)) or identifier is None:
-        return identifier
-    return getattr(identifier, "__name__", repr(identifier))
-
-
 def activation_name(identifier: Any) -> str:
     if identifier is None:
         return "linear"
@@ -132,40 +123,7 @@ def _project(x: torch.Tensor, weight: torch.Tensor, mask: DropoutMask, gates: in
     return torch.cat([(x * m) @ w for m, w in zip(mask, blocks)], -1)
 
 
-class WeightOptions:
-    """Keras's ``kernel_regularizer`` ... ``bias_constraint`` attributes of the recurrent
-    cells and layers, read from what ``Layer._declare_weight_options`` resolved."""
-
-    def _weight_option(self, weight: str, index: int) -> Any:
-        options = self.__dict__.get("_weight_options", {})
-        return options.get(weight, (None, None))[index]
-
-    @property
-    def kernel_regularizer(self) -> Any:
-        return self._weight_option("kernel", 0)
-
-    @property
-    def recurrent_regularizer(self) -> Any:
-        return self._weight_option("recurrent_kernel", 0)
-
-    @property
-    def bias_regularizer(self) -> Any:
-        return self._weight_option("bias", 0)
-
-    @property
-    def kernel_constraint(self) -> Any:
-        return self._weight_option("kernel", 1)
-
-    @property
-    def recurrent_constraint(self) -> Any:
-        return self._weight_option("recurrent_kernel", 1)
-
-    @property
-    def bias_constraint(self) -> Any:
-        return self._weight_option("bias", 1)
-
-
-class _RecurrentCell(WeightOptions, Layer):
+class _RecurrentCell(Layer):
     """What the three Keras cells share: units, activations, initializers, dropout masks."""
 
     gate_count = 1
@@ -291,9 +249,9 @@ class _RecurrentCell(WeightOptions, Layer):
             "units": self.units,
             "activation": self.activation_name,
             "use_bias": self.use_bias,
-            "kernel_initializer": config_value(self.kernel_initializer),
-            "recurrent_initializer": config_value(self.recurrent_initializer),
-            "bias_initializer": config_value(self.bias_initializer),
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
             **weight_options_config(self),
             "dropout": self.dropout,
             "recurrent_dropout": self.recurrent_dropout,
