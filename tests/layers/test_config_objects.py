@@ -137,3 +137,23 @@ def test_a_keras_dtype_policy_config_round_trips(policy: str) -> None:
 def test_a_dtype_is_written_as_keras_policy(dtype: Any) -> None:
     expected = _json(keras.layers.Dense(2, dtype="float64").get_config())["dtype"]
     assert _json(tb.layers.Dense(2, dtype=dtype).get_config())["dtype"] == expected
+
+
+KERAS_CONFIGS: dict[str, Callable[[ModuleType], Any]] = {
+    "Dense": lambda k: k.layers.Dense(3, dtype="float64"),
+    "Embedding": lambda k: k.layers.Embedding(10, 4, embeddings_regularizer="l2"),
+    "Conv2D": lambda k: k.layers.Conv2D(2, 3, dtype="mixed_float16"),
+    "BatchNormalization": lambda k: k.layers.BatchNormalization(gamma_constraint="non_neg"),
+    "LSTM": lambda k: k.layers.LSTM(2, return_sequences=True),
+    "MultiHeadAttention": lambda k: k.layers.MultiHeadAttention(2, 3),
+}
+
+
+@pytest.mark.parametrize("name", KERAS_CONFIGS)
+def test_a_keras_layer_config_loads_unchanged_and_goes_back(name: str) -> None:
+    theirs = KERAS_CONFIGS[name](keras)
+    config = _json(theirs.get_config())
+    ours = getattr(tb.layers, name).from_config(config)
+    assert ours.name == theirs.name and ours.dtype == theirs.dtype
+    back = getattr(keras.layers, name).from_config(_json(ours.get_config()))
+    assert _json(back.get_config())["dtype"] == config["dtype"]

@@ -11,6 +11,7 @@ from torch.nn import functional as F
 
 from torchbridge import initializers, regularizers
 from torchbridge.errors import InputError
+from torchbridge.layers.core import _reject_unsupported
 from torchbridge.layers.layer import KerasWeight, Layer
 
 __all__ = ["Embedding"]
@@ -33,10 +34,19 @@ class Embedding(Layer):
         activity_regularizer: Any = None,
         mask_zero: bool = False,
         input_length: int | None = None,
+        lora_rank: int | None = None,
+        lora_alpha: float | None = None,
+        quantization_config: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         owner = type(self).__name__
+        _reject_unsupported(
+            owner,
+            lora_rank=lora_rank,
+            lora_alpha=lora_alpha,
+            quantization_config=quantization_config,
+        )
         for arg, value in (("input_dim", input_dim), ("output_dim", output_dim)):
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"{owner}: `{arg}` must be a positive int, got {value!r}.")
