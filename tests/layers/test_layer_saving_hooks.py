@@ -133,3 +133,39 @@ def test_a_dense_layer_uses_keras_layouts_in_its_store() -> None:
 def test_no_default_asset_hooks_as_in_keras() -> None:
     for method in ("save_assets", "load_assets"):
         assert hasattr(tb.layers.Layer, method) == hasattr(keras.layers.Layer, method) == False  # noqa: E712
+
+
+def _guide_round_trip(k: ModuleType, path: str) -> tuple[list[np.ndarray], float]:
+    """The serialization guide's layer: super().save_own_variables plus its own entry."""
+
+    class Tracked(k.layers.Layer):
+        def build(self, input_shape: Any) -> None:
+            self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+            self.extra = 0.0
+
+        def call(self, x: Any) -> Any:
+            return x * self.w
+
+        def save_own_variables(self, store: Any) -> None:
+            super().save_own_variables(store)
+            store["extra"] = np.array([self.extra + 1.5], "float32")
+
+        def load_own_variables(self, store: Any) -> None:
+            self.extra = float(np.asarray(store["extra"])[0])
+            for i, v in enumerate(self.weights):
+                v.assign(store[f"{i}"])
+
+    inputs = k.Input((3,))
+    model = k.Model(inputs, Tracked(name="tracked")(inputs))
+    model.get_layer("tracked").w.assign(np.array([1.0, 2.0, 3.0], "float32"))
+    model.save(path)
+    loaded = k.saving.load_model(path, custom_objects={"Tracked": Tracked})
+    layer = loaded.get_layer("tracked")
+    return [np.asarray(w) for w in layer.get_weights()], layer.extra
+
+
+def test_the_guide_hooks_round_trip_as_in_keras(tmp_path: Any) -> None:
+    theirs = _guide_round_trip(keras, str(tmp_path / "k.keras"))
+    ours = _guide_round_trip(tb, str(tmp_path / "t.keras"))
+    assert ours[1] == theirs[1] == 1.5
+    np.testing.assert_array_equal(ours[0][0], theirs[0][0])
