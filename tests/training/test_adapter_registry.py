@@ -219,7 +219,7 @@ def test_fit_reads_a_datasets_dataset_without_importing_torchbridge_hf() -> None
         x = np.arange(24, dtype="float32").reshape(8, 3) / 24
         ds = datasets.Dataset.from_dict({"input_ids": x.tolist(), "label": x.sum(1).tolist()})
 
-        class Net(tb.Model):  # not Model.wrap: that looks for transformers models in hf
+        class Net(tb.Model):
             def __init__(self):
                 super().__init__()
                 self.dense = torch.nn.Linear(3, 1)

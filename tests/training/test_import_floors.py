@@ -1,8 +1,10 @@
 """The engine and the floors below it never import ``torchbridge.hf`` (read from the source).
 
-``torchbridge.hf`` sits above ``training``: the engine knows Hugging Face
-``datasets`` only through the adapter registry
-(:mod:`torchbridge.training.adapter_registry`). This walks the AST of every
+``torchbridge.hf`` sits above ``training`` and ``models``: the engine knows
+Hugging Face ``datasets`` only through the adapter registry
+(:mod:`torchbridge.training.adapter_registry`), and ``Model.wrap`` knows
+transformers models only through the wrapper registry
+(:mod:`torchbridge.models.wrap_registry`). This walks the AST of every
 module of the lower floors — lazy imports inside functions included — and
 fails on any ``import torchbridge.hf...``, ``from torchbridge.hf... import``,
 ``from torchbridge import hf``, relative form, or ``importlib.import_module`` /
@@ -32,11 +34,6 @@ FLOORS = [
     "utils",
     "saving",
 ]
-# Imports of torchbridge.hf that are known and not yet routed through a registry:
-# file (relative to the package) -> why it is still there.
-KNOWN = {
-    "models/model.py": "Model.wrap routes a transformers model to hf.HFModel",
-}
 HF = "torchbridge.hf"
 
 
@@ -83,18 +80,13 @@ def test_floor_never_imports_torchbridge_hf(floor: str) -> None:
     offenders = {
         str(path.relative_to(ROOT)): found
         for path in _modules(floor)
-        if (found := hf_imports(path)) and str(path.relative_to(ROOT)) not in KNOWN
+        if (found := hf_imports(path))
     }
     assert offenders == {}, (
         f"{floor}/ imports torchbridge.hf, a floor above it: {offenders}. Register a handler "
-        "from torchbridge.hf instead (see training/adapter_registry.py)."
+        "from torchbridge.hf instead (see training/adapter_registry.py, "
+        "models/wrap_registry.py)."
     )
-
-
-def test_known_exceptions_are_still_needed() -> None:
-    """When a listed import goes away, its KNOWN entry must go too."""
-    for relative in KNOWN:
-        assert hf_imports(ROOT / relative), f"{relative} no longer imports torchbridge.hf"
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,8 @@
 
 * :class:`HFModel`, :func:`wrap`, :func:`from_pretrained` — any
   ``transformers.PreTrainedModel`` under ``compile / fit / evaluate /
-  predict`` (``torchbridge.Model.wrap(model)`` gives the same ``HFModel``).
+  predict`` (``torchbridge.Model.wrap(model)`` gives the same ``HFModel``: the
+  wrapper :mod:`torchbridge.hf.model` registers with ``Model.wrap``).
 * :class:`Tokenize`, :func:`text_dataset`, :func:`prepare_dataset` —
   tokenization in ``torchbridge.data`` pipelines, dynamic padding, length
   bucketing, ``datasets`` input (``fit(hf_dataset)`` works directly, through the

@@ -1,7 +1,9 @@
 """``HFModel``: any ``transformers.PreTrainedModel`` under ``compile / fit / evaluate / predict``.
 
 ``Model.wrap(pretrained_model)`` (or :func:`wrap`, or :func:`from_pretrained`)
-returns an :class:`HFModel`. The Hugging Face module is kept as is under
+returns an :class:`HFModel`: importing this module registers ``HFModel`` in
+:mod:`torchbridge.models.wrap_registry` (whose lazy entry for ``transformers``
+imports it on the first such ``Model.wrap``). The Hugging Face module is kept as is under
 ``.module``: its class, its ``forward``, its ``state_dict`` keys (so
 ``save_weights`` files load into plain ``transformers``).
 
@@ -43,10 +45,13 @@ from torch import Tensor, nn
 from torchbridge.errors import InputError, UnknownNameError
 from torchbridge.hf._imports import is_pretrained_model, require_transformers
 from torchbridge.models.model import Model
+from torchbridge.models.wrap_registry import register_wrapper
 from torchbridge.models.wrapped import WrappedModel
 from torchbridge.training.data_adapter import unpack_x_y_sample_weight
 
-__all__ = ["HFModel", "TASKS", "from_pretrained", "wrap", "infer_task"]
+__all__ = ["HFModel", "TASKS", "WRAPPER_NAME", "from_pretrained", "wrap", "infer_task"]
+
+WRAPPER_NAME = "huggingface_transformers"  # HFModel's entry in models.wrap_registry
 
 # task → the transformers Auto class that builds its model.
 TASKS: dict[str, str] = {
@@ -533,6 +538,11 @@ class HFModel(WrappedModel):
     def extra_repr(self) -> str:
         task = f", task={self.task!r}" if self.task else ""
         return f"wrapping {type(self.module).__name__}{task}"
+
+
+# Model.wrap(transformers_model) builds an HFModel; the engine's lazy entry for the
+# "transformers" package imports this module when such a model is wrapped first.
+register_wrapper(WRAPPER_NAME, is_pretrained_model, HFModel)
 
 
 def wrap(model: nn.Module, name: str | None = None) -> Model:

@@ -150,15 +150,19 @@ class Model(ModelConfigMixin, ModelMetricsMixin, KerasWeightsMixin, LossesMixin,
     # --- construction ---------------------------------------------------------
     @staticmethod
     def wrap(module: nn.Module, name: str | None = None) -> Model:
-        """Give any ``nn.Module`` the Keras API without changing it."""
+        """Give any ``nn.Module`` the Keras API without changing it.
+
+        A module a package registered a wrapper for gets that wrapper (a transformers
+        model: ``torchbridge.hf.HFModel``; see :mod:`torchbridge.models.wrap_registry`);
+        any other a :class:`~torchbridge.models.wrapped.WrappedModel`.
+        """
         if isinstance(module, Model):
             return module
-        from torchbridge.hf._imports import is_pretrained_model
+        from torchbridge.models.wrap_registry import find_wrapper
 
-        if is_pretrained_model(module):  # an MRO check; transformers is not imported
-            from torchbridge.hf.model import HFModel
-
-            return HFModel(module, name=name)
+        registered = find_wrapper(module)
+        if registered is not None:
+            return registered.factory(module, name=name)
         from torchbridge.models.wrapped import WrappedModel
 
         return WrappedModel(module, name=name)

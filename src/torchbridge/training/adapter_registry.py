@@ -41,6 +41,7 @@ __all__ = [
     "RegisteredAdapter",
     "ValidationSplitter",
     "find_data_adapter",
+    "lazy_registrars",
     "register_data_adapter",
     "register_lazy_data_adapter",
     "registered_data_adapters",
@@ -133,9 +134,12 @@ def _match(x: Any) -> RegisteredAdapter | None:
     return None
 
 
-def _lazy_modules(x: Any) -> list[str]:
+def lazy_registrars(x: Any, lazy: Mapping[str, str]) -> list[str]:
+    """The modules ``lazy`` (top-level package → registrar module) names for the packages
+    that the classes in ``type(x).__mro__`` come from, read from ``cls.__module__`` (no
+    package is imported). Shared with :mod:`torchbridge.models.wrap_registry`."""
     packages = {cls.__module__.partition(".")[0] for cls in type(x).__mro__}
-    return [_lazy[p] for p in sorted(packages) if p in _lazy]
+    return [lazy[p] for p in sorted(packages) if p in lazy]
 
 
 def find_data_adapter(x: Any) -> RegisteredAdapter | None:
@@ -143,7 +147,7 @@ def find_data_adapter(x: Any) -> RegisteredAdapter | None:
     entry = _match(x) if _adapters else None
     if entry is not None or not _lazy:
         return entry
-    modules = _lazy_modules(x)
+    modules = lazy_registrars(x, _lazy)
     if not modules:
         return None
     for name in modules:
