@@ -189,3 +189,44 @@ def test_config_round_trip_count_params_and_state_dict_names() -> None:
     # add_weight's variables are ordinary torch parameters under their attribute names
     assert list(dict(ours.named_parameters())) == ["embeddings"]
     assert list(ours.state_dict()) == ["embeddings"]
+
+
+def test_calling_build_directly_builds_the_layer_as_in_keras() -> None:
+    # Composite layers build their sublayers with self.sub.build(shape) (Keras's guides)
+    results = {}
+    for name, fw in _frameworks().items():
+        k = fw.k
+
+        class Composite(k.layers.Layer):
+            def __init__(self, dense: Any, **kwargs: Any) -> None:
+                super().__init__(**kwargs)
+                self.inner = dense
+
+            def build(self, input_shape: Any) -> None:
+                self.inner.build(input_shape)
+
+            def call(self, x: Any) -> Any:
+                return self.inner(x)
+
+        layer = Composite(k.layers.Dense(3, kernel_regularizer="l2"))
+        layer.build((None, 4))
+        results[name] = (
+            layer.built,
+            layer.inner.built,
+            layer.get_build_config(),
+            len(layer.weights),
+            layer.count_params(),
+        )
+        if name == "torchbridge":
+            assert layer.inner.kernel.regularizer is not None  # options attached at build
+    assert results["torchbridge"] == results["keras"]
+
+
+def test_multi_input_build_config_matches_keras() -> None:
+    configs = {}
+    for name, fw in _frameworks().items():
+        layer = fw.k.layers.MultiHeadAttention(2, 3)
+        q = np.zeros((1, 2, 4), dtype="float32")
+        layer(q, q)
+        configs[name] = layer.get_build_config()
+    assert set(configs["torchbridge"]["shapes_dict"]) == set(configs["keras"]["shapes_dict"])

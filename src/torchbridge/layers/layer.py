@@ -37,6 +37,7 @@ import torch
 from torch import nn
 
 from torchbridge.errors import InputError
+from torchbridge.layers.layer_build import wrap_build
 from torchbridge.layers.layer_losses import LossesMixin, enter_call, exit_call
 from torchbridge.layers.layer_weights import (
     KerasWeight,
@@ -225,6 +226,10 @@ class Layer(KerasWeightsMixin, LossesMixin, nn.Module):
         super().__setattr__(name, value)
 
     # --- what subclasses implement -----------------------------------------------------
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        wrap_build(cls)  # Keras: a layer is built once its build() returns
+
     def build(self, input_shape: Any) -> None:
         """Create the weights for inputs of ``input_shape`` (batch dimension first)."""
 
@@ -258,10 +263,17 @@ class Layer(KerasWeightsMixin, LossesMixin, nn.Module):
     def _run_build(self, shape: Any, named: dict[str, Any] | None = None) -> None:
         if named is not None:  # Keras's build config of a build(a_shape, b_shape) signature
             self.build(**named)
-            self.__dict__["_build_shapes_dict"] = named
         else:
             self.build(shape)
+        if not self.built:  # the base Layer.build (subclasses' builds finish themselves)
+            self._finish_build(shape, named)
+
+    def _finish_build(self, shape: Any, named: dict[str, Any] | None) -> None:
+        """After the outermost ``build()`` (see layer_build.py): record the shapes for the
+        build config, mark the layer built, and attach the declared weight options."""
         self._build_input_shape = shape
+        if named is not None:
+            self.__dict__["_build_shapes_dict"] = named
         self.built = True
         self._finalize_weights()
         if not self._trainable:
