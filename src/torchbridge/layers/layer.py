@@ -37,7 +37,7 @@ import torch
 from torch import nn
 
 from torchbridge.errors import InputError
-from torchbridge.layers.layer_build import wrap_build
+from torchbridge.layers.layer_build import BuildConfigMixin, shape_from_config, wrap_build
 from torchbridge.layers.layer_losses import LossesMixin, enter_call, exit_call
 from torchbridge.layers.layer_weights import (
     KerasWeight,
@@ -157,7 +157,7 @@ def _config_of_object(value: Any) -> Any:
     }
 
 
-class Layer(KerasWeightsMixin, LossesMixin, nn.Module):
+class Layer(KerasWeightsMixin, LossesMixin, BuildConfigMixin, nn.Module):
     """Base class of torchbridge layers (Keras's ``keras.layers.Layer``)."""
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
@@ -463,28 +463,6 @@ class Layer(KerasWeightsMixin, LossesMixin, nn.Module):
                 "Call it on data once, or pass input_shape=... when creating it."
             )
 
-    # --- build config (Keras's saving hooks) ------------------------------------------------
-    def get_build_config(self) -> dict[str, Any] | None:
-        """Keras's build config: ``{"input_shape": ...}`` once built by a call (or
-        ``build_from_shape``), else ``None``. ``build_from_config`` reads it back."""
-        named = self.__dict__.get("_build_shapes_dict")
-        if named is not None:
-            return {"shapes_dict": dict(named)}
-        if not self.built or self._build_input_shape is None:
-            return None
-        return {"input_shape": self._build_input_shape}
-
-    def build_from_config(self, config: dict[str, Any] | None) -> None:
-        """Build from :meth:`get_build_config`'s dict (a JSON round trip's lists are fine);
-        nothing happens for an empty config or a layer already built."""
-        if not config or self.built:
-            return
-        if "input_shape" in config:
-            self._run_build(shape_from_config(config["input_shape"]))
-        elif "shapes_dict" in config:
-            named = {k: shape_from_config(v) for k, v in config["shapes_dict"].items()}
-            self._run_build(None, named)
-
     # --- config -------------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
         """The layer's constructor arguments (Keras's keys).
@@ -565,18 +543,6 @@ def _arrays_to_tensors(value: Any) -> Any:
     if isinstance(value, (list, tuple)) and any(isinstance(v, np.ndarray) for v in value):
         return type(value)(_arrays_to_tensors(v) for v in value)
     return value
-
-
-def shape_from_config(shape: Any) -> Any:
-    """A shape read back from a config (JSON lists) in the form a build gets: a tuple,
-    or a list / dict of them for several inputs."""
-    if isinstance(shape, dict):
-        return {k: shape_from_config(v) for k, v in shape.items()}
-    if isinstance(shape, (list, tuple)) and any(isinstance(d, (list, tuple, dict)) for d in shape):
-        return [shape_from_config(d) for d in shape]
-    if isinstance(shape, (list, tuple)):
-        return tuple(shape)
-    return shape
 
 
 def policy_name_of(dtype: Any) -> Any:
