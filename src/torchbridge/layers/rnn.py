@@ -365,12 +365,9 @@ class RNN(Layer):
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> RNN:
         config = dict(config)
-        batch_shape = config.pop("batch_input_shape", None)
-        if batch_shape is not None:
-            config["input_shape"] = tuple(batch_shape[1:])
         if "cell" in config:
             config["cell"] = deserialize_cell(config["cell"])
-        return cls(**config)
+        return super().from_config(config)  # type: ignore[return-value]
 
     def extra_repr(self) -> str:
         return f"name={self.name!r}, cell={type(self.cell).__name__}"
