@@ -208,7 +208,9 @@ LAYERS: dict[str, Any] = {
     "separable_conv2d": single(lambda k: k.layers.SeparableConv2D(2, 3), (6, 6, 3)),
     "depthwise_conv2d": single(lambda k: k.layers.DepthwiseConv2D(3), (6, 6, 3)),
     "conv2d_transpose": single(lambda k: k.layers.Conv2DTranspose(2, 3), (6, 6, 3)),
-    "embedding_mask_zero": single(lambda k: k.layers.Embedding(7, 2, mask_zero=True), (3,), "int32"),
+    "embedding_mask_zero": single(
+        lambda k: k.layers.Embedding(7, 2, mask_zero=True), (3,), "int32"
+    ),
     "normalization": single(lambda k: k.layers.Normalization(), (4,)),
     "discretization": single(lambda k: k.layers.Discretization(bin_boundaries=[0.0, 1.0]), (3,)),
     "string_lookup": single(lambda k: k.layers.StringLookup(vocabulary=["a", "b"]), (3,), "string"),
