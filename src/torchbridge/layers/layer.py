@@ -36,6 +36,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from torchbridge.backend.dtypes import keras_dtype_name
 from torchbridge.errors import InputError
 from torchbridge.layers.layer_build import BuildConfigMixin, shape_from_config, wrap_build
 from torchbridge.layers.layer_losses import LossesMixin, enter_call, exit_call
@@ -48,7 +49,6 @@ from torchbridge.layers.layer_weights import (
 )
 from torchbridge.layers.symbolic import any_symbolic, symbolic_call
 from torchbridge.layers.variable import Variable
-from torchbridge.utils.dtypes import keras_dtype_name
 from torchbridge.utils.modes import evaluation_mode
 
 __all__ = [

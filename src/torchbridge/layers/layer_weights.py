@@ -174,7 +174,7 @@ class KerasWeightsMixin:
             args[2] if len(args) > 2 else dtype,
         )
         from torchbridge import constraints, regularizers
-        from torchbridge.utils.dtypes import to_torch_dtype
+        from torchbridge.backend.dtypes import to_torch_dtype
 
         dims = _check_shape(self.name, () if shape is None else shape)
         torch_dtype = to_torch_dtype(dtype if dtype is not None else self._variable_dtype())

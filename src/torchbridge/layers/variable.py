@@ -176,7 +176,7 @@ class Variable(nn.Parameter):
 def _initial_value(initializer: Any, shape: Any, dtype: Any) -> torch.Tensor:
     value: Any
     from torchbridge import initializers
-    from torchbridge.utils.dtypes import keras_dtype_name, to_torch_dtype
+    from torchbridge.backend.dtypes import keras_dtype_name, to_torch_dtype
 
     torch_dtype = to_torch_dtype(dtype) if dtype is not None else None
     if isinstance(initializer, str) or (

@@ -363,7 +363,7 @@ def _special(class_name: str, inner: Any, custom_objects: dict[str, Any]) -> Any
     import torch
 
     if class_name == "__tensor__":
-        from torchbridge.utils.dtypes import to_torch_dtype
+        from torchbridge.backend.dtypes import to_torch_dtype
 
         return torch.tensor(inner["value"], dtype=to_torch_dtype(inner["dtype"]))
     if class_name == "__numpy__":
