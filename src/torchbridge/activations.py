@@ -1,60 +1,346 @@
-"""Keras activations by name (``"relu"``, ``"softmax"`` ...), as torch functions.
+"""``keras.activations`` on torch: every Keras 3 activation as a function, plus ``get``,
+``serialize`` and ``deserialize``.
 
-``get(name)`` returns ``f(x) -> Tensor``; ``None``/``"linear"`` is the identity.
-Definitions follow Keras 3 (e.g. ``hard_sigmoid(x) = relu6(x + 3) / 6``,
-``softmax`` over the last axis, ``gelu`` exact unless ``approximate``).
+Each function has Keras's name, signature and defaults (``relu(x, negative_slope=0.0,
+max_value=None, threshold=0.0)``, ``gelu(x, approximate=False)``, ``softmax(x, axis=-1)``
+...) and computes Keras's formula with torch's fused kernels where one exists, so a
+layer's ``activation="relu"`` costs what ``torch.relu`` costs. Inputs may be torch
+tensors, NumPy arrays or Python numbers (Python floats become ``floatx()``); results are
+torch tensors.
 
-Custom activations resolve by registered name: a function decorated with
-``@register_keras_serializable`` serializes as Keras's function config
-(``{"class_name": "function", "config": "package>name", ...}``) and ``get``
-finds it again from that config or from the name, as do names in a
-``custom_object_scope``.
+``get(name)`` returns the module function itself (``get("relu") is relu``; the aliases
+``swish`` and ``hard_swish`` are ``silu`` and ``hard_silu``), and ``serialize`` writes a
+built-in back as its Keras name. Custom activations resolve by registered name: a
+function decorated with ``@register_keras_serializable`` serializes as Keras's function
+config (``{"class_name": "function", "config": "package>name", ...}``) and ``get`` finds
+it again from that config or from the name, as do names in a ``custom_object_scope``.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import torch
 from torch.nn import functional as F
 
 from torchbridge.utils.registry import Registry
 
-__all__ = ["get", "serialize", "deserialize"]
+__all__ = [
+    "celu",
+    "deserialize",
+    "elu",
+    "exponential",
+    "gelu",
+    "get",
+    "glu",
+    "hard_shrink",
+    "hard_sigmoid",
+    "hard_silu",
+    "hard_swish",
+    "hard_tanh",
+    "leaky_relu",
+    "linear",
+    "log_sigmoid",
+    "log_softmax",
+    "mish",
+    "relu",
+    "relu6",
+    "selu",
+    "serialize",
+    "sigmoid",
+    "silu",
+    "soft_shrink",
+    "softmax",
+    "softplus",
+    "softsign",
+    "sparse_plus",
+    "sparse_sigmoid",
+    "sparsemax",
+    "squareplus",
+    "swish",
+    "tanh",
+    "tanh_shrink",
+    "threshold",
+]
 
-Activation = Callable[[torch.Tensor], torch.Tensor]
+Activation = Callable[..., torch.Tensor]
 _REGISTRY: Registry[Activation] = Registry("activation")
 
 
-def _linear(x: torch.Tensor) -> torch.Tensor:
+def _floatx() -> str:
+    """Keras's default float dtype (``keras.config.floatx()``)."""
+    return "float32"
+
+
+def _tensor(x: Any) -> torch.Tensor:
+    """``x`` as a tensor, as Keras's ``convert_to_tensor``: NumPy keeps its dtype, Python
+    floats become floatx, Python ints int32."""
+    if isinstance(x, torch.Tensor):
+        return x
+    if isinstance(x, (np.ndarray, np.generic)):
+        return torch.from_numpy(np.array(x))
+    array = np.asarray(x)
+    if array.dtype.kind == "f":
+        array = array.astype(_floatx())
+    elif array.dtype.kind in "iu":
+        array = array.astype(np.int32)
+    return torch.from_numpy(array)
+
+
+# --- rectifiers -------------------------------------------------------------------------------
+def relu(
+    x: Any, negative_slope: float = 0.0, max_value: float | None = None, threshold: float = 0.0
+) -> torch.Tensor:
+    """``max(x, 0)``; with ``max_value`` clipped above, with ``threshold`` zero at or below
+    it, with ``negative_slope`` leaky below (Keras's combination of the three)."""
+    if not isinstance(x, torch.Tensor):
+        x = _tensor(x)
+    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
+        return torch.relu(x)  # the hot path: one fused kernel
+    if negative_slope != 0.0 and max_value is None and threshold == 0.0:
+        return F.leaky_relu(x, negative_slope)
+    negative_part = torch.relu(threshold - x) if negative_slope != 0.0 else None
+    clip = max_value is not None
+    if threshold != 0.0:
+        x = torch.where(x > threshold, x, torch.zeros((), dtype=x.dtype, device=x.device))
+    elif max_value == 6:
+        x = F.relu6(x)
+        clip = False
+    else:
+        x = torch.relu(x)
+    if clip:
+        x = torch.clamp(x, 0.0, max_value)
+    if negative_part is not None:
+        x = x - negative_slope * negative_part
     return x
 
 
-_BUILTINS: dict[str, Activation] = {
-    "linear": _linear,
-    "relu": F.relu,
-    "relu6": F.relu6,
-    "sigmoid": torch.sigmoid,
-    "tanh": torch.tanh,
-    "softmax": lambda x: torch.softmax(x, dim=-1),
-    "log_softmax": lambda x: torch.log_softmax(x, dim=-1),
-    "softplus": F.softplus,
-    "softsign": F.softsign,
-    "elu": F.elu,
-    "selu": F.selu,
-    "gelu": F.gelu,
-    "silu": F.silu,
-    "swish": F.silu,
-    "exponential": torch.exp,
-    "hard_sigmoid": lambda x: F.relu6(x + 3.0) / 6.0,
-    "hard_silu": lambda x: x * F.relu6(x + 3.0) / 6.0,
-    "hard_swish": lambda x: x * F.relu6(x + 3.0) / 6.0,
-    "leaky_relu": lambda x: F.leaky_relu(x, 0.2),
-    "mish": F.mish,
-}
-for _name, _fn in _BUILTINS.items():
-    _REGISTRY.add(_name, _fn)
+def leaky_relu(x: Any, negative_slope: float = 0.2) -> torch.Tensor:
+    """``x`` above zero, ``negative_slope * x`` below."""
+    return F.leaky_relu(_tensor(x), negative_slope)
+
+
+def relu6(x: Any) -> torch.Tensor:
+    """``min(max(x, 0), 6)``."""
+    return F.relu6(_tensor(x))
+
+
+def elu(x: Any, alpha: float = 1.0) -> torch.Tensor:
+    """``x`` above zero, ``alpha * (exp(x) - 1)`` below."""
+    return F.elu(_tensor(x), alpha)
+
+
+def selu(x: Any) -> torch.Tensor:
+    """Scaled ELU with Klambauer et al.'s fixed ``alpha`` and ``scale``."""
+    return torch.selu(_tensor(x))
+
+
+def celu(x: Any, alpha: float = 1.0) -> torch.Tensor:
+    """``max(x, 0) + alpha * expm1(min(x, 0) / alpha)``."""
+    return F.celu(_tensor(x), alpha)
+
+
+def threshold(x: Any, threshold: float, default_value: float) -> torch.Tensor:
+    """``x`` where ``x > threshold``, else ``default_value``."""
+    x = _tensor(x)
+    if isinstance(threshold, (int, float)) and isinstance(default_value, (int, float)):
+        return F.threshold(x, threshold, default_value)
+    return torch.where(x > threshold, x, torch.as_tensor(default_value, dtype=x.dtype))
+
+
+# --- smooth and gated -------------------------------------------------------------------------
+def gelu(x: Any, approximate: bool = False) -> torch.Tensor:
+    """Gaussian error linear unit; ``approximate=True`` is the tanh approximation."""
+    return F.gelu(_tensor(x), approximate="tanh" if approximate else "none")
+
+
+def silu(x: Any) -> torch.Tensor:
+    """``x * sigmoid(x)`` (also ``swish``)."""
+    return F.silu(_tensor(x))
+
+
+def mish(x: Any) -> torch.Tensor:
+    """``x * tanh(softplus(x))``."""
+    return F.mish(_tensor(x))
+
+
+def glu(x: Any, axis: int = -1) -> torch.Tensor:
+    """Gated linear unit: the first half of ``axis`` times the sigmoid of the second half."""
+    x = _tensor(x)
+    if x.dim() == 0 or x.shape[axis] % 2 != 0:
+        raise ValueError(
+            f"glu splits `axis` in two halves, so its size must be even. Received: "
+            f"x.shape={tuple(x.shape)} with axis={axis}; pass an axis of even size."
+        )
+    return F.glu(x, axis)
+
+
+def softplus(x: Any) -> torch.Tensor:
+    """``log(exp(x) + 1)``."""
+    return F.softplus(_tensor(x))
+
+
+def softsign(x: Any) -> torch.Tensor:
+    """``x / (abs(x) + 1)``."""
+    return F.softsign(_tensor(x))
+
+
+def squareplus(x: Any, b: float = 4) -> torch.Tensor:
+    """``(x + sqrt(x**2 + b)) / 2``."""
+    x = _tensor(x)
+    return (x + torch.sqrt(torch.square(x) + b)) / 2
+
+
+def sparse_plus(x: Any) -> torch.Tensor:
+    """``0`` for ``x <= -1``, ``(x + 1)**2 / 4`` on ``(-1, 1)``, ``x`` from 1."""
+    x = _tensor(x)
+    zero = torch.zeros((), dtype=x.dtype, device=x.device)
+    return torch.where(x <= -1, zero, torch.where(x < 1, torch.square(x + 1) / 4, x))
+
+
+# --- sigmoids and tanh ------------------------------------------------------------------------
+def sigmoid(x: Any) -> torch.Tensor:
+    """``1 / (1 + exp(-x))``."""
+    return torch.sigmoid(_tensor(x))
+
+
+def hard_sigmoid(x: Any) -> torch.Tensor:
+    """``relu6(x + 3) / 6``: 0 below -3, 1 above 3, linear between."""
+    return F.hardsigmoid(_tensor(x))
+
+
+def hard_silu(x: Any) -> torch.Tensor:
+    """``x * hard_sigmoid(x)`` (also ``hard_swish``)."""
+    return F.hardswish(_tensor(x))
+
+
+def sparse_sigmoid(x: Any) -> torch.Tensor:
+    """``0`` for ``x <= -1``, ``1`` for ``x >= 1``, ``(x + 1) / 2`` between."""
+    return torch.clamp((_tensor(x) + 1) * 0.5, 0.0, 1.0)
+
+
+def log_sigmoid(x: Any) -> torch.Tensor:
+    """``log(sigmoid(x))``, computed stably."""
+    return F.logsigmoid(_tensor(x))
+
+
+def tanh(x: Any) -> torch.Tensor:
+    """Hyperbolic tangent."""
+    return torch.tanh(_tensor(x))
+
+
+def hard_tanh(x: Any) -> torch.Tensor:
+    """``x`` clipped to ``[-1, 1]``."""
+    return F.hardtanh(_tensor(x))
+
+
+def tanh_shrink(x: Any) -> torch.Tensor:
+    """``x - tanh(x)``."""
+    return F.tanhshrink(_tensor(x))
+
+
+# --- shrinkage --------------------------------------------------------------------------------
+def soft_shrink(x: Any, threshold: float = 0.5) -> torch.Tensor:
+    """``x - threshold`` above ``threshold``, ``x + threshold`` below ``-threshold``, else 0."""
+    x = _tensor(x)
+    if isinstance(threshold, (int, float)) and threshold >= 0 and x.is_floating_point():
+        return F.softshrink(x, threshold)
+    zero = torch.zeros((), dtype=x.dtype, device=x.device)
+    return torch.where(
+        x > threshold, x - threshold, torch.where(x < -threshold, x + threshold, zero)
+    )
+
+
+def hard_shrink(x: Any, threshold: float = 0.5) -> torch.Tensor:
+    """``x`` where ``abs(x) > threshold``, else 0."""
+    x = _tensor(x)
+    if isinstance(threshold, (int, float)) and threshold >= 0 and x.is_floating_point():
+        return F.hardshrink(x, threshold)
+    return torch.where(torch.abs(x) > threshold, x, torch.zeros((), dtype=x.dtype, device=x.device))
+
+
+# --- normalizing over an axis -----------------------------------------------------------------
+def _over_axes(fn: Callable[..., torch.Tensor], x: torch.Tensor, axis: Any) -> torch.Tensor:
+    """``fn(x, dim)`` over ``axis``: an int, ``None`` (all elements) or a tuple of axes."""
+    if axis is None:
+        return fn(x.reshape(-1), -1).reshape(x.shape)
+    if isinstance(axis, int):
+        return fn(x, axis)
+    axes = [a % x.dim() for a in axis]
+    kept = [d for d in range(x.dim()) if d not in axes]
+    moved = x.permute(*kept, *axes)
+    out = fn(moved.reshape(*[x.shape[d] for d in kept], -1), -1).reshape(moved.shape)
+    order = [*kept, *axes]
+    return out.permute(*sorted(range(x.dim()), key=order.__getitem__))
+
+
+def softmax(x: Any, axis: int | tuple[int, ...] | None = -1) -> torch.Tensor:
+    """``exp(x) / sum(exp(x))`` over ``axis`` (an int, a tuple of axes, or ``None``: all)."""
+    x = _tensor(x)
+    if isinstance(axis, int) and -x.dim() <= axis < x.dim() and x.shape[axis] == 1:
+        warnings.warn(
+            f"You are using a softmax over axis {axis} of a tensor of shape {tuple(x.shape)}. "
+            "This axis has size 1, so the softmax always returns 1. Did you mean a sigmoid?",
+            stacklevel=2,
+        )
+    if isinstance(axis, int):
+        return torch.softmax(x, axis)
+    return _over_axes(torch.softmax, x, axis)
+
+
+def log_softmax(x: Any, axis: int | tuple[int, ...] | None = -1) -> torch.Tensor:
+    """``x - logsumexp(x)`` over ``axis`` (an int, a tuple of axes, or ``None``: all)."""
+    x = _tensor(x)
+    if isinstance(axis, int):
+        return torch.log_softmax(x, axis)
+    return _over_axes(torch.log_softmax, x, axis)
+
+
+def sparsemax(x: Any, axis: int = -1) -> torch.Tensor:
+    """Euclidean projection of ``x`` onto the probability simplex along ``axis``: like
+    softmax, but with exact zeros (Martins & Astudillo, 2016)."""
+    x = _tensor(x)
+    ordered = torch.sort(x, dim=axis, descending=True).values
+    cumsum = torch.cumsum(ordered, dim=axis)
+    ranks_shape = [1] * x.dim()
+    ranks_shape[axis] = -1
+    ranks = torch.arange(1, x.shape[axis] + 1, dtype=x.dtype, device=x.device).reshape(ranks_shape)
+    support = ordered - (cumsum - 1) / ranks > 0
+    k = support.sum(dim=axis, keepdim=True).to(x.dtype)
+    zero = torch.zeros((), dtype=x.dtype, device=x.device)
+    tau = (torch.where(support, cumsum, zero).sum(dim=axis, keepdim=True) - 1) / k
+    return torch.clamp(x - tau, min=0.0)
+
+
+# --- identity and exponential -----------------------------------------------------------------
+def linear(x: Any) -> Any:
+    """The identity: ``x`` unchanged."""
+    return x
+
+
+def exponential(x: Any) -> torch.Tensor:
+    """``exp(x)``."""
+    return torch.exp(_tensor(x))
+
+
+swish = silu
+hard_swish = hard_silu
+
+_BUILTINS: tuple[Activation, ...] = (
+    relu, leaky_relu, relu6, elu, selu, celu, threshold, gelu, silu, mish, glu, softplus,
+    softsign, squareplus, sparse_plus, sigmoid, hard_sigmoid, hard_silu, sparse_sigmoid,
+    log_sigmoid, tanh, hard_tanh, tanh_shrink, soft_shrink, hard_shrink, softmax, log_softmax,
+    sparsemax, linear, exponential,
+)  # fmt: skip
+for _fn in _BUILTINS:
+    _REGISTRY.add(_fn.__name__, _fn)
+_REGISTRY.add("swish", silu)
+_REGISTRY.add("hard_swish", hard_silu)
+#: Built-in function → its Keras name (aliases write the function's own name, as Keras).
+_NAMES: dict[Activation, str] = {fn: fn.__name__ for fn in _BUILTINS}
 
 
 def _custom(name: str) -> Any:
@@ -64,9 +350,10 @@ def _custom(name: str) -> Any:
 
 
 def get(identifier: Any) -> Activation:
-    """A name (built in or registered), a Keras config dict, or a callable → the function."""
+    """A name (built in or registered), a Keras config dict, or a callable → the function;
+    ``None`` is :func:`linear`."""
     if identifier is None:
-        return _linear
+        return linear
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if callable(identifier):
@@ -79,27 +366,30 @@ def get(identifier: Any) -> Activation:
     return _REGISTRY.get(name)
 
 
-def serialize(fn: Activation) -> Any:
-    """A built-in's name (``"relu"``); a custom function as Keras's function config
+def serialize(activation: Any) -> Any:
+    """A built-in's Keras name (``"relu"``); a custom function as Keras's function config
     (its registered name under ``"config"``); an object with ``get_config`` as its config."""
-    for name in _REGISTRY:
-        if _REGISTRY.get(name) is fn:
-            return name
-    if isinstance(fn, (str, dict)):
-        return fn  # already a name or a config
+    try:
+        name = _NAMES.get(activation)
+    except TypeError:  # an unhashable object
+        name = None
+    if name is not None:
+        return name
+    if isinstance(activation, (str, dict)):
+        return activation  # already a name or a config
     from torchbridge.saving.object_registration import get_registered_name
 
-    if getattr(fn, "get_config", None) is not None and not isinstance(fn, type):
+    if getattr(activation, "get_config", None) is not None and not isinstance(activation, type):
         from torchbridge.saving.serialization import serialize_keras_object
 
-        return serialize_keras_object(fn)
-    fn_name = getattr(fn, "__name__", None)
+        return serialize_keras_object(activation)
+    fn_name = getattr(activation, "__name__", None)
     if fn_name is None or fn_name == "<lambda>":
         return fn_name or "custom"  # not reloadable: only a registered function is
     return {
         "module": "builtins",
         "class_name": "function",
-        "config": get_registered_name(fn),
+        "config": get_registered_name(activation),
         "registered_name": "function",
     }
 
@@ -111,7 +401,10 @@ def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Ac
 
         found = deserialize_keras_object(config, custom_objects)
         if not callable(found):
-            raise ValueError(f"Could not interpret activation function identifier: {config!r}")
+            raise ValueError(
+                f"Could not interpret activation function identifier: {config!r}. Pass a "
+                "Keras activation name, a function, or a config written by serialize()."
+            )
         return found  # type: ignore[no-any-return]
     if custom_objects and isinstance(config, str) and config in custom_objects:
         return custom_objects[config]  # type: ignore[no-any-return]
