@@ -29,6 +29,7 @@ PACKAGES = [
     "torchbridge.mixed_precision",
     "torchbridge.regularizers",
     "torchbridge.constraints",
+    "torchbridge.random",
 ]
 
 
@@ -65,6 +66,7 @@ def test_top_level_names() -> None:
         "mixed_precision",
         "regularizers",
         "constraints",
+        "random",
     }
 
 

@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import torch
 
-__all__ = ["normalize", "set_random_seed", "to_categorical"]
+__all__ = ["add_seed_listener", "normalize", "set_random_seed", "to_categorical"]
+
+_SEED_LISTENERS: list[Callable[[int], None]] = []
+
+
+def add_seed_listener(listener: Callable[[int], None]) -> None:
+    """Call ``listener(seed)`` on every :func:`set_random_seed` (how higher floors,
+    such as :mod:`torchbridge.random`'s global ``SeedGenerator``, get reseeded)."""
+    _SEED_LISTENERS.append(listener)
 
 
 def set_random_seed(seed: int) -> None:
-    """Seed Python's ``random``, NumPy's global generator and torch (CPU and CUDA)."""
+    """Seed Python's ``random``, NumPy's global generator, torch (CPU and CUDA) and
+    the global generator of ``torchbridge.random`` (draws with ``seed=None``)."""
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ValueError(f"set_random_seed: `seed` must be an int, got {seed!r}.")
     random.seed(seed)
     np.random.seed(seed % (2**32))
     torch.manual_seed(seed)
+    for listener in _SEED_LISTENERS:
+        listener(seed)
 
 
 def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray:
