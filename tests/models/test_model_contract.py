@@ -145,7 +145,7 @@ def _compile_configs(lib):
     model.compile(
         optimizer=lib.optimizers.Adam(learning_rate=0.5, name="adam"),
         loss=lib.losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.1),
-        metrics=["mae", lib.metrics.AUC(num_thresholds=10)],
+        metrics=["mae", lib.metrics.AUC(num_thresholds=10, name="auc")],
         weighted_metrics=["mse"],
         loss_weights=[0.5],
     )
