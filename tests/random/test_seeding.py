@@ -4,7 +4,9 @@ with Keras's signature; int seeds repeat, SeedGenerators advance, set_random_see
 
 from __future__ import annotations
 
+import copy
 import inspect
+import pickle
 from collections.abc import Callable
 from typing import Any
 
@@ -94,6 +96,18 @@ def test_seed_generator_state_config_and_names() -> None:
     assert unseeded.get_config()["seed"] is None and unseeded.name.startswith("seed_generator")
     assert tbr.SeedGenerator().name != unseeded.name
     assert tbr.SeedGenerator(np.int64(5)).state.tolist() == [5, 0]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("copier", [copy.deepcopy, lambda g: pickle.loads(pickle.dumps(g))])
+def test_copied_seed_generator_keeps_its_own_advancing_state(copier: Callable[[Any], Any]) -> None:
+    gen = tbr.SeedGenerator(11)
+    tbr.normal((2,), seed=gen)
+    twin = copier(gen)
+    assert twin.state.tolist() == [11, 1] and twin.name == gen.name
+    assert torch.equal(tbr.normal((4,), seed=twin), tbr.normal((4,), seed=gen))
+    assert twin.state.tolist() == gen.state.tolist() == [11, 2]
+    gen.state.copy_(torch.tensor([11, 0]))  # in-place edits (a weight load) are seen by draws
+    assert torch.equal(tbr.normal((2,), seed=gen), tbr.normal((2,), seed=tbr.SeedGenerator(11)))
 
 
 def test_seed_generator_state_is_on_cpu_under_a_device_context() -> None:

@@ -71,11 +71,19 @@ def _shape(fn: str, shape: Any) -> tuple[int, ...]:
         ) from None
 
 
+_CPU = torch.device("cpu")
+# torch.get_default_device() costs ~7 µs; with no torch function mode active (no
+# ``with torch.device(...)``, no ``set_default_device``) the answer is the CPU.
+_function_mode_depth = getattr(torch._C, "_len_torch_function_stack", None)
+
+
 def _device(*values: Any) -> torch.device:
     """The device of the first tensor among ``values``, else torch's default device."""
     for value in values:
         if isinstance(value, torch.Tensor):
             return value.device
+    if _function_mode_depth is not None and _function_mode_depth() == 0:
+        return _CPU
     return torch.get_default_device()
 
 

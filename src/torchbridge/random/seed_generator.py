@@ -34,7 +34,6 @@ __all__ = ["SeedGenerator", "draw_seed", "global_seed_generator", "make_generato
 
 _MASK64 = (1 << 64) - 1
 _NAME_COUNT = itertools.count()
-_INCREMENT = torch.tensor([0, 1], dtype=torch.int64)
 
 
 def _auto_name() -> str:
@@ -64,7 +63,7 @@ class SeedGenerator:
                 "it takes `seed` and `name`."
             )
         self.name = name if name is not None else _auto_name()
-        self._initial_seed = seed
+        self._initial_seed = int(seed) if _is_int(seed) else seed  # JSON-ready in get_config
         if seed is None:
             seed = _py_random.randint(1, 10**9)
         if not _is_int(seed):
@@ -75,20 +74,37 @@ class SeedGenerator:
         seed = int(seed)
         if not -(2**63) <= seed < 2**63:
             raise InputError(f"SeedGenerator: `seed` must fit in 64 bits, got {seed}.")
-        #: ``[seed, counter]`` (CPU int64); the counter advances once per draw.
         self.state = torch.tensor([seed, 0], dtype=torch.int64, device="cpu")
+
+    @property
+    def state(self) -> torch.Tensor:
+        """``[seed, counter]`` (CPU int64); the counter advances once per draw."""
+        return self._state
+
+    @state.setter
+    def state(self, value: torch.Tensor) -> None:
+        self._state = torch.as_tensor(value, dtype=torch.int64, device="cpu").reshape(2)
+        self._view = self._state.numpy()  # shares memory: ~0.1 µs per step instead of ~2
+
+    def __getstate__(self) -> dict[str, Any]:  # copy/pickle: the view is rebuilt, not copied
+        return {k: v for k, v in self.__dict__.items() if k != "_view"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.state = state["_state"]
 
     def next(self, ordered: bool = True) -> torch.Tensor:
         """The current ``[seed, counter]`` (a copy); the state then advances."""
         del ordered  # Keras's unordered stepping only matters to its global generator
-        current = self.state.clone()
-        self.state.add_(_INCREMENT)
+        current = self._state.clone()
+        self._view[1] += 1
         return current
 
     def _take(self) -> tuple[int, int]:
-        seed, counter = self.state.tolist()
-        self.state.add_(_INCREMENT)
-        return seed, counter
+        view = self._view
+        pair = int(view[0]), int(view[1])
+        view[1] += 1
+        return pair
 
     def get_config(self) -> dict[str, Any]:
         return {"seed": self._initial_seed, "name": self.name}
@@ -98,7 +114,7 @@ class SeedGenerator:
         return cls(**config)
 
     def __repr__(self) -> str:
-        seed, counter = self.state.tolist()
+        seed, counter = self._state.tolist()
         return f"<SeedGenerator name={self.name!r} seed={seed} counter={counter}>"
 
 
@@ -151,6 +167,5 @@ def make_generator(seed: Any, device: torch.device) -> torch.Generator | None:
     pair = draw_seed(seed)
     if device.type == "meta":
         return None
-    generator = torch.Generator(device=device)
-    generator.manual_seed(_mix(*pair))
-    return generator
+    generator = torch.Generator() if device.type == "cpu" else torch.Generator(device=device)
+    return generator.manual_seed(_mix(*pair))
