@@ -247,3 +247,9 @@ def test_draws_follow_the_tensor_argument_and_default_device() -> None:
     meta_logits = torch.zeros(2, 3, device="meta")
     assert tbr.dropout(torch.ones(2, 2, device="meta"), 0.5).device.type == "meta"
     assert tbr.shuffle(meta_logits).device.type == "meta"
+
+
+@pytest.mark.parametrize("noise_shape", [(3,), (3, 2), (2, 4)])
+def test_dropout_noise_shape_that_does_not_fit_is_refused(noise_shape: tuple[int, ...]) -> None:
+    with pytest.raises(ValueError, match="noise_shape"):
+        tbr.dropout(X, 0.5, noise_shape=noise_shape)

@@ -314,6 +314,11 @@ def dropout(inputs: Any, rate: Any, noise_shape: Any = None, seed: Any = None) -
                 f"per axis of the inputs, of shape {tuple(x.shape)}."
             )
         mask_shape = tuple(x.shape[i] if d is None else int(d) for i, d in enumerate(noise_shape))
+        if any(m not in (1, n) for m, n in zip(mask_shape, x.shape, strict=True)):
+            raise InputError(
+                f"keras.random.dropout: `noise_shape` {tuple(noise_shape)} must match the "
+                f"inputs' shape {tuple(x.shape)} or be 1 (or None) on each axis."
+            )
     keep = 1.0 - p
     noise = torch.rand(mask_shape, generator=make_generator(seed, x.device), device=x.device)
     return torch.where(noise < keep, x / keep, torch.zeros((), dtype=x.dtype, device=x.device))

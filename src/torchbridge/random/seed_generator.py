@@ -63,7 +63,7 @@ class SeedGenerator:
                 "it takes `seed` and `name`."
             )
         self.name = name if name is not None else _auto_name()
-        self._initial_seed = int(seed) if _is_int(seed) else seed  # JSON-ready in get_config
+        self._initial_seed = None if seed is None else int(seed) if _is_int(seed) else seed
         if seed is None:
             seed = _py_random.randint(1, 10**9)
         if not _is_int(seed):
