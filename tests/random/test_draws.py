@@ -253,3 +253,12 @@ def test_draws_follow_the_tensor_argument_and_default_device() -> None:
 def test_dropout_noise_shape_that_does_not_fit_is_refused(noise_shape: tuple[int, ...]) -> None:
     with pytest.raises(ValueError, match="noise_shape"):
         tbr.dropout(X, 0.5, noise_shape=noise_shape)
+
+
+def test_parameters_that_do_not_broadcast_to_shape_are_named() -> None:
+    with pytest.raises(
+        ValueError, match=r"`mean` of shape \(3,\) does not broadcast to shape=\(2, 2\)"
+    ):
+        tbr.normal((2, 2), mean=np.zeros(3))
+    with pytest.raises(ValueError, match="`alpha`"):
+        tbr.gamma((4,), np.ones(3))

@@ -101,11 +101,13 @@ def _tensor(value: Any, device: torch.device | None = None) -> torch.Tensor:
     return tensor
 
 
-def _param(value: Any, shape: tuple[int, ...], dtype: torch.dtype, device: torch.device) -> Any:
+def _param(
+    fn: str, name: str, value: Any, shape: tuple[int, ...], dtype: torch.dtype, device: torch.device
+) -> Any:
     """A distribution parameter: a Python number as is, a tensor broadcast to ``shape``."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
-    return torch.broadcast_to(_tensor(value, device).to(device=device, dtype=dtype), shape)
+    return _broadcast(fn, name, value, shape, dtype, device)
 
 
 def _broadcast(
@@ -152,7 +154,9 @@ def normal(
         dims, generator=make_generator(seed, device), dtype=torch_dtype, device=device
     )
     return _affine(
-        out, _param(stddev, dims, torch_dtype, device), _param(mean, dims, torch_dtype, device)
+        out,
+        _param("normal", "stddev", stddev, dims, torch_dtype, device),
+        _param("normal", "mean", mean, dims, torch_dtype, device),
     )
 
 
@@ -167,8 +171,8 @@ def uniform(
     dims, torch_dtype = _shape("uniform", shape), _float_dtype("uniform", dtype)
     device = _device(minval, maxval)
     out = torch.rand(dims, generator=make_generator(seed, device), dtype=torch_dtype, device=device)
-    low = _param(minval, dims, torch_dtype, device)
-    return _affine(out, _param(maxval, dims, torch_dtype, device) - low, low)
+    low = _param("uniform", "minval", minval, dims, torch_dtype, device)
+    return _affine(out, _param("uniform", "maxval", maxval, dims, torch_dtype, device) - low, low)
 
 
 def truncated_normal(
@@ -187,7 +191,9 @@ def truncated_normal(
     u.uniform_(_CDF_LOW, 1.0 - _CDF_LOW, generator=make_generator(seed, device))
     z = torch.special.ndtri(u).clamp_(-_TRUNCATION, _TRUNCATION).to(torch_dtype)
     return _affine(
-        z, _param(stddev, dims, torch_dtype, device), _param(mean, dims, torch_dtype, device)
+        z,
+        _param("truncated_normal", "stddev", stddev, dims, torch_dtype, device),
+        _param("truncated_normal", "mean", mean, dims, torch_dtype, device),
     )
 
 
