@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from torchbridge.backend.config import floatx
 from torchbridge.utils.registry import Registry
 
 __all__ = [
@@ -70,11 +71,6 @@ Activation = Callable[..., torch.Tensor]
 _REGISTRY: Registry[Activation] = Registry("activation")
 
 
-def _floatx() -> str:
-    """Keras's default float dtype (``keras.config.floatx()``)."""
-    return "float32"
-
-
 def _tensor(x: Any) -> torch.Tensor:
     """``x`` as a tensor, as Keras's ``convert_to_tensor``: NumPy keeps its dtype, Python
     floats become floatx, Python ints int32."""
@@ -84,10 +80,18 @@ def _tensor(x: Any) -> torch.Tensor:
         return torch.from_numpy(np.array(x))
     array = np.asarray(x)
     if array.dtype.kind == "f":
-        array = array.astype(_floatx())
+        array = array.astype(floatx())
     elif array.dtype.kind in "iu":
         array = array.astype(np.int32)
     return torch.from_numpy(array)
+
+
+def _like(value: Any, x: torch.Tensor) -> Any:
+    """A Python number rounded to ``x``'s half precision, as Keras compares after casting
+    it to the input's dtype (torch would compare in float32)."""
+    if x.dtype in (torch.float16, torch.bfloat16) and isinstance(value, float):
+        return torch.tensor(value, dtype=x.dtype).item()
+    return value
 
 
 # --- rectifiers -------------------------------------------------------------------------------
@@ -102,6 +106,7 @@ def relu(
         return torch.relu(x)  # the hot path: one fused kernel
     if negative_slope != 0.0 and max_value is None and threshold == 0.0:
         return F.leaky_relu(x, negative_slope)
+    threshold, max_value = _like(threshold, x), _like(max_value, x)
     negative_part = torch.relu(threshold - x) if negative_slope != 0.0 else None
     clip = max_value is not None
     if threshold != 0.0:
@@ -147,7 +152,7 @@ def threshold(x: Any, threshold: float, default_value: float) -> torch.Tensor:
     """``x`` where ``x > threshold``, else ``default_value``."""
     x = _tensor(x)
     if isinstance(threshold, (int, float)) and isinstance(default_value, (int, float)):
-        return F.threshold(x, threshold, default_value)
+        return F.threshold(x, _like(threshold, x), default_value)
     return torch.where(x > threshold, x, torch.as_tensor(default_value, dtype=x.dtype))
 
 
@@ -246,6 +251,7 @@ def tanh_shrink(x: Any) -> torch.Tensor:
 def soft_shrink(x: Any, threshold: float = 0.5) -> torch.Tensor:
     """``x - threshold`` above ``threshold``, ``x + threshold`` below ``-threshold``, else 0."""
     x = _tensor(x)
+    threshold = _like(threshold, x)
     if isinstance(threshold, (int, float)) and threshold >= 0 and x.is_floating_point():
         return F.softshrink(x, threshold)
     zero = torch.zeros((), dtype=x.dtype, device=x.device)
@@ -257,18 +263,30 @@ def soft_shrink(x: Any, threshold: float = 0.5) -> torch.Tensor:
 def hard_shrink(x: Any, threshold: float = 0.5) -> torch.Tensor:
     """``x`` where ``abs(x) > threshold``, else 0."""
     x = _tensor(x)
+    threshold = _like(threshold, x)
     if isinstance(threshold, (int, float)) and threshold >= 0 and x.is_floating_point():
         return F.hardshrink(x, threshold)
     return torch.where(torch.abs(x) > threshold, x, torch.zeros((), dtype=x.dtype, device=x.device))
 
 
 # --- normalizing over an axis -----------------------------------------------------------------
+def _check_axes(name: str, x: torch.Tensor, axes: Any) -> None:
+    """A ``ValueError`` naming the function, the axis and the shape when an axis is out of
+    range (scalars have none)."""
+    n = x.dim()
+    for a in axes:
+        if not -n <= a < n:
+            raise ValueError(
+                f"{name}: axis {a} is out of range for an input of shape {tuple(x.shape)} "
+                f"(rank {n}); pass an axis in [{-n}, {n}) or give an input of higher rank."
+            )
+
+
 def _over_axes(fn: Callable[..., torch.Tensor], x: torch.Tensor, axis: Any) -> torch.Tensor:
-    """``fn(x, dim)`` over ``axis``: an int, ``None`` (all elements) or a tuple of axes."""
+    """``fn(x, dim)`` over ``axis``: ``None`` (all elements) or a tuple of axes."""
     if axis is None:
         return fn(x.reshape(-1), -1).reshape(x.shape)
-    if isinstance(axis, int):
-        return fn(x, axis)
+    _check_axes(fn.__name__, x, axis)
     axes = [a % x.dim() for a in axis]
     kept = [d for d in range(x.dim()) if d not in axes]
     moved = x.permute(*kept, *axes)
@@ -280,21 +298,24 @@ def _over_axes(fn: Callable[..., torch.Tensor], x: torch.Tensor, axis: Any) -> t
 def softmax(x: Any, axis: int | tuple[int, ...] | None = -1) -> torch.Tensor:
     """``exp(x) / sum(exp(x))`` over ``axis`` (an int, a tuple of axes, or ``None``: all)."""
     x = _tensor(x)
-    if isinstance(axis, int) and -x.dim() <= axis < x.dim() and x.shape[axis] == 1:
+    if not isinstance(axis, int):
+        return _over_axes(torch.softmax, x, axis)
+    if not -x.dim() <= axis < x.dim():
+        _check_axes("softmax", x, (axis,))
+    if x.shape[axis] == 1:
         warnings.warn(
             f"You are using a softmax over axis {axis} of a tensor of shape {tuple(x.shape)}. "
             "This axis has size 1, so the softmax always returns 1. Did you mean a sigmoid?",
             stacklevel=2,
         )
-    if isinstance(axis, int):
-        return torch.softmax(x, axis)
-    return _over_axes(torch.softmax, x, axis)
+    return torch.softmax(x, axis)
 
 
 def log_softmax(x: Any, axis: int | tuple[int, ...] | None = -1) -> torch.Tensor:
     """``x - logsumexp(x)`` over ``axis`` (an int, a tuple of axes, or ``None``: all)."""
     x = _tensor(x)
     if isinstance(axis, int):
+        _check_axes("log_softmax", x, (axis,))
         return torch.log_softmax(x, axis)
     return _over_axes(torch.log_softmax, x, axis)
 
@@ -303,6 +324,7 @@ def sparsemax(x: Any, axis: int = -1) -> torch.Tensor:
     """Euclidean projection of ``x`` onto the probability simplex along ``axis``: like
     softmax, but with exact zeros (Martins & Astudillo, 2016)."""
     x = _tensor(x)
+    _check_axes("sparsemax", x, (axis,))
     ordered = torch.sort(x, dim=axis, descending=True).values
     cumsum = torch.cumsum(ordered, dim=axis)
     ranks_shape = [1] * x.dim()

@@ -24,6 +24,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from torchbridge.backend.config import floatx
+from torchbridge.backend.dtypes import keras_dtype_name, to_torch_dtype
+
 __all__ = ["Initializer", "RandomInitializer", "compute_fans"]
 
 _MASK64 = (1 << 64) - 1
@@ -32,27 +35,9 @@ _CDF_LOW = 0.5 * (1.0 + math.erf(-2.0 / math.sqrt(2.0)))
 _CDF_HIGH = 0.5 * (1.0 + math.erf(2.0 / math.sqrt(2.0)))
 
 
-def floatx() -> str:
-    """Keras's default float dtype (``keras.config.floatx()``)."""
-    return "float32"
-
-
 def torch_dtype(dtype: Any) -> torch.dtype:
-    """An initializer's ``dtype`` argument (``None`` → floatx; a name, NumPy or torch dtype,
-    or a dtype policy, whose variable dtype counts) as a torch dtype."""
-    if isinstance(dtype, torch.dtype):
-        return dtype
-    name = getattr(dtype, "variable_dtype", None) or dtype or floatx()
-    if not isinstance(name, str):
-        name = np.dtype(name).name
-    name = {"mixed_float16": "float32", "mixed_bfloat16": "float32"}.get(name, name)
-    found = getattr(torch, name, None)
-    if not isinstance(found, torch.dtype):
-        raise ValueError(
-            f"Invalid dtype {dtype!r}: pass a dtype name such as 'float32', a NumPy dtype or "
-            "a torch.dtype."
-        )
-    return found
+    """An initializer's ``dtype`` argument (``None`` → floatx) as a torch dtype."""
+    return to_torch_dtype(floatx() if dtype is None else dtype)
 
 
 def compute_fans(
@@ -144,7 +129,7 @@ class RandomInitializer(Initializer):
         if not target.is_floating_point:
             raise ValueError(
                 f"{type(self).__name__} draws floating-point values, so `dtype` must be a "
-                f"float type; received dtype={str(target).removeprefix('torch.')!r}."
+                f"float type; received dtype={keras_dtype_name(target)!r}."
             )
         return target, target if target == torch.float64 else torch.float32
 

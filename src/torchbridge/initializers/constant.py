@@ -38,7 +38,7 @@ class Constant(Initializer):
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Constant:
-        value = config["value"]
+        value = config.get("value", 0.0)
         if isinstance(value, dict):
             from torchbridge.saving.serialization import deserialize_keras_object
 
@@ -74,8 +74,7 @@ class Identity(Initializer):
             )
         return self.gain * torch.eye(int(shape[0]), int(shape[1]), dtype=torch_dtype(dtype))
 
-    def get_config(self) -> dict[str, Any]:
-        return {"gain": self.gain}
+    # Keras 3.15 writes no config for Identity (``gain`` is not saved): the same here.
 
 
 #: Windows torch computes itself; other names need SciPy (as in Keras).
