@@ -1,0 +1,187 @@
+"""Coverage of keras.ops: every public name exists in torchbridge.ops with Keras's
+signature, or is listed in ``NOT_YET`` below — so coverage cannot silently
+regress, and an entry must leave ``NOT_YET`` when its op lands.
+
+Families follow the Keras module each op comes from (keras/src/ops/<family>.py);
+``image`` names live only in the ``keras.ops.image`` namespace, as in Keras.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import keras
+import pytest
+
+import torchbridge.ops as tb_ops
+
+NAMESPACES = ("numpy", "nn", "linalg", "image")
+OUR_EXTRA_MODULES = {"core", "math"}  # our family modules that keras.ops does not have
+
+
+def _names(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Names not implemented yet, by family. Shrinks as work lands (a test fails on stale entries).
+NOT_YET: dict[str, frozenset[str]] = {
+    # NumPy-style API (ops/numpy.py; also the keras.ops.numpy namespace)
+    "numpy": _names(
+        """
+        abs absolute add all allclose amax amin angle any append arange arccos arccosh arcsin
+        arcsinh arctan arctan2 arctanh argmax argmin argpartition argsort array array_split
+        average bartlett bincount bitwise_and bitwise_invert bitwise_left_shift bitwise_not
+        bitwise_or bitwise_right_shift bitwise_xor blackman broadcast_to cbrt ceil clip
+        concatenate conj conjugate copy corrcoef correlate cos cosh count_nonzero cross cumprod
+        cumsum deg2rad diag diagflat diagonal diff digitize divide divide_no_nan dot dsplit
+        dstack einsum empty empty_like equal exp exp2 expand_dims expm1 eye fabs flip fliplr
+        flipud floor floor_divide fmax fmin fmod full full_like gcd geomspace get_item greater
+        greater_equal hamming hanning heaviside histogram hsplit hstack hypot i0 identity imag
+        inner isclose isfinite isin isinf isnan isneginf isposinf isreal kaiser kron lcm ldexp
+        left_shift less less_equal linspace log log10 log1p log2 logaddexp logaddexp2
+        logical_and logical_not logical_or logical_xor logspace matmul max maximum mean median
+        meshgrid min minimum mod moveaxis multiply nan_to_num nanargmax nanargmin nancumprod
+        nancumsum nanmax nanmean nanmedian nanmin nanpercentile nanprod nanquantile nanstd
+        nansum nanvar ndim negative nextafter nonzero not_equal ones ones_like outer pad
+        percentile power prod ptp quantile rad2deg ravel real reciprocal repeat reshape
+        right_shift roll rot90 round searchsorted select sign signbit sin sinc sinh size slogdet
+        sort split sqrt square squeeze stack std subtract sum swapaxes take take_along_axis tan
+        tanh tensordot tile trace transpose trapezoid tri tril triu true_divide trunc unique
+        unravel_index vander var vdot vectorize view vsplit vstack where zeros zeros_like
+        """
+    ),
+    # activations, convolutions, pools, losses, normalization (ops/nn.py; keras.ops.nn)
+    "nn": _names(
+        """
+        adaptive_average_pool adaptive_max_pool average_pool batch_normalization
+        binary_crossentropy categorical_crossentropy celu conv conv_transpose ctc_decode
+        ctc_loss depth_to_space depthwise_conv dot_product_attention elu fold gelu glu
+        hard_shrink hard_sigmoid hard_silu hard_swish hard_tanh layer_normalization leaky_relu
+        log_sigmoid log_softmax max_pool moments multi_hot normalize one_hot polar psnr relu
+        relu6 rms_normalization selu separable_conv sigmoid silu soft_shrink softmax softplus
+        softsign space_to_depth sparse_categorical_crossentropy sparse_plus sparse_sigmoid
+        sparsemax squareplus swish tanh_shrink threshold unfold
+        """
+    ),
+    # fft/stft, segment reductions, top_k, logsumexp, erf... (ops/math.py)
+    "math": _names(
+        """
+        cdist erf erfc erfinv extract_sequences fft fft2 ifft2 in_top_k irfft istft logdet
+        logsumexp rfft rsqrt segment_max segment_min segment_prod segment_sum stft top_k
+        view_as_complex view_as_real
+        """
+    ),
+    # decompositions and solvers (ops/linalg.py; keras.ops.linalg)
+    "linalg": _names(
+        """
+        cholesky cholesky_inverse det eig eigh inv jvp lstsq lu_factor matrix_rank norm pinv qr
+        solve solve_triangular svd
+        """
+    ),
+    # keras.ops.image only, not at the top level of keras.ops (ops/image.py)
+    "image": _names(
+        """
+        affine_transform crop_images elastic_transform extract_patches extract_patches_3d
+        gaussian_blur hsv_to_rgb map_coordinates pad_images perspective_transform resize
+        rgb_to_grayscale rgb_to_hsv scale_and_translate sobel_edges ssim
+        """
+    ),
+    # einops-style rearrange (keras/src/ops/einops.py)
+    "einops": _names(
+        """
+        rearrange
+        """
+    ),
+    # the submodule attributes keras.ops.numpy/nn/linalg/image
+    "namespaces": _names(
+        """
+        image linalg nn numpy
+        """
+    ),
+}
+
+
+def _public(module: Any) -> list[str]:
+    return sorted(n for n in dir(module) if not n.startswith("_"))
+
+
+def _family(name: str) -> str:
+    fn = getattr(keras.ops, name)
+    if not callable(fn):
+        return "namespaces"
+    return str(fn.__module__).rsplit(".", 1)[-1]
+
+
+def _keras_entries() -> list[tuple[str, str]]:
+    """``(family, qualified name)`` for every public keras.ops name, namespaces included."""
+    entries = [(_family(n), n) for n in _public(keras.ops)]
+    for ns in NAMESPACES:
+        entries += [(ns, f"{ns}.{n}") for n in _public(getattr(keras.ops, ns))]
+    return entries
+
+
+def _ours(qualified: str) -> Any:
+    target: Any = tb_ops
+    for part in qualified.split("."):
+        target = getattr(target, part, None)
+        if target is None:
+            return None
+    return target
+
+
+def _signature(fn: Any) -> list[tuple[str, Any, Any]]:
+    return [(p.name, p.kind, p.default) for p in inspect.signature(fn).parameters.values()]
+
+
+def test_not_yet_families_are_known() -> None:
+    assert set(NOT_YET) <= {f for f, _ in _keras_entries()}
+
+
+@pytest.mark.parametrize("family", sorted({f for f, _ in _keras_entries()}))
+def test_every_keras_ops_name_exists_or_is_listed_not_yet(family: str) -> None:
+    missing = [
+        q
+        for f, q in _keras_entries()
+        if f == family and _ours(q) is None and q.rsplit(".", 1)[-1] not in NOT_YET.get(f, ())
+    ]
+    assert missing == [], (
+        f"keras.ops names with no torchbridge.ops implementation and no NOT_YET entry: {missing}"
+    )
+
+
+@pytest.mark.parametrize("family", sorted(NOT_YET))
+def test_not_yet_lists_only_missing_keras_names(family: str) -> None:
+    qualified = {q.rsplit(".", 1)[-1]: q for f, q in _keras_entries() if f == family}
+    unknown = sorted(NOT_YET[family] - set(qualified))
+    assert unknown == [], f"NOT_YET[{family!r}] lists names keras.ops does not have: {unknown}"
+    landed = sorted(
+        q
+        for f, q in _keras_entries()
+        if f == family and q.rsplit(".", 1)[-1] in NOT_YET[family] and _ours(q) is not None
+    )
+    assert landed == [], f"implemented now — remove from NOT_YET[{family!r}]: {landed}"
+
+
+def test_implemented_ops_have_keras_signatures() -> None:
+    mismatched = []
+    for _, q in _keras_entries():
+        theirs, ours = _resolve_keras(q), _ours(q)
+        if ours is None or not callable(theirs) or inspect.ismodule(theirs):
+            continue
+        if _signature(ours) != _signature(theirs):
+            mismatched.append(f"{q}: ours {inspect.signature(ours)} != {inspect.signature(theirs)}")
+    assert mismatched == []
+
+
+def _resolve_keras(qualified: str) -> Any:
+    target: Any = keras.ops
+    for part in qualified.split("."):
+        target = getattr(target, part)
+    return target
+
+
+def test_torchbridge_ops_exports_only_keras_names() -> None:
+    extra = set(tb_ops.__all__) - set(_public(keras.ops)) - OUR_EXTRA_MODULES
+    assert extra == set()
+    assert all(hasattr(tb_ops, n) for n in tb_ops.__all__)
