@@ -204,3 +204,8 @@ def test_softmax_over_a_single_element_axis_warns_as_keras() -> None:
     with pytest.warns(UserWarning, match="axis has size 1"):
         out = tb.activations.softmax(torch.ones(2, 1))
     assert torch.equal(out, torch.ones(2, 1))
+
+
+def test_a_symbolic_input_gets_an_error_naming_the_layer_to_use() -> None:
+    with pytest.raises(TypeError, match=r"layers\.Activation"):
+        tb.activations.relu(tb.Input((4,)))

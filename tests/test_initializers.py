@@ -254,15 +254,24 @@ def test_seeded_draws_reproduce(name: str) -> None:
     assert not torch.equal(type(first).from_config({**config, "seed": 2})(shape), again)
 
 
-def test_unseeded_instances_repeat_and_follow_torch_manual_seed() -> None:
+def test_unseeded_draws_are_fresh_and_follow_torch_manual_seed() -> None:
+    # Keras fixes an unseeded instance's values; torchbridge draws anew (layers share one
+    # instance across same-shaped weights, e.g. attention's query/key/value kernels)
     init = tb.initializers.GlorotUniform()
-    assert torch.equal(init((4, 5)), init((4, 5)))  # fixed per instance, as Keras
-    assert not torch.equal(tb.initializers.GlorotUniform()((4, 5)), init((4, 5)))
+    assert not torch.equal(init((4, 5)), init((4, 5)))
     torch.manual_seed(7)
     a = tb.initializers.HeNormal()((6, 3))
     torch.manual_seed(7)
     b = tb.initializers.HeNormal()((6, 3))
     assert torch.equal(a, b)
+
+
+def test_attention_sublayers_sharing_an_initializer_differ() -> None:
+    layer = tb.layers.MultiHeadAttention(2, 4, kernel_initializer=tb.initializers.GlorotUniform())
+    x = torch.randn(1, 3, 8)
+    layer(x, x)
+    kernels = [p for n, p in layer.named_parameters() if n.endswith("kernel")]
+    assert len(kernels) == 4 and not torch.equal(kernels[0], kernels[1])
 
 
 class _Generator:

@@ -79,6 +79,12 @@ def _tensor(x: Any) -> torch.Tensor:
     if isinstance(x, (np.ndarray, np.generic)):
         return torch.from_numpy(np.array(x))
     array = np.asarray(x)
+    if array.dtype.kind == "O":
+        raise TypeError(
+            f"An activation takes a tensor, a NumPy array or Python numbers; got "
+            f"{type(x).__name__}. On a symbolic keras.Input, use the layer instead: "
+            "layers.Activation('relu')(x)."
+        )
     if array.dtype.kind == "f":
         array = array.astype(floatx())
     elif array.dtype.kind in "iu":

@@ -6,13 +6,14 @@ CPU torch tensor of that shape; ``dtype=None`` means ``floatx()``. Fans follow K
 Keras's weight layouts (Dense kernel ``(in, out)``, Conv kernel ``(*kernel_size, in,
 out)``): ``fan_in = receptive * shape[-2]``, ``fan_out = receptive * shape[-1]``.
 
-Seeds, as in Keras 3: an ``int`` seed gives the same values on every call; ``None``
-picks a seed once, when the initializer is made (from torch's global generator, so
-``torch.manual_seed`` / ``keras.utils.set_random_seed`` make it reproducible), so one
-unseeded instance also repeats its values; a ``SeedGenerator`` gives new values on each
-call. Draws use a private ``torch.Generator`` (never torch's global stream) and are made
-on the CPU, so a seed gives the same values on every device — torchbridge's values, not
-TensorFlow's bit stream.
+Seeds: an ``int`` seed gives the same values on every call (as in Keras), from a
+private ``torch.Generator`` on the CPU, so the same on every device — torchbridge's
+values, not TensorFlow's bit stream; a ``SeedGenerator`` gives new values on each call,
+reproducibly. ``None`` draws from torch's global generator on each call (reproducible
+under ``torch.manual_seed`` / ``keras.utils.set_random_seed``). Keras instead fixes an
+unseeded instance's values at creation; torchbridge's layers call one initializer
+object for several same-shaped weights (the query/key/value kernels of attention), which
+must not come out equal.
 """
 
 from __future__ import annotations
@@ -88,13 +89,15 @@ class RandomInitializer(Initializer):
 
     def __init__(self, seed: Any = None) -> None:
         self._init_seed = seed
-        if seed is None:
-            seed = int(torch.randint(1, 2**31 - 1, ()).item())  # fixed per instance, as Keras
-        elif isinstance(seed, dict):
+        if isinstance(seed, dict):
             from torchbridge.saving.serialization import deserialize_keras_object  # above us
 
             seed = deserialize_keras_object(seed)
-        elif not isinstance(seed, (int, np.integer)) and not _is_seed_generator(seed):
+        elif (
+            seed is not None
+            and not isinstance(seed, (int, np.integer))
+            and not _is_seed_generator(seed)
+        ):
             raise ValueError(
                 "`seed` argument should be an instance of `keras.random.SeedGenerator()` or "
                 f"an integer. Received: seed={seed!r}"
@@ -109,8 +112,11 @@ class RandomInitializer(Initializer):
             seed = serialize_keras_object(seed)
         return {"seed": seed}
 
-    def _generator(self) -> torch.Generator:
+    def _generator(self) -> torch.Generator | None:
+        """The generator of one call: ``None`` (torch's global one) for an unseeded draw."""
         seed = self.seed
+        if seed is None:
+            return None
         if isinstance(seed, int):
             value = seed
         else:  # a SeedGenerator: its current state, which then advances
