@@ -30,6 +30,10 @@ PACKAGES = [
     "torchbridge.regularizers",
     "torchbridge.constraints",
     "torchbridge.random",
+    "torchbridge.backend",
+    "torchbridge.config",
+    "torchbridge.ops",
+    "torchbridge.tree",
 ]
 
 
@@ -67,7 +71,21 @@ def test_top_level_names() -> None:
         "regularizers",
         "constraints",
         "random",
+        "KerasTensor",
+        "backend",
+        "config",
+        "ops",
+        "tree",
+        "version",
     }
+
+
+@pytest.mark.parametrize("namespace", ["backend", "config", "tree"])
+def test_keras_namespaces_have_every_keras_name(namespace: str) -> None:
+    keras = pytest.importorskip("keras")
+    theirs = {n for n in dir(getattr(keras, namespace)) if not n.startswith("_")}
+    ours = set(getattr(torchbridge, namespace).__all__)
+    assert theirs <= ours, sorted(theirs - ours)
 
 
 def test_keras_spellings_resolve() -> None:

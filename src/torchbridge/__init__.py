@@ -8,7 +8,9 @@ tensor batches and safetensors weights underneath.
 
 from torchbridge import (
     activations,
+    backend,
     callbacks,
+    config,
     constraints,
     data,
     errors,
@@ -19,20 +21,35 @@ from torchbridge import (
     metrics,
     mixed_precision,
     models,
+    ops,
     optimizers,
     random,
     regularizers,
     saving,
+    tree,
     utils,
 )
 from torchbridge.layers.input_layer import Input
+from torchbridge.layers.symbolic import KerasTensor
 from torchbridge.layers.variable import Variable
 from torchbridge.models import Model, Sequential, load_model
 
 __version__ = "0.1.0"
 
+
+def version() -> str:
+    """torchbridge's version (``keras.version()`` gives Keras's)."""
+    return __version__
+
+
 __all__ = [
     "Input",
+    "KerasTensor",
+    "backend",
+    "config",
+    "ops",
+    "tree",
+    "version",
     "Model",
     "Sequential",
     "Variable",

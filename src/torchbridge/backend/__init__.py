@@ -1,7 +1,7 @@
 """``keras.backend`` on torch: the engine name, numeric settings and dtype rules.
 
 ``config`` holds floatx/epsilon/image_data_format; ``dtypes`` holds dtype names
-and Keras's promotion lattice. This package is the ground floor next to
+and Keras's promotion lattice; ``session`` uids and clear_session. This package is the ground floor next to
 ``utils``: it imports nothing else from torchbridge.
 """
 
@@ -20,9 +20,13 @@ from torchbridge.backend.dtypes import (
     result_type,
     standardize_dtype,
 )
+from torchbridge.backend.session import clear_session, get_uid, is_keras_tensor
 
 __all__ = [
     "backend",
+    "clear_session",
+    "get_uid",
+    "is_keras_tensor",
     "epsilon",
     "floatx",
     "image_data_format",
