@@ -37,9 +37,14 @@ from torchbridge.models import Model, Sequential, load_model
 __version__ = "0.1.0"
 
 
+#: The Keras API release torchbridge follows (names, signatures, semantics).
+KERAS_API_VERSION = "3.15.0"
+
+
 def version() -> str:
-    """torchbridge's version (``keras.version()`` gives Keras's)."""
-    return __version__
+    """``keras.version()``: the Keras API version torchbridge follows, so programs that
+    check for Keras 3 take their Keras 3 branch (torchbridge's own is ``__version__``)."""
+    return KERAS_API_VERSION
 
 
 __all__ = [

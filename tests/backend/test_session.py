@@ -96,5 +96,8 @@ def test_set_backend_refuses_other_engines() -> None:
         config.set_backend("jax")
 
 
-def test_version() -> None:
-    assert torchbridge.version() == torchbridge.__version__
+def test_version_is_the_keras_api_followed() -> None:
+    import keras
+
+    assert torchbridge.version().split(".")[:2] == keras.version().split(".")[:2]
+    assert torchbridge.__version__ != torchbridge.version()  # torchbridge's own release
