@@ -2,18 +2,18 @@
 random initializers share.
 
 An initializer is called as ``init(shape, dtype=None)`` (Keras's contract) and returns a
-CPU torch tensor of that shape; ``dtype=None`` means ``floatx()``. Fans follow Keras on
+torch tensor of that shape; ``dtype=None`` means ``floatx()``. Fans follow Keras on
 Keras's weight layouts (Dense kernel ``(in, out)``, Conv kernel ``(*kernel_size, in,
 out)``): ``fan_in = receptive * shape[-2]``, ``fan_out = receptive * shape[-1]``.
 
-Seeds: an ``int`` seed gives the same values on every call (as in Keras), from a
-private ``torch.Generator`` on the CPU, so the same on every device — torchbridge's
-values, not TensorFlow's bit stream; a ``SeedGenerator`` gives new values on each call,
-reproducibly. ``None`` draws from torch's global generator on each call (reproducible
-under ``torch.manual_seed`` / ``keras.utils.set_random_seed``). Keras instead fixes an
+Seeds: draws go through :mod:`torchbridge.random` (torchbridge's values, not
+TensorFlow's bit stream). An ``int`` seed gives the same values on every call and a
+``SeedGenerator`` new values on each call, reproducibly, as in Keras. ``None`` takes a
+fresh seed from torch's global generator on each call (reproducible under
+``torch.manual_seed`` / ``keras.utils.set_random_seed``). Keras instead fixes an
 unseeded instance's values at creation; torchbridge's layers call one initializer
-object for several same-shaped weights (the query/key/value kernels of attention), which
-must not come out equal.
+object for several same-shaped weights (the query/key/value kernels of attention),
+which must not come out equal.
 """
 
 from __future__ import annotations
@@ -27,13 +27,10 @@ import torch
 
 from torchbridge.backend.config import floatx
 from torchbridge.backend.dtypes import keras_dtype_name, to_torch_dtype
+from torchbridge.random import draws
+from torchbridge.random.seed_generator import SeedGenerator
 
 __all__ = ["Initializer", "RandomInitializer", "compute_fans"]
-
-_MASK64 = (1 << 64) - 1
-#: P(|z| <= 2) of a standard normal's CDF endpoints: Keras truncates at two stddevs.
-_CDF_LOW = 0.5 * (1.0 + math.erf(-2.0 / math.sqrt(2.0)))
-_CDF_HIGH = 0.5 * (1.0 + math.erf(2.0 / math.sqrt(2.0)))
 
 
 def torch_dtype(dtype: Any) -> torch.dtype:
@@ -79,58 +76,47 @@ class Initializer:
         return self.__class__.from_config(self.get_config())
 
 
-def _is_seed_generator(seed: Any) -> bool:
-    return callable(getattr(seed, "next", None)) and callable(getattr(seed, "get_config", None))
-
-
 class RandomInitializer(Initializer):
-    """An initializer that draws: holds Keras's ``seed`` (int, ``None`` or a
-    ``SeedGenerator``) and makes the ``torch.Generator`` for each call."""
+    """An initializer that draws: holds Keras's ``seed`` (an int, ``None``, a
+    ``SeedGenerator`` or its config) and draws through :mod:`torchbridge.random`."""
 
     def __init__(self, seed: Any = None) -> None:
         self._init_seed = seed
-        if isinstance(seed, dict):
-            from torchbridge.saving.serialization import deserialize_keras_object  # above us
+        if isinstance(seed, dict):  # a SeedGenerator's config, as Keras writes it
+            if seed.get("class_name") == "SeedGenerator":
+                seed = SeedGenerator.from_config(dict(seed.get("config") or {}))
+            else:
+                from torchbridge.saving.serialization import deserialize_keras_object
 
-            seed = deserialize_keras_object(seed)
-        elif (
-            seed is not None
-            and not isinstance(seed, (int, np.integer))
-            and not _is_seed_generator(seed)
-        ):
+                seed = deserialize_keras_object(seed)
+        if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+            seed = int(seed)
+        elif seed is not None and not isinstance(seed, SeedGenerator):
             raise ValueError(
                 "`seed` argument should be an instance of `keras.random.SeedGenerator()` or "
                 f"an integer. Received: seed={seed!r}"
             )
-        self.seed = int(seed) if isinstance(seed, (int, np.integer)) else seed
+        self.seed = seed
 
     def get_config(self) -> dict[str, Any]:
         seed = self._init_seed
-        if seed is not None and not isinstance(seed, (int, np.integer)):
-            from torchbridge.saving.serialization import serialize_keras_object
-
-            seed = serialize_keras_object(seed)
+        if isinstance(seed, SeedGenerator):
+            seed = {
+                "module": "keras.random",
+                "class_name": "SeedGenerator",
+                "config": seed.get_config(),
+                "registered_name": None,
+            }
         return {"seed": seed}
 
-    def _generator(self) -> torch.Generator | None:
-        """The generator of one call: ``None`` (torch's global one) for an unseeded draw."""
-        seed = self.seed
-        if seed is None:
-            return None
-        if isinstance(seed, int):
-            value = seed
-        else:  # a SeedGenerator: its current state, which then advances
-            state = seed.next()
-            parts = np.asarray(state.cpu() if isinstance(state, torch.Tensor) else state)
-            value = 0
-            for part in parts.reshape(-1).tolist():
-                value = (value * 0x9E3779B97F4A7C15 + int(part) + 1) & _MASK64
-        generator = torch.Generator()
-        generator.manual_seed(value & _MASK64)
-        return generator
+    def _seed(self) -> int | SeedGenerator:
+        """The seed of one draw; an unseeded one takes it from torch's global generator."""
+        if self.seed is None:
+            return int(torch.randint(0, 2**62, (), device="cpu"))
+        return self.seed
 
     def _float_dtype(self, dtype: Any) -> tuple[torch.dtype, torch.dtype]:
-        """(the dtype asked for, the dtype to draw in): float16/bfloat16 draw in float32."""
+        """(the dtype asked for, the dtype to compute in): float16/bfloat16 use float32."""
         target = torch_dtype(dtype)
         if not target.is_floating_point:
             raise ValueError(
@@ -140,26 +126,18 @@ class RandomInitializer(Initializer):
         return target, target if target == torch.float64 else torch.float32
 
     def _normal(self, shape: Sequence[int], mean: float, stddev: float, dtype: Any) -> torch.Tensor:
-        target, work = self._float_dtype(dtype)
-        out = torch.empty(tuple(shape), dtype=work).normal_(generator=self._generator())
-        return (out * stddev + mean).to(target)
+        target, _ = self._float_dtype(dtype)
+        return draws.normal(tuple(shape), mean, stddev, dtype=target, seed=self._seed())
 
     def _uniform(
         self, shape: Sequence[int], minval: float, maxval: float, dtype: Any
     ) -> torch.Tensor:
-        target, work = self._float_dtype(dtype)
-        out = torch.empty(tuple(shape), dtype=work).uniform_(generator=self._generator())
-        return (out * (maxval - minval) + minval).to(target)
+        target, _ = self._float_dtype(dtype)
+        return draws.uniform(tuple(shape), minval, maxval, dtype=target, seed=self._seed())
 
     def _truncated_normal(
         self, shape: Sequence[int], mean: float, stddev: float, dtype: Any
     ) -> torch.Tensor:
-        """Normal values within two stddevs of the mean (inverse-CDF sampling, which gives
-        the distribution of Keras's redraw-outside-the-bounds rule)."""
-        target, work = self._float_dtype(dtype)
-        u = torch.empty(tuple(shape), dtype=work).uniform_(
-            _CDF_LOW, _CDF_HIGH, generator=self._generator()
-        )
-        z = torch.erfinv(u * 2 - 1) * math.sqrt(2.0)
-        z = torch.clamp(z, -2.0, 2.0)
-        return (z * stddev + mean).to(target)
+        """Normal values within two stddevs of the mean."""
+        target, _ = self._float_dtype(dtype)
+        return draws.truncated_normal(tuple(shape), mean, stddev, dtype=target, seed=self._seed())
