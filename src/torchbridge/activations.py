@@ -22,11 +22,10 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import torch
 from torch.nn import functional as F
 
-from torchbridge.backend.config import floatx
+from torchbridge.ops._convert import to_tensor
 from torchbridge.utils.registry import Registry
 
 __all__ = [
@@ -72,24 +71,18 @@ _REGISTRY: Registry[Activation] = Registry("activation")
 
 
 def _tensor(x: Any) -> torch.Tensor:
-    """``x`` as a tensor, as Keras's ``convert_to_tensor``: NumPy keeps its dtype, Python
-    floats become floatx, Python ints int32."""
+    """``x`` as a tensor by the ops' conversion rules (:func:`torchbridge.ops._convert.
+    to_tensor`: NumPy keeps its dtype, Python floats become floatx, ints int32)."""
     if isinstance(x, torch.Tensor):
         return x
-    if isinstance(x, (np.ndarray, np.generic)):
-        return torch.from_numpy(np.array(x))
-    array = np.asarray(x)
-    if array.dtype.kind == "O":
+    try:
+        return to_tensor(x)
+    except TypeError as e:
         raise TypeError(
             f"An activation takes a tensor, a NumPy array or Python numbers; got "
             f"{type(x).__name__}. On a symbolic keras.Input, use the layer instead: "
             "layers.Activation('relu')(x)."
-        )
-    if array.dtype.kind == "f":
-        array = array.astype(floatx())
-    elif array.dtype.kind in "iu":
-        array = array.astype(np.int32)
-    return torch.from_numpy(array)
+        ) from e
 
 
 def _like(value: Any, x: torch.Tensor) -> Any:
