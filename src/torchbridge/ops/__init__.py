@@ -33,7 +33,8 @@ A new family module is added to the imports below and to ``FAMILIES`` in
 tests/ops/test_coverage.py.
 """
 
-from torchbridge.ops import core
+from torchbridge.ops import core, numpy
 from torchbridge.ops.core import *  # noqa: F403
+from torchbridge.ops.numpy import *  # noqa: F403
 
-__all__ = [*core.__all__, "core"]
+__all__ = [*core.__all__, "core", *numpy.__all__, "numpy"]

@@ -1,0 +1,163 @@
+"""Shared prologues of the elementwise ops (ops/numpy_elementwise*.py).
+
+Keras's elementwise ops fall into a few dtype rules, each a helper here:
+
+- :func:`float_operand` — the unary float ops (``sin``, ``log``, ``sqrt`` ...):
+  float and complex inputs keep their dtype, everything else becomes
+  ``floatx()`` (int64 too, as Keras does).
+- :func:`wide_float_operand` — ``cbrt``/``deg2rad``/``rad2deg``/``i0``-style
+  ops, where int64 becomes float64 instead.
+- :func:`strong_operands` — binary ops whose Keras implementation converts
+  Python scalars to tensors first (``mod``, ``arctan2``, comparisons ...):
+  a Python ``int`` counts as int32 and a ``float`` as ``floatx()`` in the
+  promotion, not as a weak scalar.
+- :func:`keras_op` — turns torch's shape and dtype failures into errors that
+  name the op, its arguments' shapes and dtypes (zero cost unless it fails).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import torch
+
+from torchbridge.backend import config
+from torchbridge.backend.dtypes import result_type, standardize_dtype, to_torch_dtype
+from torchbridge.ops._convert import device_of, to_tensor, to_tensors
+
+__all__ = [
+    "compare_operands",
+    "float_operand",
+    "float_result",
+    "keras_op",
+    "strong_operands",
+    "wide_float_operand",
+]
+
+_Tensor = torch.Tensor
+_F = TypeVar("_F", bound=Callable[..., Any])
+_NARROW_INTS = frozenset(
+    {torch.bool, torch.int8, torch.int16, torch.int32, torch.uint8, torch.uint16, torch.uint32}
+)
+
+
+def float_operand(x: Any) -> torch.Tensor:
+    """``x`` as a tensor; non-float, non-complex dtypes become ``floatx()``."""
+    if type(x) is not _Tensor:
+        x = to_tensor(x)
+    if x.is_floating_point() or x.is_complex():
+        return x
+    return x.to(to_torch_dtype(config._floatx))
+
+
+def wide_float_operand(x: Any) -> torch.Tensor:
+    """As :func:`float_operand`, but int64 becomes float64."""
+    if type(x) is not _Tensor:
+        x = to_tensor(x)
+    if x.is_floating_point() or x.is_complex():
+        return x
+    if x.dtype == torch.int64:
+        return x.to(torch.float64)
+    return x.to(to_torch_dtype(config._floatx))
+
+
+def float_result(dtype: torch.dtype, wide_int64: bool = False) -> torch.dtype:
+    """Keras's ``result_type(dtype, float)``: non-float dtypes become ``floatx()``
+    (int64 becomes float64 when ``wide_int64``)."""
+    if dtype.is_floating_point or dtype.is_complex:
+        return dtype
+    if wide_int64 and dtype == torch.int64:
+        return torch.float64
+    return to_torch_dtype(config._floatx)
+
+
+def strong_operands(x1: Any, x2: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    """Both operands as tensors of their promoted dtype, Python scalars converted
+    first (int → int32, float → floatx), as Keras's TensorFlow backend does."""
+    if type(x1) is _Tensor and type(x2) is _Tensor and x1.dtype == x2.dtype:
+        return x1, x2
+    if not isinstance(x1, _Tensor) or not isinstance(x2, _Tensor):
+        device = device_of(x1, x2)
+        if not isinstance(x1, _Tensor):
+            x1 = to_tensor(x1, device=device)
+        if not isinstance(x2, _Tensor):
+            x2 = to_tensor(x2, device=device)
+    return to_tensors(x1, x2)  # type: ignore[return-value]
+
+
+_SCALAR_KEYS: dict[tuple[Any, ...], torch.dtype] = {}
+
+
+def _scalar_strong_dtype(value: bool | int | float) -> torch.dtype:
+    if isinstance(value, bool):
+        return torch.bool
+    if isinstance(value, int):
+        return torch.int32 if -(2**31) <= value < 2**31 else torch.int64
+    return to_torch_dtype(config._floatx)
+
+
+def compare_operands(x1: Any, x2: Any) -> tuple[Any, Any]:
+    """:func:`strong_operands`, but a Python scalar next to a tensor stays a
+    scalar (the tensor takes the promoted dtype; torch compares in it)."""
+    if type(x1) is _Tensor:
+        t2 = type(x2)
+        if t2 is _Tensor:
+            return (x1, x2) if x1.dtype == x2.dtype else to_tensors(x1, x2)  # type: ignore[return-value]
+        if t2 is float or t2 is int or t2 is bool:
+            sdt = _scalar_strong_dtype(x2)
+            key = (config._floatx, x1.dtype, sdt)
+            tdt = _SCALAR_KEYS.get(key)
+            if tdt is None:
+                tdt = _SCALAR_KEYS[key] = to_torch_dtype(
+                    result_type(standardize_dtype(x1.dtype), standardize_dtype(sdt))
+                )
+            return (x1 if x1.dtype == tdt else x1.to(tdt)), x2
+    return strong_operands(x1, x2)
+
+
+def _describe(values: dict[str, Any]) -> str:
+    parts = []
+    for name, value in values.items():
+        if isinstance(value, _Tensor):
+            parts.append(f"{name} (shape {tuple(value.shape)}, {standardize_dtype(value.dtype)})")
+        elif hasattr(value, "shape") and hasattr(value, "dtype"):
+            parts.append(f"{name} (shape {tuple(value.shape)}, {value.dtype})")
+        else:
+            parts.append(f"{name}={value!r}")
+    return ", ".join(parts)
+
+
+def _translate(name: str, values: dict[str, Any], exc: Exception) -> Exception:
+    text = str(exc)
+    if "must match the size" in text or ("shape" in text and "broadcast" in text):
+        return ValueError(
+            f"{name}: the inputs do not broadcast together: {_describe(values)}. Give "
+            "them shapes that are equal or 1 along each axis (NumPy broadcasting)."
+        )
+    if "not implemented for" in text or "not supported" in text:
+        return TypeError(
+            f"{name} does not support these input dtypes: {_describe(values)}. "
+            f"Cast the inputs (keras.ops.cast) to a supported dtype. ({text.splitlines()[0]})"
+        )
+    return exc
+
+
+def keras_op(fn: _F) -> _F:
+    """Wrap ``fn`` so that torch's broadcasting/dtype failures become errors that
+    name the op and its inputs' shapes and dtypes (the signature stays ``fn``'s)."""
+    name = fn.__name__
+    names = tuple(fn.__code__.co_varnames[: fn.__code__.co_argcount])
+
+    @functools.wraps(fn)
+    def op(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except RuntimeError as exc:
+            raised = _translate(name, {**dict(zip(names, args)), **kwargs}, exc)
+            if raised is exc:
+                raise
+            raise raised from exc
+
+    return op  # type: ignore[return-value]
