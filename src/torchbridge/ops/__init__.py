@@ -35,6 +35,8 @@ tests/ops/test_coverage.py.
 
 from torchbridge.ops import core, numpy
 from torchbridge.ops.core import *  # noqa: F403
+from torchbridge.ops import nn
+from torchbridge.ops.nn import *  # noqa: F403
 from torchbridge.ops.numpy import *  # noqa: F403
 
-__all__ = [*core.__all__, "core", *numpy.__all__, "numpy"]
+__all__ = [*core.__all__, "core", *nn.__all__, "nn", *numpy.__all__, "numpy"]
