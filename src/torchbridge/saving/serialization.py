@@ -69,6 +69,7 @@ _PACKAGES = (
     "constraints",
     "initializers",
     "activations",
+    "random",
 )
 #: Where Keras looks up a function saved by bare name (``"relu"``, ``"mse"``).
 _FUNCTION_PACKAGES = (
