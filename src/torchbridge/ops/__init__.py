@@ -39,4 +39,7 @@ from torchbridge.ops import nn
 from torchbridge.ops.nn import *  # noqa: F403
 from torchbridge.ops.numpy import *  # noqa: F403
 
-__all__ = [*core.__all__, "core", *nn.__all__, "nn", *numpy.__all__, "numpy"]
+__all__: list[str] = ["core", "nn", "numpy"]
+__all__ += core.__all__
+__all__ += nn.__all__
+__all__ += numpy.__all__

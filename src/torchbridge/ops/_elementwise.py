@@ -3,8 +3,9 @@
 Keras's elementwise ops fall into a few dtype rules, each a helper here:
 
 - :func:`float_operand` — the unary float ops (``sin``, ``log``, ``sqrt`` ...):
-  float and complex inputs keep their dtype, everything else becomes
-  ``floatx()`` (int64 too, as Keras does).
+  float inputs keep their dtype, complex128 narrows to complex64, everything
+  else becomes ``floatx()`` (int64 too, as Keras does); :func:`inexact_operand`
+  (``exp``, ``expm1``, ``reciprocal`` ...) keeps complex128.
 - :func:`wide_float_operand` — ``cbrt``/``deg2rad``/``rad2deg``/``i0``-style
   ops, where int64 becomes float64 instead.
 - :func:`strong_operands` — binary ops whose Keras implementation converts
@@ -31,6 +32,7 @@ __all__ = [
     "compare_operands",
     "float_operand",
     "float_result",
+    "inexact_operand",
     "keras_op",
     "strong_operands",
     "wide_float_operand",
@@ -44,7 +46,19 @@ _NARROW_INTS = frozenset(
 
 
 def float_operand(x: Any) -> torch.Tensor:
-    """``x`` as a tensor; non-float, non-complex dtypes become ``floatx()``."""
+    """``x`` as a tensor of Keras's ``result_type(x.dtype, float)``: floats kept,
+    complex128 narrowed to complex64 (as Keras does), other dtypes ``floatx()``."""
+    if type(x) is not _Tensor:
+        x = to_tensor(x)
+    if x.is_floating_point():
+        return x
+    if x.is_complex():
+        return x if x.dtype == torch.complex64 else x.to(torch.complex64)
+    return x.to(to_torch_dtype(config._floatx))
+
+
+def inexact_operand(x: Any) -> torch.Tensor:
+    """``x`` as a tensor; float and complex dtypes kept, others ``floatx()``."""
     if type(x) is not _Tensor:
         x = to_tensor(x)
     if x.is_floating_point() or x.is_complex():

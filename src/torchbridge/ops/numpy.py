@@ -1,13 +1,12 @@
 """``keras.ops.numpy`` on torch: the NumPy-style API, re-exported from the
 ``numpy_*.py`` family modules so that ``torchbridge.ops.numpy`` holds exactly
 Keras's ``keras.ops.numpy`` names (each part adds its module to the imports
-and to ``__all__`` below)."""
+and its ``__all__`` below; ``+=`` lets type checkers see the names)."""
 
 from torchbridge.ops import numpy_elementwise, numpy_elementwise_unary
 from torchbridge.ops.numpy_elementwise import *  # noqa: F403
 from torchbridge.ops.numpy_elementwise_unary import *  # noqa: F403
 
-__all__ = [
-    *numpy_elementwise.__all__,
-    *numpy_elementwise_unary.__all__,
-]
+__all__: list[str] = []
+__all__ += numpy_elementwise.__all__
+__all__ += numpy_elementwise_unary.__all__

@@ -267,7 +267,9 @@ def heaviside(x1: Any, x2: Any) -> Any:
             "heaviside does not support bool inputs: cast them to a numeric dtype first."
         )
     fdt = float_result(x1.dtype, wide_int64=True)
-    return torch.heaviside(x1.to(fdt), x2.to(fdt))
+    x1, x2 = x1.to(fdt), x2.to(fdt)
+    # Keras's formula: NaN in x1 selects x2 (NumPy would give NaN)
+    return torch.where(x1 < 0, 0.0, torch.where(x1 > 0, 1.0, x2)).to(fdt)
 
 
 @keras_op
@@ -487,17 +489,18 @@ def clip(x: Any, x_min: Any, x_max: Any) -> Any:
     x = x if type(x) is _Tensor else to_tensor(x)
     if x.dtype == torch.bool:
         x = x.to(torch.int32)
-    bounds = []
     for name, bound in (("x_min", x_min), ("x_max", x_max)):
         if isinstance(bound, float) and not x.is_floating_point():
             raise TypeError(
                 f"clip: {name}={bound!r} is a float but x is {standardize_dtype(x.dtype)}; "
                 "pass integer bounds, or cast x to a float dtype first."
             )
-        if not isinstance(bound, _SCALARS) and bound is not None:
-            bound = to_tensor(bound, x.dtype, x.device)
-        bounds.append(bound)
-    return torch.clamp(x, bounds[0], bounds[1])
+    if isinstance(x_min, _SCALARS) and isinstance(x_max, _SCALARS):
+        return torch.clamp(x, x_min, x_max)
+    # tensor bounds: both as tensors of x's dtype (torch takes no mix of the two)
+    low = None if x_min is None else to_tensor(x_min, x.dtype, x.device)
+    high = None if x_max is None else to_tensor(x_max, x.dtype, x.device)
+    return torch.clamp(x, low, high)
 
 
 @keras_op

@@ -25,7 +25,12 @@ import torch
 from torchbridge.backend import config
 from torchbridge.backend.dtypes import standardize_dtype, to_torch_dtype
 from torchbridge.ops._convert import to_tensor
-from torchbridge.ops._elementwise import float_operand, keras_op, wide_float_operand
+from torchbridge.ops._elementwise import (
+    float_operand,
+    inexact_operand,
+    keras_op,
+    wide_float_operand,
+)
 
 __all__ = [
     "abs",
@@ -167,19 +172,19 @@ def arctanh(x: Any) -> Any:
 @keras_op
 def exp(x: Any) -> Any:
     """``e ** x``, elementwise."""
-    return torch.exp(float_operand(x))
+    return torch.exp(inexact_operand(x))
 
 
 @keras_op
 def exp2(x: Any) -> Any:
     """``2 ** x``, elementwise."""
-    return torch.exp2(float_operand(x))
+    return torch.exp2(inexact_operand(x))
 
 
 @keras_op
 def expm1(x: Any) -> Any:
     """``exp(x) - 1``, accurate near zero."""
-    return torch.expm1(float_operand(x))
+    return torch.expm1(inexact_operand(x))
 
 
 @keras_op
@@ -215,7 +220,7 @@ def sqrt(x: Any) -> Any:
 @keras_op
 def reciprocal(x: Any) -> Any:
     """``1 / x``, elementwise (integer and bool inputs give floatx)."""
-    return torch.reciprocal(float_operand(x))
+    return torch.reciprocal(inexact_operand(x))
 
 
 @keras_op
@@ -238,14 +243,17 @@ def sinc(x: Any) -> Any:
 
 @keras_op
 def angle(x: Any) -> Any:
-    """The argument of complex values (0 or pi for real inputs)."""
-    return torch.angle(float_operand(x))
+    """The argument of complex values (pi for negative real inputs, else 0 — NaN too)."""
+    x = float_operand(x)
+    if x.is_complex():
+        return torch.angle(x)
+    return torch.where(x < 0, torch.pi, 0.0).to(x.dtype)
 
 
 @keras_op
 def fabs(x: Any) -> Any:
     """Absolute value as a float tensor (complex inputs are refused, as in Keras)."""
-    x = float_operand(x)
+    x = inexact_operand(x)
     if x.is_complex():
         raise TypeError(
             f"fabs does not support complex inputs (got {standardize_dtype(x.dtype)}): "
@@ -318,8 +326,11 @@ def negative(x: Any) -> Any:
 
 @keras_op
 def sign(x: Any) -> Any:
-    """-1, 0 or 1 by the sign of each element (NaN stays NaN)."""
-    return torch.sign(_tensor(x))
+    """-1, 0 or 1 by the sign of each element (NaN stays NaN; ``x / |x|`` for complex)."""
+    x = _tensor(x)
+    if x.is_floating_point():
+        return torch.where(torch.isnan(x), x, torch.sign(x))
+    return torch.sgn(x) if x.is_complex() else torch.sign(x)
 
 
 @keras_op
