@@ -38,8 +38,11 @@ from torchbridge.ops.core import *  # noqa: F403
 from torchbridge.ops import nn
 from torchbridge.ops.nn import *  # noqa: F403
 from torchbridge.ops.numpy import *  # noqa: F403
+from torchbridge.ops import math
+from torchbridge.ops.math import *  # noqa: F403
 
-__all__: list[str] = ["core", "nn", "numpy"]
+__all__: list[str] = ["core", "nn", "numpy", "math"]
 __all__ += core.__all__
 __all__ += nn.__all__
 __all__ += numpy.__all__
+__all__ += math.__all__
