@@ -3,11 +3,17 @@
 also at the top level of ``torchbridge.ops``, as in Keras):
 
 - ``nn_activations``  relu ... sparsemax, softmax, log_softmax
+- ``nn_encoding``  one_hot, multi_hot, polar
+- ``nn_normalization``  moments, batch/layer/rms normalization, normalize
 """
 
-from torchbridge.ops import nn_activations
+from torchbridge.ops import nn_activations, nn_encoding, nn_normalization
 from torchbridge.ops.nn_activations import *  # noqa: F403
+from torchbridge.ops.nn_encoding import *  # noqa: F403
+from torchbridge.ops.nn_normalization import *  # noqa: F403
 
 __all__ = [
     *nn_activations.__all__,
+    *nn_encoding.__all__,
+    *nn_normalization.__all__,
 ]
