@@ -29,19 +29,13 @@ NOT_YET: dict[str, frozenset[str]] = {
     # NumPy-style API (ops/numpy.py; also the keras.ops.numpy namespace)
     "numpy": _names(
         """
-        all allclose amax amin any append arange argmax argmin argpartition argsort
-        array array_split average bartlett bincount blackman broadcast_to concatenate
-        corrcoef correlate count_nonzero cross cumprod cumsum diag diagflat diagonal
-        diff digitize dot dsplit dstack einsum empty empty_like expand_dims eye flip
-        fliplr flipud full full_like geomspace get_item hamming hanning histogram hsplit
-        hstack identity inner isin kaiser kron linspace logspace matmul max mean median
-        meshgrid min moveaxis nanargmax nanargmin nancumprod nancumsum nanmax nanmean
-        nanmedian nanmin nanpercentile nanprod nanquantile nanstd nansum nanvar ndim
-        nonzero ones ones_like outer pad percentile prod ptp quantile ravel repeat
-        reshape roll rot90 searchsorted select size slogdet sort split squeeze stack std
-        sum swapaxes take take_along_axis tensordot tile trace transpose trapezoid tri
-        tril triu unique unravel_index vander var vdot vectorize view vsplit vstack
-        zeros zeros_like
+        append argpartition argsort array_split bincount broadcast_to concatenate corrcoef
+        correlate cross diag diagflat diagonal diff digitize dot dsplit dstack einsum
+        expand_dims flip fliplr flipud get_item histogram hsplit hstack inner isin kron
+        matmul moveaxis ndim nonzero outer pad ravel repeat reshape roll rot90 searchsorted
+        select size slogdet sort split squeeze stack swapaxes take take_along_axis tensordot
+        tile trace transpose trapezoid tril triu unique unravel_index vander vdot vectorize
+        view vsplit vstack
         """
     ),
     # activations, convolutions, pools, losses, normalization (ops/nn.py; keras.ops.nn)
