@@ -1,5 +1,6 @@
 """Keras layers as plain ``torch.nn.Module``s, with Keras names, defaults and weight layouts."""
 
+from torchbridge.layers import op_layer as _op_layer  # noqa: F401  (ops on KerasTensors)
 from torchbridge.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from torchbridge.layers.convolutional import (
     Conv1D,

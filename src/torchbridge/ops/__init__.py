@@ -46,3 +46,17 @@ __all__ += core.__all__
 __all__ += nn.__all__
 __all__ += numpy.__all__
 __all__ += math.__all__
+
+# Keep this last: ops called on KerasTensors record graph nodes (see ops/_symbolic.py).
+from torchbridge.ops import _symbolic  # noqa: E402
+
+_symbolic.wrap_public_ops(
+    {
+        **{
+            f"{family}.": globals()[family]
+            for family in ("numpy", "nn", "linalg", "image", "math", "core")
+            if family in globals()
+        },
+        "": __import__("sys").modules[__name__],
+    }
+)

@@ -116,9 +116,10 @@ def _builtin_classes() -> dict[str, Any]:
     """Layers and models by class name (configs that carry no usable module)."""
     import torchbridge.layers as layers_module
     import torchbridge.models as models_module
+    from torchbridge.layers.op_layer import OpLayer
     from torchbridge.layers.tensor_ops import TensorOperator
 
-    table: dict[str, Any] = {"TensorOperator": TensorOperator}
+    table: dict[str, Any] = {"TensorOperator": TensorOperator, "OpLayer": OpLayer}
     for module in (layers_module, models_module):
         for attr in getattr(module, "__all__", []):
             table[attr] = getattr(module, attr)

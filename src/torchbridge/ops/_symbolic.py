@@ -1,0 +1,96 @@
+"""Ops called on symbolic tensors (``keras.Input`` and layer outputs) record a graph node.
+
+``ops`` sits below ``layers``, so it cannot know ``KerasTensor``: ``layers``
+registers it here (:func:`register_symbolic_handler`) together with the
+function that records an op call as a node of the functional graph
+(``layers/op_layer.py``). :func:`wrap_public_ops` wraps every public op of the
+``ops`` namespaces once: a call whose arguments hold a symbolic tensor goes to
+the handler, any other call goes straight to the op (one ``type(...) is``
+check per argument on the way).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+__all__ = ["find_op", "is_symbolic", "register_symbolic_handler", "wrap_public_ops"]
+
+
+class _NoSymbolicType:
+    """Stands for KerasTensor until ``layers`` registers it (matches nothing)."""
+
+
+_symbolic_type: type = _NoSymbolicType
+_handler: Callable[[str, Callable[..., Any], tuple[Any, ...], dict[str, Any]], Any] | None = None
+_SEQUENCES = (list, tuple)
+
+
+def register_symbolic_handler(
+    symbolic_type: type,
+    handler: Callable[[str, Callable[..., Any], tuple[Any, ...], dict[str, Any]], Any],
+) -> None:
+    """``handler(op_name, op, args, kwargs)`` runs for op calls on ``symbolic_type``."""
+    global _symbolic_type, _handler
+    _symbolic_type, _handler = symbolic_type, handler
+
+
+def is_symbolic(value: Any) -> bool:
+    return type(value) is _symbolic_type
+
+
+def _holds_symbolic(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    kind = _symbolic_type
+    for value in args:
+        t = type(value)
+        if t is kind or (t in _SEQUENCES and any(type(v) is kind for v in value)):
+            return True
+    if kwargs:
+        for value in kwargs.values():
+            t = type(value)
+            if t is kind or (t in _SEQUENCES and any(type(v) is kind for v in value)):
+                return True
+    return False
+
+
+def _symbolic_aware(name: str, op: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(op)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if _handler is not None and _holds_symbolic(args, kwargs):
+            return _handler(name, op, args, kwargs)
+        return op(*args, **kwargs)
+
+    call._symbolic_aware = True  # type: ignore[attr-defined]
+    call._raw_op = op  # type: ignore[attr-defined]
+    return call
+
+
+def wrap_public_ops(namespaces: dict[str, ModuleType]) -> None:
+    """Replace each public function of the ``namespaces`` (prefix → module, e.g.
+    ``"numpy."`` → ops.numpy, ``""`` → ops) by its symbolic-aware wrapper. The same
+    function gets the same wrapper everywhere, named by the first namespace that
+    has it (``"numpy.add"``, ``"image.resize"``): :func:`find_op` reads that name back."""
+    wrapped: dict[int, Callable[..., Any]] = {}
+    for prefix, module in namespaces.items():
+        for name in getattr(module, "__all__", ()):
+            op = getattr(module, name, None)
+            if not callable(op) or isinstance(op, (type, ModuleType)):
+                continue
+            raw = getattr(op, "_raw_op", op)
+            if id(raw) not in wrapped:
+                wrapped[id(raw)] = op if raw is not op else _symbolic_aware(prefix + name, raw)
+            setattr(module, name, wrapped[id(raw)])
+
+
+def find_op(qualified_name: str) -> Callable[..., Any] | None:
+    """The op (unwrapped) of a name :func:`wrap_public_ops` gave (``"numpy.add"``)."""
+    import importlib
+
+    family, _, name = qualified_name.rpartition(".")
+    module = importlib.import_module(f"torchbridge.ops.{family}" if family else "torchbridge.ops")
+    if name not in getattr(module, "__all__", ()):
+        return None
+    op = getattr(module, name)
+    return getattr(op, "_raw_op", op)
