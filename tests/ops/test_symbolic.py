@@ -80,3 +80,38 @@ def test_the_wrappers_are_shared_and_cheap_to_skip() -> None:
     assert tb.ops.relu is tb.ops.nn.relu
     a = np.ones(3, dtype="float32")
     np.testing.assert_allclose(tb.ops.add(a, a).numpy(), 2 * a)  # eager calls unchanged
+
+
+def test_a_keras_written_config_with_op_nodes_loads() -> None:
+    # Keras saves ops on KerasTensors as operation entries (class "Add", "Cast", "Sum" ...);
+    # an Embedding with mask_zero records a "NotEqual" op in a functional config.
+    x = keras.Input((4,))
+    y = keras.ops.add(x, 1.0)
+    theirs = keras.Model(x, [keras.ops.cast(y, "int32"), keras.ops.sum(y, axis=1, keepdims=True)])
+    ours = tb.models.model_from_json(theirs.to_json())
+    data = np.arange(8, dtype="float32").reshape(2, 4)
+    for got, expected in zip(ours.predict(data, verbose=0), theirs(data), strict=True):
+        expected = keras.ops.convert_to_numpy(expected)
+        np.testing.assert_allclose(got, expected)
+        assert got.dtype == expected.dtype
+
+    ids = keras.Input((5,), dtype="int32")
+    pooled = keras.layers.GlobalAveragePooling1D()(
+        keras.layers.Embedding(10, 3, mask_zero=True)(ids)
+    )
+    theirs = keras.Model(ids, pooled)
+    ours = tb.models.model_from_json(theirs.to_json())
+    ours.set_weights(theirs.get_weights())
+    batch = np.array([[1, 2, 0, 0, 0], [3, 4, 5, 6, 7]], dtype="int32")
+    np.testing.assert_allclose(
+        ours.predict(batch, verbose=0), keras.ops.convert_to_numpy(theirs(batch)), rtol=1e-6
+    )
+
+
+def test_an_op_torchbridge_lacks_in_a_keras_config_is_named() -> None:
+    from torchbridge.errors import UnknownClassError
+    from torchbridge.saving.keras_ops import keras_op_call
+
+    with pytest.raises(UnknownClassError, match="NoSuchOp"):
+        keras_op_call({"module": "keras.src.ops.numpy", "class_name": "NoSuchOp", "config": {}})
+    assert keras_op_call({"module": "keras.layers", "class_name": "Dense"}) is None

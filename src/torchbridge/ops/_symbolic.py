@@ -16,7 +16,13 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-__all__ = ["find_op", "is_symbolic", "register_symbolic_handler", "wrap_public_ops"]
+__all__ = [
+    "find_op",
+    "is_symbolic",
+    "register_symbolic_handler",
+    "wrap_public_ops",
+    "wrapper_of",
+]
 
 
 class _NoSymbolicType:
@@ -24,6 +30,7 @@ class _NoSymbolicType:
 
 
 _symbolic_type: type = _NoSymbolicType
+_wrappers: dict[int, Callable[..., Any]] = {}  # id(op) -> its symbolic-aware wrapper
 _handler: Callable[[str, Callable[..., Any], tuple[Any, ...], dict[str, Any]], Any] | None = None
 _SEQUENCES = (list, tuple)
 
@@ -72,7 +79,7 @@ def wrap_public_ops(namespaces: dict[str, ModuleType]) -> None:
     ``"numpy."`` → ops.numpy, ``""`` → ops) by its symbolic-aware wrapper. The same
     function gets the same wrapper everywhere, named by the first namespace that
     has it (``"numpy.add"``, ``"image.resize"``): :func:`find_op` reads that name back."""
-    wrapped: dict[int, Callable[..., Any]] = {}
+    wrapped = _wrappers
     for prefix, module in namespaces.items():
         for name in getattr(module, "__all__", ()):
             op = getattr(module, name, None)
@@ -82,6 +89,11 @@ def wrap_public_ops(namespaces: dict[str, ModuleType]) -> None:
             if id(raw) not in wrapped:
                 wrapped[id(raw)] = op if raw is not op else _symbolic_aware(prefix + name, raw)
             setattr(module, name, wrapped[id(raw)])
+
+
+def wrapper_of(op: Callable[..., Any]) -> Callable[..., Any]:
+    """The symbolic-aware wrapper of an op (the op itself when it has none)."""
+    return _wrappers.get(id(getattr(op, "_raw_op", op)), op)
 
 
 def find_op(qualified_name: str) -> Callable[..., Any] | None:

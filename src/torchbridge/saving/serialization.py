@@ -485,6 +485,11 @@ def deserialize(config: dict[str, Any], custom_objects: dict[str, Any] | None = 
         raise ValueError(
             f"A serialized object is a dict with 'class_name' and 'config'; got {config!r}."
         )
+    from torchbridge.saving.keras_ops import keras_op_call
+
+    op_call = keras_op_call(config)  # an operation node of a Keras functional config
+    if op_call is not None:
+        return op_call
     return deserialize_keras_object({"config": {}, **config}, custom_objects)
 
 
