@@ -41,10 +41,8 @@ NOT_YET: dict[str, frozenset[str]] = {
     # activations, convolutions, pools, losses, normalization (ops/nn.py; keras.ops.nn)
     "nn": _names(
         """
-        adaptive_average_pool adaptive_max_pool average_pool binary_crossentropy
-        categorical_crossentropy conv conv_transpose ctc_decode ctc_loss depth_to_space
-        depthwise_conv dot_product_attention fold max_pool psnr separable_conv
-        space_to_depth sparse_categorical_crossentropy unfold
+        adaptive_average_pool adaptive_max_pool average_pool conv conv_transpose
+        depth_to_space depthwise_conv fold max_pool separable_conv space_to_depth unfold
         """
     ),
     # fft/stft, segment reductions, top_k, logsumexp, erf... (ops/math.py)
