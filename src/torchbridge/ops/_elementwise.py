@@ -40,9 +40,6 @@ __all__ = [
 
 _Tensor = torch.Tensor
 _F = TypeVar("_F", bound=Callable[..., Any])
-_NARROW_INTS = frozenset(
-    {torch.bool, torch.int8, torch.int16, torch.int32, torch.uint8, torch.uint16, torch.uint32}
-)
 
 
 def float_operand(x: Any) -> torch.Tensor:
@@ -102,31 +99,29 @@ def strong_operands(x1: Any, x2: Any) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 _SCALAR_KEYS: dict[tuple[Any, ...], torch.dtype] = {}
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 
 
-def _scalar_strong_dtype(value: bool | int | float) -> torch.dtype:
-    if isinstance(value, bool):
-        return torch.bool
-    if isinstance(value, int):
-        return torch.int32 if -(2**31) <= value < 2**31 else torch.int64
-    return to_torch_dtype(config._floatx)
+def _scalar_promotion(dtype: torch.dtype, scalar_type: type) -> torch.dtype:
+    strong = {bool: "bool", int: "int32", float: config._floatx}[scalar_type]
+    found = _SCALAR_KEYS[(config._floatx, dtype, scalar_type)] = to_torch_dtype(
+        result_type(standardize_dtype(dtype), strong)
+    )
+    return found
 
 
 def compare_operands(x1: Any, x2: Any) -> tuple[Any, Any]:
-    """:func:`strong_operands`, but a Python scalar next to a tensor stays a
-    scalar (the tensor takes the promoted dtype; torch compares in it)."""
+    """:func:`strong_operands`, but a Python scalar after a tensor stays a scalar
+    (the tensor takes the promoted dtype; torch computes in it), which saves
+    making a scalar tensor. Used by comparisons, ``mod``/``fmod``, bitwise ops."""
     if type(x1) is _Tensor:
         t2 = type(x2)
         if t2 is _Tensor:
             return (x1, x2) if x1.dtype == x2.dtype else to_tensors(x1, x2)  # type: ignore[return-value]
-        if t2 is float or t2 is int or t2 is bool:
-            sdt = _scalar_strong_dtype(x2)
-            key = (config._floatx, x1.dtype, sdt)
-            tdt = _SCALAR_KEYS.get(key)
+        if t2 is float or t2 is bool or (t2 is int and _INT32_MIN <= x2 <= _INT32_MAX):
+            tdt = _SCALAR_KEYS.get((config._floatx, x1.dtype, t2))
             if tdt is None:
-                tdt = _SCALAR_KEYS[key] = to_torch_dtype(
-                    result_type(standardize_dtype(x1.dtype), standardize_dtype(sdt))
-                )
+                tdt = _scalar_promotion(x1.dtype, t2)
             return (x1 if x1.dtype == tdt else x1.to(tdt)), x2
     return strong_operands(x1, x2)
 
@@ -158,20 +153,39 @@ def _translate(name: str, values: dict[str, Any], exc: Exception) -> Exception:
     return exc
 
 
+_WRAPPER = """
+def {name}({params}):
+    try:
+        return fn({params})
+    except RuntimeError as exc:
+        raised = translate(name, dict(zip(names, ({params},))), exc)
+        if raised is exc:
+            raise
+        raise raised from exc
+"""
+
+
+_RESERVED = frozenset({"fn", "translate", "names", "name", "exc", "raised"})
+
+
 def keras_op(fn: _F) -> _F:
     """Wrap ``fn`` so that torch's broadcasting/dtype failures become errors that
-    name the op and its inputs' shapes and dtypes (the signature stays ``fn``'s)."""
-    name = fn.__name__
-    names = tuple(fn.__code__.co_varnames[: fn.__code__.co_argcount])
+    name the op and its inputs' shapes and dtypes.
 
-    @functools.wraps(fn)
-    def op(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except RuntimeError as exc:
-            raised = _translate(name, {**dict(zip(names, args)), **kwargs}, exc)
-            if raised is exc:
-                raise
-            raise raised from exc
-
-    return op  # type: ignore[return-value]
+    The wrapper is generated with ``fn``'s own parameters (no ``*args``/``**kwargs``
+    packing), so it costs one plain Python call; its signature is ``fn``'s.
+    """
+    code = fn.__code__
+    names = code.co_varnames[: code.co_argcount]
+    if _RESERVED.intersection(names) or code.co_flags & 0x0C:  # no *args/**kwargs ops
+        raise TypeError(f"keras_op cannot wrap {fn.__name__}{names}: rename its parameters")
+    namespace: dict[str, Any] = {
+        "fn": fn,
+        "translate": _translate,
+        "names": names,
+        "name": fn.__name__,
+    }
+    exec(_WRAPPER.format(name=fn.__name__, params=", ".join(names)), namespace)
+    op = namespace[fn.__name__]
+    op.__defaults__ = fn.__defaults__
+    return functools.wraps(fn)(op)  # type: ignore[return-value]

@@ -90,21 +90,24 @@ _SCALARS = (bool, int, float)
 @keras_op
 def add(x1: Any, x2: Any) -> Any:
     """``x1 + x2`` with broadcasting."""
-    x1, x2 = to_tensors(x1, x2, keep_scalars=True)
+    if type(x1) is not _Tensor or type(x2) is not _Tensor or x1.dtype != x2.dtype:
+        x1, x2 = to_tensors(x1, x2, keep_scalars=True)
     return torch.add(x1, x2)
 
 
 @keras_op
 def subtract(x1: Any, x2: Any) -> Any:
     """``x1 - x2`` with broadcasting."""
-    x1, x2 = to_tensors(x1, x2, keep_scalars=True)
+    if type(x1) is not _Tensor or type(x2) is not _Tensor or x1.dtype != x2.dtype:
+        x1, x2 = to_tensors(x1, x2, keep_scalars=True)
     return torch.sub(x1, x2)
 
 
 @keras_op
 def multiply(x1: Any, x2: Any) -> Any:
     """``x1 * x2`` with broadcasting."""
-    x1, x2 = to_tensors(x1, x2, keep_scalars=True)
+    if type(x1) is not _Tensor or type(x2) is not _Tensor or x1.dtype != x2.dtype:
+        x1, x2 = to_tensors(x1, x2, keep_scalars=True)
     return torch.mul(x1, x2)
 
 
@@ -125,7 +128,11 @@ def floor_divide(x1: Any, x2: Any) -> Any:
 
 
 def _float_operands(x1: Any, x2: Any) -> tuple[Any, Any]:
-    x1, x2 = to_tensors(x1, x2, keep_scalars=True)
+    if type(x1) is _Tensor and type(x2) is _Tensor and x1.dtype == x2.dtype:
+        if x1.is_floating_point():
+            return x1, x2
+    else:
+        x1, x2 = to_tensors(x1, x2, keep_scalars=True)
     t = x1 if type(x1) is _Tensor else x2
     if not (t.is_floating_point() or t.is_complex()):
         fdt = to_torch_dtype(config._floatx)
@@ -213,14 +220,14 @@ def _no_bool(x1: torch.Tensor, x2: Any) -> tuple[Any, Any]:
 @keras_op
 def mod(x1: Any, x2: Any) -> Any:
     """Remainder of floor division: the sign of ``x2`` (bool inputs give int32)."""
-    x1, x2 = _no_bool(*strong_operands(x1, x2))
+    x1, x2 = _no_bool(*compare_operands(x1, x2))
     return torch.remainder(x1, x2)
 
 
 @keras_op
 def fmod(x1: Any, x2: Any) -> Any:
     """C-style remainder: the sign of ``x1`` (bool inputs give int32)."""
-    x1, x2 = _no_bool(*strong_operands(x1, x2))
+    x1, x2 = _no_bool(*compare_operands(x1, x2))
     return torch.fmod(x1, x2)
 
 
@@ -330,42 +337,48 @@ def lcm(x1: Any, x2: Any) -> Any:
 @keras_op
 def equal(x1: Any, x2: Any) -> Any:
     """``x1 == x2``, elementwise."""
-    x1, x2 = compare_operands(x1, x2)
+    if type(x1) is not _Tensor or type(x2) is not _Tensor or x1.dtype != x2.dtype:
+        x1, x2 = compare_operands(x1, x2)
     return torch.eq(x1, x2)
 
 
 @keras_op
 def not_equal(x1: Any, x2: Any) -> Any:
     """``x1 != x2``, elementwise."""
-    x1, x2 = compare_operands(x1, x2)
+    if type(x1) is not _Tensor or type(x2) is not _Tensor or x1.dtype != x2.dtype:
+        x1, x2 = compare_operands(x1, x2)
     return torch.ne(x1, x2)
 
 
 @keras_op
 def greater(x1: Any, x2: Any) -> Any:
     """``x1 > x2``, elementwise."""
-    x1, x2 = compare_operands(x1, x2)
+    if type(x1) is not _Tensor or type(x2) is not _Tensor or x1.dtype != x2.dtype:
+        x1, x2 = compare_operands(x1, x2)
     return torch.gt(x1, x2)
 
 
 @keras_op
 def greater_equal(x1: Any, x2: Any) -> Any:
     """``x1 >= x2``, elementwise."""
-    x1, x2 = compare_operands(x1, x2)
+    if type(x1) is not _Tensor or type(x2) is not _Tensor or x1.dtype != x2.dtype:
+        x1, x2 = compare_operands(x1, x2)
     return torch.ge(x1, x2)
 
 
 @keras_op
 def less(x1: Any, x2: Any) -> Any:
     """``x1 < x2``, elementwise."""
-    x1, x2 = compare_operands(x1, x2)
+    if type(x1) is not _Tensor or type(x2) is not _Tensor or x1.dtype != x2.dtype:
+        x1, x2 = compare_operands(x1, x2)
     return torch.lt(x1, x2)
 
 
 @keras_op
 def less_equal(x1: Any, x2: Any) -> Any:
     """``x1 <= x2``, elementwise."""
-    x1, x2 = compare_operands(x1, x2)
+    if type(x1) is not _Tensor or type(x2) is not _Tensor or x1.dtype != x2.dtype:
+        x1, x2 = compare_operands(x1, x2)
     return torch.le(x1, x2)
 
 
@@ -418,8 +431,8 @@ def logical_xor(x1: Any, x2: Any) -> Any:
 
 
 # --- bitwise -------------------------------------------------------------------
-def _bit_operands(name: str, x: Any, y: Any) -> tuple[torch.Tensor, torch.Tensor]:
-    x, y = strong_operands(x, y)
+def _bit_operands(name: str, x: Any, y: Any) -> tuple[torch.Tensor, Any]:
+    x, y = compare_operands(x, y)
     if x.is_floating_point() or x.is_complex():
         raise TypeError(
             f"{name} needs integer or bool inputs, got x: {standardize_dtype(x.dtype)} after "
