@@ -499,3 +499,28 @@ def test_outputs_stay_on_the_input_device() -> None:
     assert ops.where(x > 0, 1.0, 0).device == x.device
     assert ops.clip(x, 0, 1).device == x.device
     assert ops.sin(x).device == x.device
+
+
+def test_parameters_and_variables_are_tensors_too() -> None:
+    """torch Parameters (and so torchbridge Variables) take the tensor paths."""
+    p = torch.nn.Parameter(torch.tensor([1.0, -2.0, 0.0]))
+    assert ops.add(p, 1.0).tolist() == [2.0, -1.0, 1.0]
+    assert ops.divide(p, 2).tolist() == [0.5, -1.0, 0.0]
+    assert ops.divide(2.0, p)[0].item() == 2.0
+    assert ops.divide_no_nan(1.0, p).tolist() == [1.0, -0.5, 0.0]
+    assert ops.maximum(p, 0.0).tolist() == [1.0, 0.0, 0.0]
+    assert ops.minimum(0.0, p).tolist() == [0.0, -2.0, 0.0]
+    assert ops.power(p, 2).tolist() == [1.0, 4.0, 0.0]
+    assert ops.greater(p, 0).tolist() == [True, False, False]
+    assert ops.mod(p, 2.0).tolist() == [1.0, 0.0, 0.0]
+    assert ops.where(p > 0, p, 0.0).tolist() == [1.0, 0.0, 0.0]
+    assert ops.sin(p).shape == (3,)
+    (grad,) = torch.autograd.grad(ops.multiply(ops.square(p), 0.5).sum(), p)
+    assert grad.tolist() == [1.0, -2.0, 0.0]  # gradients flow through the ops
+
+
+def test_where_converts_branches_to_the_condition_device() -> None:
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    condition = torch.tensor([True, False], device=device)
+    got = ops.where(condition, np.array([1.0, 2.0], "float32"), np.array([3.0, 4.0], "float32"))
+    assert got.device == device and got.tolist() == [1.0, 4.0]

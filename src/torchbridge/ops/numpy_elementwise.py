@@ -115,7 +115,7 @@ def multiply(x1: Any, x2: Any) -> Any:
 def power(x1: Any, x2: Any) -> Any:
     """``x1 ** x2`` with broadcasting."""
     x1, x2 = to_tensors(x1, x2, keep_scalars=True)
-    if (x1 if type(x1) is _Tensor else x2).dtype == torch.bool:
+    if (x1 if isinstance(x1, _Tensor) else x2).dtype == torch.bool:
         raise TypeError("power does not support bool inputs: cast them to a numeric dtype first.")
     return torch.pow(x1, x2)
 
@@ -133,11 +133,11 @@ def _float_operands(x1: Any, x2: Any) -> tuple[Any, Any]:
             return x1, x2
     else:
         x1, x2 = to_tensors(x1, x2, keep_scalars=True)
-    t = x1 if type(x1) is _Tensor else x2
+    t = x1 if isinstance(x1, _Tensor) else x2
     if not (t.is_floating_point() or t.is_complex()):
         fdt = to_torch_dtype(config._floatx)
-        x1 = x1.to(fdt) if type(x1) is _Tensor else x1
-        x2 = x2.to(fdt) if type(x2) is _Tensor else x2
+        x1 = x1.to(fdt) if isinstance(x1, _Tensor) else x1
+        x2 = x2.to(fdt) if isinstance(x2, _Tensor) else x2
     return x1, x2
 
 
@@ -160,7 +160,7 @@ def divide_no_nan(x1: Any, x2: Any) -> Any:
     """``x1 / x2``, and 0 wherever ``x2`` is 0 (even for NaN or inf ``x1``)."""
     x1, x2 = _float_operands(x1, x2)
     quotient = torch.div(x1, x2)
-    if type(x2) is not _Tensor:
+    if not isinstance(x2, _Tensor):
         return torch.zeros_like(quotient) if x2 == 0 else quotient
     return torch.where(torch.eq(x2, 0), 0, quotient)
 
@@ -169,11 +169,11 @@ def divide_no_nan(x1: Any, x2: Any) -> Any:
 def maximum(x1: Any, x2: Any) -> Any:
     """Elementwise maximum (NaN wins, as in NumPy)."""
     x1, x2 = to_tensors(x1, x2, keep_scalars=True)
-    if type(x2) is not _Tensor:
+    if not isinstance(x2, _Tensor):
         if x1.dtype != torch.bool:  # torch clamps numbers only
             return torch.clamp_min(x1, x2)
         x2 = to_tensor(x2, x1.dtype, x1.device)
-    elif type(x1) is not _Tensor:
+    elif not isinstance(x1, _Tensor):
         if x2.dtype != torch.bool:
             return torch.clamp_min(x2, x1)
         x1 = to_tensor(x1, x2.dtype, x2.device)
@@ -184,11 +184,11 @@ def maximum(x1: Any, x2: Any) -> Any:
 def minimum(x1: Any, x2: Any) -> Any:
     """Elementwise minimum (NaN wins, as in NumPy)."""
     x1, x2 = to_tensors(x1, x2, keep_scalars=True)
-    if type(x2) is not _Tensor:
+    if not isinstance(x2, _Tensor):
         if x1.dtype != torch.bool:  # torch clamps numbers only
             return torch.clamp_max(x1, x2)
         x2 = to_tensor(x2, x1.dtype, x1.device)
-    elif type(x1) is not _Tensor:
+    elif not isinstance(x1, _Tensor):
         if x2.dtype != torch.bool:
             return torch.clamp_max(x2, x1)
         x1 = to_tensor(x1, x2.dtype, x2.device)
@@ -213,7 +213,7 @@ def fmin(x1: Any, x2: Any) -> Any:
 def _no_bool(x1: torch.Tensor, x2: Any) -> tuple[Any, Any]:
     if x1.dtype == torch.bool:
         x1 = x1.to(torch.int32)
-        x2 = x2.to(torch.int32) if type(x2) is _Tensor else x2
+        x2 = x2.to(torch.int32) if isinstance(x2, _Tensor) else x2
     return x1, x2
 
 
@@ -526,10 +526,16 @@ def where(condition: Any, x1: Any = None, x2: Any = None) -> Any:
             f"non-None value; got x1={'None' if x1 is None else 'a value'} and "
             f"x2={'None' if x2 is None else 'a value'}."
         )
-    cond = condition if type(condition) is _Tensor else to_tensor(condition)
+    cond = condition if isinstance(condition, _Tensor) else to_tensor(condition)
     if cond.dtype != torch.bool:
         cond = cond.to(torch.bool)
     if x1 is None:
         return tuple(i.to(torch.int32) for i in torch.nonzero(cond, as_tuple=True))
+    given = (isinstance(x1, _Tensor), isinstance(x2, _Tensor))
     x1, x2 = to_tensors(x1, x2, keep_scalars=True)
+    if given != (True, True):  # converted operands go to the given tensors' device
+        device = device_of(condition, x1 if given[0] else None, x2 if given[1] else None)
+        cond = cond.to(device)
+        x1 = x1.to(device) if isinstance(x1, _Tensor) and x1.ndim else x1
+        x2 = x2.to(device) if isinstance(x2, _Tensor) and x2.ndim else x2
     return torch.where(cond, x1, x2)
