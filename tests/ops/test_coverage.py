@@ -46,11 +46,7 @@ NOT_YET: dict[str, frozenset[str]] = {
         """
     ),
     # einops-style rearrange (keras/src/ops/einops.py)
-    "einops": _names(
-        """
-        rearrange
-        """
-    ),
+    "einops": _names(""),
     # the submodule attributes keras.ops.numpy/nn/linalg/image
     "namespaces": _names(
         """

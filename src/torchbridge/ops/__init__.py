@@ -42,6 +42,8 @@ from torchbridge.ops import math
 from torchbridge.ops.math import *  # noqa: F403
 from torchbridge.ops import linalg
 from torchbridge.ops.linalg import *  # noqa: F403
+from torchbridge.ops import einops
+from torchbridge.ops.einops import *  # noqa: F403
 
 __all__: list[str] = ["core", "nn", "numpy", "math", "linalg"]
 __all__ += core.__all__
@@ -49,6 +51,7 @@ __all__ += nn.__all__
 __all__ += numpy.__all__
 __all__ += math.__all__
 __all__ += linalg.__all__
+__all__ += einops.__all__
 
 # Keep this last: ops called on KerasTensors record graph nodes (see ops/_symbolic.py).
 from torchbridge.ops import _symbolic  # noqa: E402
