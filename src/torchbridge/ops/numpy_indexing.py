@@ -21,7 +21,7 @@ import torch
 
 from torchbridge.backend.dtypes import result_type, standardize_dtype, to_torch_dtype
 from torchbridge.ops._convert import to_tensor, to_tensors
-from torchbridge.ops.numpy_shapes import as_tensor, canonical_axis
+from torchbridge.ops.numpy_shapes import as_tensor, broadcast_shape, canonical_axis
 
 __all__ = [
     "argpartition",
@@ -76,17 +76,14 @@ def take(x: Any, indices: Any, axis: Any = None) -> torch.Tensor:
     else:
         ax = canonical_axis("take", axis, x.ndim, x.shape)
     idx = _index_tensor("take", indices, x.device)
-    n = x.shape[ax]
-    flat = idx.reshape(-1)
-    flat = torch.where(flat < 0, flat + n, flat)
-    try:
-        out = x.index_select(ax, flat)
+    try:  # advanced indexing counts negative indices from the end, as take does
+        return x[idx] if ax == 0 else x[(slice(None),) * ax + (idx,)]
     except (IndexError, RuntimeError):
+        n = x.shape[ax]
         raise ValueError(
             f"take: indices must lie in [{-n}, {n}) for axis {ax} of shape {tuple(x.shape)}. "
             f"Received values in [{int(idx.min())}, {int(idx.max())}]."
         ) from None
-    return out.reshape(x.shape[:ax] + idx.shape + x.shape[ax + 1 :])
 
 
 def take_along_axis(x: Any, indices: Any, axis: Any = None) -> torch.Tensor:
@@ -107,18 +104,20 @@ def take_along_axis(x: Any, indices: Any, axis: Any = None) -> torch.Tensor:
             f"take_along_axis: `x` (shape {tuple(x.shape)}) and `indices` (shape "
             f"{tuple(idx.shape)}) must have the same number of dimensions."
         )
+    n = x.shape[ax]
     xs, ids = list(x.shape), list(idx.shape)
     xs[ax] = ids[ax] = 1
-    try:
-        batch = torch.broadcast_shapes(tuple(xs), tuple(ids))
-    except RuntimeError:
-        raise ValueError(
-            f"take_along_axis: shapes {tuple(x.shape)} and {tuple(idx.shape)} do not "
-            f"broadcast outside axis {ax}."
-        ) from None
-    n = x.shape[ax]
-    x = x.expand((*batch[:ax], n, *batch[ax + 1 :]))
-    idx = idx.expand((*batch[:ax], idx.shape[ax], *batch[ax + 1 :])).long()
+    if xs != ids:
+        batch = broadcast_shape(xs, ids)
+        if batch is None:
+            raise ValueError(
+                f"take_along_axis: shapes {tuple(x.shape)} and {tuple(idx.shape)} do not "
+                f"broadcast outside axis {ax}."
+            )
+        x = x.expand((*batch[:ax], n, *batch[ax + 1 :]))
+        idx = idx.expand((*batch[:ax], idx.shape[ax], *batch[ax + 1 :]))
+    if idx.dtype != torch.int64:
+        idx = idx.long()
     idx = torch.where(idx < 0, idx + n, idx)
     try:
         return torch.gather(x, ax, idx)

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torchbridge.backend import config
 from torchbridge.backend.dtypes import result_type, to_torch_dtype
 from torchbridge.ops._convert import result_dtype, to_tensor, to_tensors
-from torchbridge.ops.numpy_shapes import as_tensor, canonical_axis
+from torchbridge.ops.numpy_shapes import as_tensor, broadcast_shape, canonical_axis
 
 __all__ = [
     "corrcoef",
@@ -186,6 +186,13 @@ def kron(x1: Any, x2: Any) -> torch.Tensor:
 
 def einsum(subscripts: str, *operands: Any, **kwargs: Any) -> torch.Tensor:
     """Einstein summation over ``operands`` (int8-only operands give int32)."""
+    if not kwargs and operands and type(operands[0]) is _Tensor:  # same-dtype float fast path
+        dt = operands[0].dtype
+        if dt in _FLOATING and all(type(t) is _Tensor and t.dtype == dt for t in operands):
+            try:
+                return torch.einsum(subscripts, *operands)
+            except RuntimeError:
+                pass  # the path below raises the explained error
     unknown = set(kwargs) - {"optimize"}
     if unknown:
         raise TypeError(f"einsum: unexpected keyword arguments {sorted(unknown)}.")
@@ -229,10 +236,9 @@ def cross(
         a = F.pad(a, (0, 1))
     if db == 2:
         b = F.pad(b, (0, 1))
-    try:
-        shape = torch.broadcast_shapes(a.shape, b.shape)
-    except RuntimeError as exc:
-        raise _shape_error("cross", a, b, exc) from None
+    shape = broadcast_shape(a.shape, b.shape)
+    if shape is None:
+        raise _shape_error("cross", a, b, RuntimeError("the batch axes do not broadcast"))
     c = torch.linalg.cross(a.expand(shape), b.expand(shape), dim=-1)
     if da == 2 and db == 2:
         return c[..., 2]

@@ -66,6 +66,7 @@ __all__ = [
 ]
 
 _Tensor = torch.Tensor
+_REVERSED: dict[int, tuple[int, ...]] = {}  # transpose's default permutation per rank
 
 
 # --- shared helpers ------------------------------------------------------------
@@ -89,6 +90,22 @@ def canonical_axis(op: str, axis: Any, ndim: int, shape: Any = None, name: str =
     )
 
 
+def broadcast_shape(a: Sequence[int], b: Sequence[int]) -> tuple[int, ...] | None:
+    """NumPy's broadcast of two shapes, or None when they do not broadcast (cheap, no torch)."""
+    n = builtins.max(len(a), len(b))
+    a = (1,) * (n - len(a)) + tuple(a)
+    b = (1,) * (n - len(b)) + tuple(b)
+    out = []
+    for p, q in zip(a, b):
+        if p == q or q == 1:
+            out.append(p)
+        elif p == 1:
+            out.append(q)
+        else:
+            return None
+    return tuple(out)
+
+
 def _axes_tuple(axis: Any) -> tuple[Any, ...]:
     return tuple(axis) if isinstance(axis, (list, tuple)) else (axis,)
 
@@ -110,6 +127,17 @@ def promote_all(xs: Sequence[Any], op: str = "op") -> list[torch.Tensor]:
     return [t if t.dtype == tdt else t.to(tdt) for t in ts]
 
 
+_SEQUENCES = (list, tuple)
+
+
+def _same_dtype_tensors(xs: Sequence[Any]) -> bool:
+    first = xs[0]
+    if type(first) is not _Tensor:
+        return False
+    dt = first.dtype
+    return all(type(t) is _Tensor and t.dtype == dt for t in xs)
+
+
 def _shapes(ts: Sequence[torch.Tensor]) -> str:
     return ", ".join(str(tuple(t.shape)) for t in ts)
 
@@ -117,6 +145,11 @@ def _shapes(ts: Sequence[torch.Tensor]) -> str:
 # --- joining ---------------------------------------------------------------------
 def concatenate(xs: Any, axis: Any = 0) -> torch.Tensor:
     """Join tensors along an existing ``axis`` (``None`` flattens them first)."""
+    if type(xs) in _SEQUENCES and xs and type(axis) is int and _same_dtype_tensors(xs):
+        try:
+            return torch.cat(xs, dim=axis)
+        except (RuntimeError, IndexError):
+            pass  # the slow path below raises the explained error
     ts = promote_all(xs, "concatenate")
     if axis is None:
         ts = [t.reshape(-1) for t in ts]
@@ -137,6 +170,11 @@ def append(x1: Any, x2: Any, axis: Any = None) -> torch.Tensor:
 
 def stack(x: Any, axis: Any = 0) -> torch.Tensor:
     """Join same-shaped tensors along a new ``axis``."""
+    if type(x) in _SEQUENCES and x and type(axis) is int and _same_dtype_tensors(x):
+        try:
+            return torch.stack(x, dim=axis)
+        except (RuntimeError, IndexError):
+            pass  # the slow path below raises the explained error
     ts = promote_all(x, "stack")
     try:
         return torch.stack(ts, dim=axis)
@@ -298,6 +336,8 @@ def squeeze(x: Any, axis: Any = None) -> torch.Tensor:
     x = as_tensor(x)
     if axis is None:
         return x.squeeze()
+    if type(axis) is int and -x.ndim <= axis < x.ndim and x.shape[axis] == 1:
+        return x.squeeze(axis)
     axes = tuple(canonical_axis("squeeze", a, x.ndim, x.shape) for a in _axes_tuple(axis))
     for a in axes:
         if x.shape[a] != 1:
@@ -313,7 +353,10 @@ def transpose(x: Any, axes: Any = None) -> torch.Tensor:
     x = as_tensor(x)
     n = x.ndim
     if axes is None:
-        return x.permute(tuple(range(n - 1, -1, -1)))
+        reverse = _REVERSED.get(n)
+        if reverse is None:
+            reverse = _REVERSED[n] = tuple(range(n - 1, -1, -1))
+        return x.permute(reverse)
     perm = [canonical_axis("transpose", a, n, x.shape, "axes") for a in axes]
     if sorted(perm) != list(range(n)):
         raise ValueError(
@@ -326,6 +369,9 @@ def transpose(x: Any, axes: Any = None) -> torch.Tensor:
 def swapaxes(x: Any, axis1: Any, axis2: Any) -> torch.Tensor:
     """``x`` with ``axis1`` and ``axis2`` interchanged."""
     x = as_tensor(x)
+    n = x.ndim
+    if type(axis1) is int and type(axis2) is int and -n <= axis1 < n and -n <= axis2 < n:
+        return x.transpose(axis1, axis2)
     a = canonical_axis("swapaxes", axis1, x.ndim, x.shape, "axis1")
     b = canonical_axis("swapaxes", axis2, x.ndim, x.shape, "axis2")
     return x.transpose(a, b)
@@ -334,6 +380,10 @@ def swapaxes(x: Any, axis1: Any, axis2: Any) -> torch.Tensor:
 def moveaxis(x: Any, source: Any, destination: Any) -> torch.Tensor:
     """``x`` with the axes ``source`` moved to positions ``destination``."""
     x = as_tensor(x)
+    if type(source) is int and type(destination) is int:
+        n = x.ndim
+        if -n <= source < n and -n <= destination < n:
+            return torch.movedim(x, source, destination)
     src = [canonical_axis("moveaxis", a, x.ndim, x.shape, "source") for a in _axes_tuple(source)]
     dst = [
         canonical_axis("moveaxis", a, x.ndim, x.shape, "destination")
@@ -518,7 +568,7 @@ def _pad_pairs(pad_width: Any, n: int, shape: Any) -> list[tuple[int, int]]:
             f"pad: `pad_width` must have the same length as `x.shape`. Received: "
             f"pad_width={pad_width!r} (of length {len(pairs)}) and x.shape={tuple(shape)}"
         )
-    if builtins.min((v for p in pairs for v in p), default=0) < 0:
+    if any(before < 0 or after < 0 for before, after in pairs):
         raise ValueError(f"pad: `pad_width` cannot be negative. Received: pad_width={pad_width!r}")
     return pairs
 
