@@ -276,3 +276,16 @@ def test_reductions_stay_on_the_input_device() -> None:
     x = torch.randn(2, 3, device="cuda" if torch.cuda.is_available() else "cpu")
     for name in ["sum", "mean", "max", "argmax", "median", "nanvar", "cumsum"]:
         assert getattr(ops, name)(x).device == x.device
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "argmax", "cumsum", "count_nonzero", "std"])
+def test_axis_spellings(ops_oracle: Any, name: str) -> None:
+    """NumPy integer axes and lists reduce like ints and tuples."""
+    axes: list[Any] = [[1]]  # Keras's argmax refuses lists, and so do we
+    if name != "argmax":  # (it refuses NumPy integers too; we take them, checked below)
+        axes += [np.int32(1), [np.int32(0)]]
+    if name not in ("argmax", "cumsum"):
+        axes += [np.int64(1), [0, 1]]
+    for axis in axes:
+        ops_oracle.compare(name, "float32[2,3]", axis=axis)
+    assert ops.argmax(torch.eye(3), axis=np.int64(1)).tolist() == [0, 1, 2]

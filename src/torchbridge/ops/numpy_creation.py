@@ -52,16 +52,19 @@ __all__ = [
 ]
 
 _Tensor = torch.Tensor
+_INT_OR_NONE = (int, type(None))
+_INT32_LIMIT = 2**31 - 1
 
 
 def _dtype(dtype: Any) -> torch.dtype:
     """``dtype`` as a torch dtype, ``floatx()`` when ``None``."""
-    return to_torch_dtype(config.floatx() if dtype is None else dtype)
+    return to_torch_dtype(config._floatx if dtype is None else dtype)
 
 
-def _shape(shape: Any) -> tuple[int, ...]:
-    if isinstance(shape, int):
-        return (shape,)
+def _shape(shape: Any) -> Any:
+    """``shape`` as torch takes it (tuples of ints pass as they are)."""
+    if type(shape) is tuple or type(shape) is int:
+        return shape
     if isinstance(shape, _Tensor):
         return tuple(int(n) for n in shape.reshape(-1).tolist())
     return tuple(int(n) for n in shape)
@@ -140,9 +143,15 @@ def array(x: Any, dtype: Any = None) -> Any:
 # --- ranges --------------------------------------------------------------------------
 def arange(start: Any, stop: Any = None, step: Any = None, dtype: Any = None) -> Any:
     """Evenly spaced values in ``[start, stop)`` (``[0, start)`` without ``stop``)."""
-    if dtype is None:
-        dtype = result_type(*(dtype_of(v) for v in (start, stop, step) if v is not None))
-    tdt = to_torch_dtype(dtype)
+    if dtype is not None:
+        tdt = to_torch_dtype(dtype)
+    elif type(start) is int and type(stop) in _INT_OR_NONE and type(step) in _INT_OR_NONE:
+        # weak Python ints (the common case, without the promotion lookup); int64 past int32
+        big = abs(start) >= _INT32_LIMIT or (stop is not None and abs(stop) >= _INT32_LIMIT)
+        tdt = torch.int64 if big else torch.int32
+    else:
+        values = (start, stop, step)
+        tdt = to_torch_dtype(result_type(*(dtype_of(v) for v in values if v is not None)))
     device = device_of(start, stop, step)
     if stop is None:
         start, stop = 0, start

@@ -12,8 +12,9 @@ kept axes (the reduced ones kept as 1 with ``keepdims=True``), as NumPy.
   float)`` (integers give ``floatx()``); a NaN in a slice makes it NaN.
 - ``nan*``: NaNs are left out of each slice (``n`` counts the rest); an
   all-NaN slice gives NaN.
-- ``percentile`` divides ``q`` by 100 in ``floatx()`` as Keras; ``q`` outside
-  [0, 1] (or [0, 100]) raises an error (Keras's TensorFlow backend clips).
+- ``percentile`` divides ``q`` by 100 in ``floatx()`` as Keras; a CPU ``q``
+  outside [0, 1] (or [0, 100]) raises an error, as NumPy (Keras's TensorFlow
+  backend clips the indices instead).
 """
 
 from __future__ import annotations
@@ -77,9 +78,6 @@ def _quantile(
     if not x.is_floating_point():
         x = x.to(to_torch_dtype(config.floatx()))
     q = q.to(device=x.device, dtype=torch.float64)
-    if q.numel() and bool(((q < 0) | (q > 1)).any()):
-        bound = "[0, 100]" if "percentile" in op else "[0, 1]"
-        raise InputError(f"{op}: q must lie in {bound}; got q={q.tolist()!r}.")
     reduced = dims(op, x, axis)
     kept = [i for i in range(x.ndim) if i not in reduced]
     kept_shape = [x.shape[i] for i in kept]
@@ -108,8 +106,13 @@ def _quantile(
     return out.movedim(tuple(range(rank, out.ndim)), tuple(range(q.ndim)))
 
 
-def _floatx_q(q: Any, percent: bool) -> torch.Tensor:
-    q = to_tensor(q, config.floatx())
+def _q(op: str, q: Any, percent: bool, floatx: bool = True) -> torch.Tensor:
+    """``q`` as a tensor (in floatx for percentiles and nan*, as Keras), checked and
+    scaled to [0, 1]. A q on an accelerator is not checked: that would wait for it."""
+    q = to_tensor(q, config.floatx() if floatx else None)
+    upper = 100 if percent else 1
+    if q.device.type == "cpu" and q.numel() and bool(((q < 0) | (q > upper)).any()):
+        raise InputError(f"{op}: q must lie in [0, {upper}]; got q={q.tolist()!r}.")
     return q / 100.0 if percent else q
 
 
@@ -117,14 +120,14 @@ def quantile(
     x: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False
 ) -> Any:
     """The ``q``-th quantiles (``q`` in [0, 1]) of ``x`` over ``axis``."""
-    return _quantile("quantile", x, to_tensor(q), axis, method, keepdims, False)
+    return _quantile("quantile", x, _q("quantile", q, False, False), axis, method, keepdims, False)
 
 
 def percentile(
     x: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False
 ) -> Any:
     """The ``q``-th percentiles (``q`` in [0, 100]) of ``x`` over ``axis``."""
-    return _quantile("percentile", x, _floatx_q(q, True), axis, method, keepdims, False)
+    return _quantile("percentile", x, _q("percentile", q, True), axis, method, keepdims, False)
 
 
 def median(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -136,14 +139,14 @@ def nanquantile(
     x: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False
 ) -> Any:
     """``quantile`` ignoring NaNs (NaN for an all-NaN slice)."""
-    return _quantile("nanquantile", x, _floatx_q(q, False), axis, method, keepdims, True)
+    return _quantile("nanquantile", x, _q("nanquantile", q, False), axis, method, keepdims, True)
 
 
 def nanpercentile(
     x: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False
 ) -> Any:
     """``percentile`` ignoring NaNs (NaN for an all-NaN slice)."""
-    return _quantile("nanpercentile", x, _floatx_q(q, True), axis, method, keepdims, True)
+    return _quantile("nanpercentile", x, _q("nanpercentile", q, True), axis, method, keepdims, True)
 
 
 def nanmedian(x: Any, axis: Any = None, keepdims: bool = False) -> Any:

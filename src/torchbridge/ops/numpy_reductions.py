@@ -22,6 +22,7 @@ naming the op, the axis and the input's shape. Quantiles live in
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import torch
@@ -96,7 +97,7 @@ def dims(op: str, x: torch.Tensor, axis: Any) -> tuple[int, ...]:
     rank = x.ndim
     if axis is None:
         return tuple(range(rank))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     out = []
     for a in axes:
         a = int(a)
@@ -108,9 +109,14 @@ def dims(op: str, x: torch.Tensor, axis: Any) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _dim(axis: Any) -> Any:
-    """``axis`` in the form torch's ``dim`` takes (lists become tuples)."""
-    return axis if axis is None or type(axis) is int else tuple(axis)
+def _axes(axis: Any) -> Any:
+    """A non-``int`` ``axis`` in the form torch's ``dim`` takes: a tuple, or an int
+    for NumPy/torch integer scalars."""
+    if type(axis) is tuple:
+        return axis
+    if isinstance(axis, (tuple, list)):
+        return tuple(axis)
+    return operator.index(axis)
 
 
 def _tensor(x: Any) -> torch.Tensor:
@@ -118,26 +124,31 @@ def _tensor(x: Any) -> torch.Tensor:
 
 
 def _reduce(
-    op: str, fn: Any, x: torch.Tensor, axis: Any, keepdims: bool, **kwargs: Any
+    op: str, fn: Any, x: torch.Tensor, axis: Any, keepdims: bool, dtype: Any = None
 ) -> torch.Tensor:
-    """``fn(x, dim, keepdim)`` with Keras's ``axis`` (``()`` reduces nothing)."""
+    """``fn(x, dim, keepdim[, dtype=])`` with Keras's ``axis`` (``()`` reduces nothing)."""
     try:
         if axis is None:
-            if keepdims:
-                return fn(x, **kwargs).reshape((1,) * x.ndim)
-            return fn(x, **kwargs)
+            out = fn(x) if dtype is None else fn(x, dtype=dtype)
+            return out.reshape((1,) * x.ndim) if keepdims else out
         if type(axis) is not int:
-            axis = tuple(axis)
-            if not axis:
-                return fn(x.unsqueeze(-1), dim=-1, keepdim=False, **kwargs)
-        return fn(x, dim=axis, keepdim=keepdims, **kwargs)
-    except (IndexError, RuntimeError) as exc:
+            axis = _axes(axis)
+            if axis == ():
+                x, axis, keepdims = x.unsqueeze(-1), -1, False
+        if dtype is None:
+            return fn(x, axis, keepdims)
+        return fn(x, axis, keepdims, dtype=dtype)
+    except (IndexError, RuntimeError, TypeError, ZeroDivisionError) as exc:
         dims(op, x, axis)  # raises the named error for a bad axis
         raise exc
 
 
-def _sum_dtype(x: torch.Tensor) -> torch.dtype | None:
-    return _WIDENED.get(x.dtype)
+def _var0(x: torch.Tensor, dim: Any = None, keepdim: bool = False) -> torch.Tensor:
+    return torch.var(x, dim, correction=0, keepdim=keepdim)
+
+
+def _std0(x: torch.Tensor, dim: Any = None, keepdim: bool = False) -> torch.Tensor:
+    return torch.std(x, dim, correction=0, keepdim=keepdim)
 
 
 def _widened_reduce(op: str, fn: Any, x: torch.Tensor, axis: Any, keepdims: bool) -> Any:
@@ -154,8 +165,14 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Sum over ``axis`` (bool/int8/int16 in int32, as Keras)."""
     if type(x) is not _Tensor:
         x = to_tensor(x)
-    if axis is None and not keepdims and x.dtype in _FLOATS:
-        return torch.sum(x)
+    if x.dtype in _FLOATS:  # the fast path: torch's own dtype, no axis conversion
+        if axis is None and not keepdims:
+            return torch.sum(x)
+        if type(axis) is int:
+            try:
+                return torch.sum(x, axis, keepdims)
+            except IndexError:
+                raise axis_error("sum", x, axis) from None
     return _widened_reduce("sum", torch.sum, x, axis, keepdims)
 
 
@@ -209,6 +226,11 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     if dt is _F32 or dt is torch.float64:
         if axis is None and not keepdims:
             return torch.mean(x)
+        if type(axis) is int:
+            try:
+                return torch.mean(x, axis, keepdims)
+            except IndexError:
+                raise axis_error("mean", x, axis) from None
         return _reduce("mean", torch.mean, x, axis, keepdims)
     if dt in _HALF:
         return _reduce("mean", torch.mean, x.to(_F32), axis, keepdims).to(dt)
@@ -232,18 +254,18 @@ def _spread(op: str, fn: Any, x: Any, axis: Any, keepdims: bool) -> torch.Tensor
     if src.numel() == 0:  # NaN like NumPy, without torch's degrees-of-freedom warning
         out = _reduce(op, torch.mean, src, axis, keepdims) * torch.nan
     else:
-        out = _reduce(op, fn, src, axis, keepdims, correction=0)
+        out = _reduce(op, fn, src, axis, keepdims)
     return out if out.dtype == dt else out.to(dt)
 
 
 def var(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Population variance (``ddof=0``)."""
-    return _spread("var", torch.var, x, axis, keepdims)
+    return _spread("var", _var0, x, axis, keepdims)
 
 
 def std(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Population standard deviation (``ddof=0``)."""
-    return _spread("std", torch.std, x, axis, keepdims)
+    return _spread("std", _std0, x, axis, keepdims)
 
 
 def average(x: Any, axis: Any = None, weights: Any = None) -> Any:
@@ -334,11 +356,25 @@ def _extreme(
 
 def max(x: Any, axis: Any = None, keepdims: bool = False, initial: Any = None) -> Any:
     """Maximum over ``axis``, at least ``initial`` when given."""
+    # the fast path; empty inputs take the slow one (an error, as Keras)
+    if type(x) is _Tensor and type(axis) is int and initial is None and x.dtype in _FLOATS:
+        try:
+            if x.numel():
+                return torch.amax(x, axis, keepdims)
+        except IndexError:
+            pass
     return _extreme("max", True, x, axis, keepdims, initial)
 
 
 def min(x: Any, axis: Any = None, keepdims: bool = False, initial: Any = None) -> Any:
     """Minimum over ``axis``, at most ``initial`` when given."""
+    # the fast path; empty inputs take the slow one (an error, as Keras)
+    if type(x) is _Tensor and type(axis) is int and initial is None and x.dtype in _FLOATS:
+        try:
+            if x.numel():
+                return torch.amin(x, axis, keepdims)
+        except IndexError:
+            pass
     return _extreme("min", False, x, axis, keepdims, initial)
 
 
@@ -408,7 +444,9 @@ def _arg(op: str, largest: bool, x: Any, axis: Any, keepdims: bool) -> torch.Ten
                 out = out.reshape((1,) * x.ndim)
         else:
             if type(axis) is not int:
-                (axis,) = axis  # one axis, as Keras's TensorFlow backend
+                if isinstance(axis, (tuple, list)):
+                    raise InputError(f"{op}: axis must be an int or None; got axis={axis!r}.")
+                axis = operator.index(axis)
             out = fn(x, dim=axis, keepdim=keepdims)
     except (IndexError, RuntimeError, ValueError) as exc:
         dims(op, x, axis)
@@ -468,8 +506,8 @@ def count_nonzero(x: Any, axis: Any = None) -> Any:
     """Number (int32) of nonzero entries along ``axis``."""
     x = _tensor(x)
     if axis is not None and type(axis) is not int:
-        axis = tuple(axis)
-        if not axis:
+        axis = _axes(axis)
+        if axis == ():
             return (x != 0).to(_I32)
     try:
         return torch.count_nonzero(x, dim=axis).to(_I32)
