@@ -8,6 +8,10 @@ layer's ``activation="relu"`` costs what ``torch.relu`` costs. Inputs may be tor
 tensors, NumPy arrays or Python numbers (Python floats become ``floatx()``); results are
 torch tensors.
 
+The maths is ``torchbridge.ops.nn``'s (one implementation, one floor down); these
+functions add keras.activations' own signatures (``relu``'s extra arguments, ``gelu``'s
+``approximate=False`` default) and its error for symbolic inputs.
+
 ``get(name)`` returns the module function itself (``get("relu") is relu``; the aliases
 ``swish`` and ``hard_swish`` are ``silu`` and ``hard_silu``), and ``serialize`` writes a
 built-in back as its Keras name. Custom activations resolve by registered name: a
@@ -18,13 +22,13 @@ it again from that config or from the name, as do names in a ``custom_object_sco
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from typing import Any
 
 import torch
 from torch.nn import functional as F
 
+from torchbridge.ops import nn_activations as _nn
 from torchbridge.ops._convert import to_tensor
 from torchbridge.utils.registry import Registry
 
@@ -124,46 +128,43 @@ def relu(
 
 def leaky_relu(x: Any, negative_slope: float = 0.2) -> torch.Tensor:
     """``x`` above zero, ``negative_slope * x`` below."""
-    return F.leaky_relu(_tensor(x), negative_slope)
+    return _nn.leaky_relu(_tensor(x), negative_slope)
 
 
 def relu6(x: Any) -> torch.Tensor:
     """``min(max(x, 0), 6)``."""
-    return F.relu6(_tensor(x))
+    return _nn.relu6(_tensor(x))
 
 
 def elu(x: Any, alpha: float = 1.0) -> torch.Tensor:
     """``x`` above zero, ``alpha * (exp(x) - 1)`` below."""
-    return F.elu(_tensor(x), alpha)
+    return _nn.elu(_tensor(x), alpha)
 
 
 def selu(x: Any) -> torch.Tensor:
     """Scaled ELU with Klambauer et al.'s fixed ``alpha`` and ``scale``."""
-    return torch.selu(_tensor(x))
+    return _nn.selu(_tensor(x))
 
 
 def celu(x: Any, alpha: float = 1.0) -> torch.Tensor:
     """``max(x, 0) + alpha * expm1(min(x, 0) / alpha)``."""
-    return F.celu(_tensor(x), alpha)
+    return _nn.celu(_tensor(x), alpha)
 
 
 def threshold(x: Any, threshold: float, default_value: float) -> torch.Tensor:
     """``x`` where ``x > threshold``, else ``default_value``."""
-    x = _tensor(x)
-    if isinstance(threshold, (int, float)) and isinstance(default_value, (int, float)):
-        return F.threshold(x, _like(threshold, x), default_value)
-    return torch.where(x > threshold, x, torch.as_tensor(default_value, dtype=x.dtype))
+    return _nn.threshold(_tensor(x), threshold, default_value)
 
 
 # --- smooth and gated -------------------------------------------------------------------------
 def gelu(x: Any, approximate: bool = False) -> torch.Tensor:
     """Gaussian error linear unit; ``approximate=True`` is the tanh approximation."""
-    return F.gelu(_tensor(x), approximate="tanh" if approximate else "none")
+    return _nn.gelu(_tensor(x), approximate)
 
 
 def silu(x: Any) -> torch.Tensor:
     """``x * sigmoid(x)`` (also ``swish``)."""
-    return F.silu(_tensor(x))
+    return _nn.silu(_tensor(x))
 
 
 def mish(x: Any) -> torch.Tensor:
@@ -173,62 +174,53 @@ def mish(x: Any) -> torch.Tensor:
 
 def glu(x: Any, axis: int = -1) -> torch.Tensor:
     """Gated linear unit: the first half of ``axis`` times the sigmoid of the second half."""
-    x = _tensor(x)
-    if x.dim() == 0 or x.shape[axis] % 2 != 0:
-        raise ValueError(
-            f"glu splits `axis` in two halves, so its size must be even. Received: "
-            f"x.shape={tuple(x.shape)} with axis={axis}; pass an axis of even size."
-        )
-    return F.glu(x, axis)
+    return _nn.glu(_tensor(x), axis)
 
 
 def softplus(x: Any) -> torch.Tensor:
     """``log(exp(x) + 1)``."""
-    return F.softplus(_tensor(x))
+    return _nn.softplus(_tensor(x))
 
 
 def softsign(x: Any) -> torch.Tensor:
     """``x / (abs(x) + 1)``."""
-    return F.softsign(_tensor(x))
+    return _nn.softsign(_tensor(x))
 
 
 def squareplus(x: Any, b: float = 4) -> torch.Tensor:
     """``(x + sqrt(x**2 + b)) / 2``."""
-    x = _tensor(x)
-    return (x + torch.sqrt(torch.square(x) + b)) / 2
+    return _nn.squareplus(_tensor(x), b)
 
 
 def sparse_plus(x: Any) -> torch.Tensor:
     """``0`` for ``x <= -1``, ``(x + 1)**2 / 4`` on ``(-1, 1)``, ``x`` from 1."""
-    x = _tensor(x)
-    zero = torch.zeros((), dtype=x.dtype, device=x.device)
-    return torch.where(x <= -1, zero, torch.where(x < 1, torch.square(x + 1) / 4, x))
+    return _nn.sparse_plus(_tensor(x))
 
 
 # --- sigmoids and tanh ------------------------------------------------------------------------
 def sigmoid(x: Any) -> torch.Tensor:
     """``1 / (1 + exp(-x))``."""
-    return torch.sigmoid(_tensor(x))
+    return _nn.sigmoid(_tensor(x))
 
 
 def hard_sigmoid(x: Any) -> torch.Tensor:
     """``relu6(x + 3) / 6``: 0 below -3, 1 above 3, linear between."""
-    return F.hardsigmoid(_tensor(x))
+    return _nn.hard_sigmoid(_tensor(x))
 
 
 def hard_silu(x: Any) -> torch.Tensor:
     """``x * hard_sigmoid(x)`` (also ``hard_swish``)."""
-    return F.hardswish(_tensor(x))
+    return _nn.hard_silu(_tensor(x))
 
 
 def sparse_sigmoid(x: Any) -> torch.Tensor:
     """``0`` for ``x <= -1``, ``1`` for ``x >= 1``, ``(x + 1) / 2`` between."""
-    return torch.clamp((_tensor(x) + 1) * 0.5, 0.0, 1.0)
+    return _nn.sparse_sigmoid(_tensor(x))
 
 
 def log_sigmoid(x: Any) -> torch.Tensor:
     """``log(sigmoid(x))``, computed stably."""
-    return F.logsigmoid(_tensor(x))
+    return _nn.log_sigmoid(_tensor(x))
 
 
 def tanh(x: Any) -> torch.Tensor:
@@ -238,102 +230,40 @@ def tanh(x: Any) -> torch.Tensor:
 
 def hard_tanh(x: Any) -> torch.Tensor:
     """``x`` clipped to ``[-1, 1]``."""
-    return F.hardtanh(_tensor(x))
+    return _nn.hard_tanh(_tensor(x))
 
 
 def tanh_shrink(x: Any) -> torch.Tensor:
     """``x - tanh(x)``."""
-    return F.tanhshrink(_tensor(x))
+    return _nn.tanh_shrink(_tensor(x))
 
 
 # --- shrinkage --------------------------------------------------------------------------------
 def soft_shrink(x: Any, threshold: float = 0.5) -> torch.Tensor:
     """``x - threshold`` above ``threshold``, ``x + threshold`` below ``-threshold``, else 0."""
-    x = _tensor(x)
-    threshold = _like(threshold, x)
-    if isinstance(threshold, (int, float)) and threshold >= 0 and x.is_floating_point():
-        return F.softshrink(x, threshold)
-    zero = torch.zeros((), dtype=x.dtype, device=x.device)
-    return torch.where(
-        x > threshold, x - threshold, torch.where(x < -threshold, x + threshold, zero)
-    )
+    return _nn.soft_shrink(_tensor(x), threshold)
 
 
 def hard_shrink(x: Any, threshold: float = 0.5) -> torch.Tensor:
     """``x`` where ``abs(x) > threshold``, else 0."""
-    x = _tensor(x)
-    threshold = _like(threshold, x)
-    if isinstance(threshold, (int, float)) and threshold >= 0 and x.is_floating_point():
-        return F.hardshrink(x, threshold)
-    return torch.where(torch.abs(x) > threshold, x, torch.zeros((), dtype=x.dtype, device=x.device))
+    return _nn.hard_shrink(_tensor(x), threshold)
 
 
 # --- normalizing over an axis -----------------------------------------------------------------
-def _check_axes(name: str, x: torch.Tensor, axes: Any) -> None:
-    """A ``ValueError`` naming the function, the axis and the shape when an axis is out of
-    range (scalars have none)."""
-    n = x.dim()
-    for a in axes:
-        if not -n <= a < n:
-            raise ValueError(
-                f"{name}: axis {a} is out of range for an input of shape {tuple(x.shape)} "
-                f"(rank {n}); pass an axis in [{-n}, {n}) or give an input of higher rank."
-            )
-
-
-def _over_axes(fn: Callable[..., torch.Tensor], x: torch.Tensor, axis: Any) -> torch.Tensor:
-    """``fn(x, dim)`` over ``axis``: ``None`` (all elements) or a tuple of axes."""
-    if axis is None:
-        return fn(x.reshape(-1), -1).reshape(x.shape)
-    _check_axes(fn.__name__, x, axis)
-    axes = [a % x.dim() for a in axis]
-    kept = [d for d in range(x.dim()) if d not in axes]
-    moved = x.permute(*kept, *axes)
-    out = fn(moved.reshape(*[x.shape[d] for d in kept], -1), -1).reshape(moved.shape)
-    order = [*kept, *axes]
-    return out.permute(*sorted(range(x.dim()), key=order.__getitem__))
-
-
 def softmax(x: Any, axis: int | tuple[int, ...] | None = -1) -> torch.Tensor:
     """``exp(x) / sum(exp(x))`` over ``axis`` (an int, a tuple of axes, or ``None``: all)."""
-    x = _tensor(x)
-    if not isinstance(axis, int):
-        return _over_axes(torch.softmax, x, axis)
-    if not -x.dim() <= axis < x.dim():
-        _check_axes("softmax", x, (axis,))
-    if x.shape[axis] == 1:
-        warnings.warn(
-            f"You are using a softmax over axis {axis} of a tensor of shape {tuple(x.shape)}. "
-            "This axis has size 1, so the softmax always returns 1. Did you mean a sigmoid?",
-            stacklevel=2,
-        )
-    return torch.softmax(x, axis)
+    return _nn.softmax(_tensor(x), axis)
 
 
 def log_softmax(x: Any, axis: int | tuple[int, ...] | None = -1) -> torch.Tensor:
     """``x - logsumexp(x)`` over ``axis`` (an int, a tuple of axes, or ``None``: all)."""
-    x = _tensor(x)
-    if isinstance(axis, int):
-        _check_axes("log_softmax", x, (axis,))
-        return torch.log_softmax(x, axis)
-    return _over_axes(torch.log_softmax, x, axis)
+    return _nn.log_softmax(_tensor(x), axis)
 
 
 def sparsemax(x: Any, axis: int = -1) -> torch.Tensor:
     """Euclidean projection of ``x`` onto the probability simplex along ``axis``: like
     softmax, but with exact zeros (Martins & Astudillo, 2016)."""
-    x = _tensor(x)
-    _check_axes("sparsemax", x, (axis,))
-    ordered = torch.sort(x, dim=axis, descending=True).values
-    cumsum = torch.cumsum(ordered, dim=axis)
-    ranks_shape = [1] * x.dim()
-    ranks_shape[axis] = -1
-    ranks = torch.arange(1, x.shape[axis] + 1, dtype=x.dtype, device=x.device).reshape(ranks_shape)
-    support = ordered - (cumsum - 1) / ranks > 0
-    k = support.sum(dim=axis, keepdim=True).to(x.dtype)
-    zero = torch.zeros((), dtype=x.dtype, device=x.device)
-    tau = (torch.where(support, cumsum, zero).sum(dim=axis, keepdim=True) - 1) / k
-    return torch.clamp(x - tau, min=0.0)
+    return _nn.sparsemax(_tensor(x), axis)
 
 
 # --- identity and exponential -----------------------------------------------------------------
