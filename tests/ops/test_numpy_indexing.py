@@ -247,6 +247,7 @@ def test_unique_pads_and_orders_like_numpy_and_keras() -> None:
         (lambda: ops.bincount(torch.tensor([1.0])), ["bincount", "float32"]),
         (lambda: ops.bincount(torch.tensor([1]), weights=torch.ones(2)), ["weights", "(2,)"]),
         (lambda: ops.histogram(torch.ones(2, 2)), ["histogram", "1-D", "(2, 2)"]),
+        (lambda: ops.histogram(torch.ones(2), bins=0), ["histogram", "bins=0", "bins >= 1"]),
         (lambda: ops.sort(torch.ones(2), axis=1), ["sort", "axis=1"]),
         (lambda: ops.unravel_index(torch.tensor([1]), (None, 2)), ["unravel_index", "None"]),
         (lambda: ops.bincount(torch.tensor([1]), sparse=True), ["bincount", "sparse=False"]),

@@ -227,12 +227,15 @@ def digitize(x: Any, bins: Any) -> torch.Tensor:
     """The int32 index of the bin of each element of ``x`` (``bins[i-1] <= x < bins[i]``)."""
     x = as_tensor(x)
     compute = _float_dtype_for(x.dtype)
-    if isinstance(bins, (list, tuple)):  # exact Python floats, not floatx
-        edges = torch.tensor([float(b) for b in bins], dtype=compute, device=x.device)
+    if isinstance(bins, (list, tuple)):  # exact Python floats, not floatx; no device sync
+        values = [float(b) for b in bins]
+        decreasing = len(values) > 1 and values[0] > values[-1]
+        edges = torch.tensor(values, dtype=compute, device=x.device)
     else:
         edges = to_tensor(bins, device=x.device).reshape(-1).to(compute)
+        decreasing = edges.numel() > 1 and bool(edges[0] > edges[-1])
     xc = x.to(compute)
-    if edges.numel() > 1 and bool(edges[0] > edges[-1]):  # decreasing bins
+    if decreasing:
         flipped = torch.flip(edges, (0,))
         return (edges.numel() - torch.bucketize(xc, flipped, right=True)).to(_INT32)
     return torch.bucketize(xc, edges, right=True, out_int32=True)
@@ -411,6 +414,10 @@ def histogram(x: Any, bins: Any = 10, range: Any = None) -> tuple[torch.Tensor, 
         if x.numel() == 0:
             raise ValueError("histogram: `x` is empty; pass `range` to bin an empty tensor.")
         lo, hi = x.min().to(compute), x.max().to(compute)
+    if bins == 0 and x.numel():
+        raise ValueError(
+            f"histogram: bins=0 cannot hold the {x.numel()} values of `x`; pass bins >= 1."
+        )
     edges = _linspace_like_tf(lo, hi, bins + 1).to(x.dtype)
     which = torch.searchsorted(edges[1:-1].contiguous(), x, right=True)
     counts = torch.zeros(bins, dtype=x.dtype, device=x.device)
