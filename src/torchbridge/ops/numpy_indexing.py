@@ -21,7 +21,7 @@ import torch
 
 from torchbridge.backend.dtypes import result_type, standardize_dtype, to_torch_dtype
 from torchbridge.ops._convert import to_tensor, to_tensors
-from torchbridge.ops.numpy_shapes import as_tensor, broadcast_shape, canonical_axis
+from torchbridge.ops._numpy_axes import as_tensor, broadcast_shape, canonical_axis
 
 __all__ = [
     "argpartition",

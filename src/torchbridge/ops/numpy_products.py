@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torchbridge.backend import config
 from torchbridge.backend.dtypes import result_type, to_torch_dtype
 from torchbridge.ops._convert import result_dtype, to_tensor, to_tensors
-from torchbridge.ops.numpy_shapes import as_tensor, broadcast_shape, canonical_axis
+from torchbridge.ops._numpy_axes import as_tensor, broadcast_shape, canonical_axis
 
 __all__ = [
     "corrcoef",

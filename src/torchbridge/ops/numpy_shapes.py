@@ -10,14 +10,12 @@ Results are torch views where torch gives one (``broadcast_to``,
 Keras's JAX, NumPy and torch backends do; Keras's TensorFlow backend
 concatenates 1-D inputs of ``vstack`` without adding a row axis.
 
-The small helpers ``canonical_axis`` and ``as_tensor`` are shared with the
-other ``numpy_*`` modules (not exported).
+Axis checks and conversion come from ``ops/_numpy_axes.py``, shared with the
+other ``numpy_*`` modules.
 """
 
 from __future__ import annotations
 
-import builtins
-import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +24,7 @@ import torch.nn.functional as F
 
 from torchbridge.backend.dtypes import standardize_dtype, to_torch_dtype
 from torchbridge.ops._convert import device_of, result_dtype, to_tensor
+from torchbridge.ops._numpy_axes import as_tensor, axes_tuple, canonical_axis
 
 __all__ = [
     "append",
@@ -69,47 +68,7 @@ _Tensor = torch.Tensor
 _REVERSED: dict[int, tuple[int, ...]] = {}  # transpose's default permutation per rank
 
 
-# --- shared helpers ------------------------------------------------------------
-def as_tensor(x: Any) -> torch.Tensor:
-    """``x`` as a tensor (tensors pass through untouched)."""
-    return x if type(x) is _Tensor else to_tensor(x)
-
-
-def canonical_axis(op: str, axis: Any, ndim: int, shape: Any = None, name: str = "axis") -> int:
-    """``axis`` in ``[0, ndim)``; a ``ValueError`` naming the op, argument and shape otherwise."""
-    try:
-        axis = operator.index(axis)
-    except TypeError:
-        raise TypeError(f"{op}: `{name}` must be an int. Received: {name}={axis!r}") from None
-    if -ndim <= axis < ndim:
-        return axis + ndim if axis < 0 else axis
-    where = f"shape {tuple(shape)}" if shape is not None else f"rank {ndim}"
-    raise ValueError(
-        f"{op}: {name}={axis} is out of bounds for an input of {where}; "
-        f"pass an axis in [{-ndim}, {ndim - 1}]."
-    )
-
-
-def broadcast_shape(a: Sequence[int], b: Sequence[int]) -> tuple[int, ...] | None:
-    """NumPy's broadcast of two shapes, or None when they do not broadcast (cheap, no torch)."""
-    n = builtins.max(len(a), len(b))
-    a = (1,) * (n - len(a)) + tuple(a)
-    b = (1,) * (n - len(b)) + tuple(b)
-    out = []
-    for p, q in zip(a, b):
-        if p == q or q == 1:
-            out.append(p)
-        elif p == 1:
-            out.append(q)
-        else:
-            return None
-    return tuple(out)
-
-
-def _axes_tuple(axis: Any) -> tuple[Any, ...]:
-    return tuple(axis) if isinstance(axis, (list, tuple)) else (axis,)
-
-
+# --- joining helpers ----------------------------------------------------------
 def promote_all(xs: Sequence[Any], op: str = "op") -> list[torch.Tensor]:
     """Tensors of ``xs`` converted to one ``result_type`` dtype on one device."""
     if isinstance(xs, _Tensor):
@@ -321,7 +280,7 @@ def expand_dims(x: Any, axis: Any) -> torch.Tensor:
     x = as_tensor(x)
     if type(axis) is int and -x.ndim - 1 <= axis <= x.ndim:
         return x.unsqueeze(axis)
-    axes = _axes_tuple(axis)
+    axes = axes_tuple(axis)
     out_ndim = x.ndim + len(axes)
     canon = sorted(canonical_axis("expand_dims", a, out_ndim, None) for a in axes)
     if len(set(canon)) != len(canon):
@@ -338,7 +297,7 @@ def squeeze(x: Any, axis: Any = None) -> torch.Tensor:
         return x.squeeze()
     if type(axis) is int and -x.ndim <= axis < x.ndim and x.shape[axis] == 1:
         return x.squeeze(axis)
-    axes = tuple(canonical_axis("squeeze", a, x.ndim, x.shape) for a in _axes_tuple(axis))
+    axes = tuple(canonical_axis("squeeze", a, x.ndim, x.shape) for a in axes_tuple(axis))
     for a in axes:
         if x.shape[a] != 1:
             raise ValueError(
@@ -384,10 +343,10 @@ def moveaxis(x: Any, source: Any, destination: Any) -> torch.Tensor:
         n = x.ndim
         if -n <= source < n and -n <= destination < n:
             return torch.movedim(x, source, destination)
-    src = [canonical_axis("moveaxis", a, x.ndim, x.shape, "source") for a in _axes_tuple(source)]
+    src = [canonical_axis("moveaxis", a, x.ndim, x.shape, "source") for a in axes_tuple(source)]
     dst = [
         canonical_axis("moveaxis", a, x.ndim, x.shape, "destination")
-        for a in _axes_tuple(destination)
+        for a in axes_tuple(destination)
     ]
     if len(src) != len(dst):
         raise ValueError(
@@ -407,7 +366,7 @@ def flip(x: Any, axis: Any = None) -> torch.Tensor:
     x = as_tensor(x)
     if axis is None:
         return torch.flip(x, tuple(range(x.ndim)))
-    dims = tuple(canonical_axis("flip", a, x.ndim, x.shape) for a in _axes_tuple(axis))
+    dims = tuple(canonical_axis("flip", a, x.ndim, x.shape) for a in axes_tuple(axis))
     return torch.flip(x, dims)
 
 
@@ -434,8 +393,8 @@ def roll(x: Any, shift: Any, axis: Any = None) -> torch.Tensor:
         shift = shift.tolist()
     if axis is None:
         return torch.roll(x, shift)
-    dims = tuple(canonical_axis("roll", a, x.ndim, x.shape) for a in _axes_tuple(axis))
-    shifts = _axes_tuple(shift)
+    dims = tuple(canonical_axis("roll", a, x.ndim, x.shape) for a in axes_tuple(axis))
+    shifts = axes_tuple(shift)
     if len(shifts) == 1 and len(dims) > 1:
         shifts = shifts * len(dims)
     if len(shifts) != len(dims):

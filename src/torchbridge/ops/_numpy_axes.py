@@ -1,0 +1,61 @@
+"""Axis and shape helpers shared by the ``numpy_*`` op modules (not part of
+keras.ops): converting an operand, checking an axis with an error that names the
+op, argument and shape, and broadcasting two shapes without torch's slower
+``broadcast_shapes``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import operator
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+from torchbridge.ops._convert import to_tensor
+
+__all__ = ["as_tensor", "axes_tuple", "broadcast_shape", "canonical_axis"]
+
+_Tensor = torch.Tensor
+
+
+def as_tensor(x: Any) -> torch.Tensor:
+    """``x`` as a tensor (tensors pass through untouched)."""
+    return x if type(x) is _Tensor else to_tensor(x)
+
+
+def canonical_axis(op: str, axis: Any, ndim: int, shape: Any = None, name: str = "axis") -> int:
+    """``axis`` in ``[0, ndim)``; a ``ValueError`` naming the op, argument and shape otherwise."""
+    try:
+        axis = operator.index(axis)
+    except TypeError:
+        raise TypeError(f"{op}: `{name}` must be an int. Received: {name}={axis!r}") from None
+    if -ndim <= axis < ndim:
+        return axis + ndim if axis < 0 else axis
+    where = f"shape {tuple(shape)}" if shape is not None else f"rank {ndim}"
+    raise ValueError(
+        f"{op}: {name}={axis} is out of bounds for an input of {where}; "
+        f"pass an axis in [{-ndim}, {ndim - 1}]."
+    )
+
+
+def broadcast_shape(a: Sequence[int], b: Sequence[int]) -> tuple[int, ...] | None:
+    """NumPy's broadcast of two shapes, or None when they do not broadcast (cheap, no torch)."""
+    n = builtins.max(len(a), len(b))
+    a = (1,) * (n - len(a)) + tuple(a)
+    b = (1,) * (n - len(b)) + tuple(b)
+    out = []
+    for p, q in zip(a, b):
+        if p == q or q == 1:
+            out.append(p)
+        elif p == 1:
+            out.append(q)
+        else:
+            return None
+    return tuple(out)
+
+
+def axes_tuple(axis: Any) -> tuple[Any, ...]:
+    """``axis`` as a tuple (an int becomes a 1-tuple)."""
+    return tuple(axis) if isinstance(axis, (list, tuple)) else (axis,)
