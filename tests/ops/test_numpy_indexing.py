@@ -62,6 +62,8 @@ CASES: list[tuple[str, list[Any], dict[str, Any], list[str]]] = [
     ("isin", ["{d}[3,4]", "{d}[5]"], {"invert": True}, ALL),
     ("isin", ["{d}[6]", arr([0, 1, 3])], {"assume_unique": True}, ALL),
     ("isin", ["{d}[0]", "{d}[2]"], {}, ALL),
+    ("isin", ["{d}[4]", 1], {}, ALL),
+    ("isin", [arr([0.1, 0.5]), 0.1], {}, FLOATS),  # 0.1 compared as float32, as in Keras
     ("digitize", ["{d}[10]", [-1.0, 0.0, 2.5]], {}, ALL),
     ("digitize", ["{d}[2,5]", np.array([-3.0, 1.0])], {}, ALL),
     ("digitize", ["{d}[4]", [0.5]], {}, ALL),

@@ -99,6 +99,15 @@ CASES: list[tuple[str, list[Any], dict[str, Any], list[str]]] = [
     ("trapezoid", ["{d}[5]"], {"dx": 0.5}, ALL),
     ("trapezoid", ["{d}[5]"], {"x": arr([0.0, 0.5, 1.5, 2.0, 4.0])}, ALL),
     ("trapezoid", ["{d}[2,3]"], {"x": "{d}[2,3]", "axis": 1}, NUMBERS),
+    # Python scalars are converted before promotion (2.5 is float32, 3 is int32), as in Keras
+    ("outer", ["{d}[2]", 2.5], {}, ALL),
+    ("outer", ["{d}[2]", 3], {}, ALL),
+    ("dot", ["{d}[2]", 2.5], {}, ALL),
+    ("inner", [3, "{d}[3]"], {}, ALL),
+    ("kron", ["{d}[2]", 2.5], {}, NUMBERS),
+    ("tensordot", ["{d}[2]", 2.5], {"axes": 0}, ALL),
+    ("vdot", ["{d}[1]", 3], {}, ALL),
+    ("correlate", ["{d}[3]", [1.5, -1.0]], {}, ALL),
     # Keras raises for these; so must we
     ("matmul", ["{d}[2,3]", "{d}[2,3]"], {}, ["float32"]),
     ("cross", ["{d}[4]", "{d}[3]"], {}, ["float32"]),

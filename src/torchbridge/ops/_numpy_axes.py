@@ -13,9 +13,9 @@ from typing import Any
 
 import torch
 
-from torchbridge.ops._convert import to_tensor
+from torchbridge.ops._convert import to_tensor, to_tensors
 
-__all__ = ["as_tensor", "axes_tuple", "broadcast_shape", "canonical_axis"]
+__all__ = ["as_tensor", "as_tensor_pair", "axes_tuple", "broadcast_shape", "canonical_axis"]
 
 _Tensor = torch.Tensor
 
@@ -23,6 +23,21 @@ _Tensor = torch.Tensor
 def as_tensor(x: Any) -> torch.Tensor:
     """``x`` as a tensor (tensors pass through untouched)."""
     return x if type(x) is _Tensor else to_tensor(x)
+
+
+def as_tensor_pair(x1: Any, x2: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    """Both operands as tensors of their promoted dtype, Python scalars converted first.
+
+    Keras's products, ``isin`` and friends convert each operand before promoting,
+    so a Python float counts as ``floatx()`` here (``outer(x_f16, 2.5)`` is float32),
+    unlike the weak scalars of elementwise ops.
+    """
+    if type(x1) is not _Tensor:
+        x1 = to_tensor(x1, device=x2.device if type(x2) is _Tensor else None)
+    if type(x2) is not _Tensor:
+        x2 = to_tensor(x2, device=x1.device)
+    a, b = to_tensors(x1, x2)
+    return a, b
 
 
 def canonical_axis(op: str, axis: Any, ndim: int, shape: Any = None, name: str = "axis") -> int:

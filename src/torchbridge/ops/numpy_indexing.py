@@ -21,7 +21,7 @@ import torch
 
 from torchbridge.backend.dtypes import result_type, standardize_dtype, to_torch_dtype
 from torchbridge.ops._convert import to_tensor, to_tensors
-from torchbridge.ops._numpy_axes import as_tensor, broadcast_shape, canonical_axis
+from torchbridge.ops._numpy_axes import as_tensor, as_tensor_pair, broadcast_shape, canonical_axis
 
 __all__ = [
     "argpartition",
@@ -203,7 +203,7 @@ def argpartition(x: Any, kth: Any, axis: Any = -1) -> torch.Tensor:
 # --- searching ---------------------------------------------------------------------------
 def searchsorted(sorted_sequence: Any, values: Any, side: str = "left") -> torch.Tensor:
     """Insertion indices of ``values`` into the 1-D ``sorted_sequence`` (int32)."""
-    seq, vals = to_tensors(sorted_sequence, values)
+    seq, vals = as_tensor_pair(sorted_sequence, values)
     if seq.ndim != 1:
         raise ValueError(
             "searchsorted: `sorted_sequence` must be 1-D (use ops.vectorized_map for N-D). "
@@ -243,7 +243,7 @@ def digitize(x: Any, bins: Any) -> torch.Tensor:
 
 def isin(x1: Any, x2: Any, assume_unique: bool = False, invert: bool = False) -> torch.Tensor:
     """Whether each element of ``x1`` occurs in ``x2`` (a bool tensor shaped like ``x1``)."""
-    a, b = to_tensors(x1, x2)
+    a, b = as_tensor_pair(x1, x2)
     if a.dtype == torch.bool:
         a, b = a.to(torch.uint8), b.to(torch.uint8)
     return torch.isin(a, b, assume_unique=bool(assume_unique), invert=bool(invert))

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torchbridge.backend import config
 from torchbridge.backend.dtypes import result_type, to_torch_dtype
 from torchbridge.ops._convert import result_dtype, to_tensor, to_tensors
-from torchbridge.ops._numpy_axes import as_tensor, broadcast_shape, canonical_axis
+from torchbridge.ops._numpy_axes import as_tensor, as_tensor_pair, broadcast_shape, canonical_axis
 
 __all__ = [
     "corrcoef",
@@ -89,7 +89,7 @@ def _dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 def dot(x1: Any, x2: Any) -> torch.Tensor:
     """NumPy's ``dot``: sums over the last axis of ``x1`` and the second-to-last of ``x2``."""
-    a, b = to_tensors(x1, x2)
+    a, b = as_tensor_pair(x1, x2)
     try:
         if a.dtype in _FLOATING:
             return _dot(a, b)
@@ -109,7 +109,7 @@ def matmul(x1: Any, x2: Any) -> torch.Tensor:
                 return _product(torch.matmul, a, b, torch.int32)
             except RuntimeError as exc:
                 raise _shape_error("matmul", a, b, exc) from None
-        a, b = to_tensors(a, b)
+        a, b = as_tensor_pair(a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(
             f"matmul: inputs must have at least 1 dimension; got shapes {tuple(a.shape)} and "
@@ -127,7 +127,7 @@ def matmul(x1: Any, x2: Any) -> torch.Tensor:
 
 def tensordot(x1: Any, x2: Any, axes: Any = 2) -> torch.Tensor:
     """Sum of products over ``axes`` (an int: the last/first ``axes`` axes; or two axis lists)."""
-    a, b = to_tensors(x1, x2)
+    a, b = as_tensor_pair(x1, x2)
     if isinstance(axes, int):
         dims: Any = axes
     else:
@@ -152,7 +152,7 @@ def tensordot(x1: Any, x2: Any, axes: Any = 2) -> torch.Tensor:
 
 def inner(x1: Any, x2: Any) -> torch.Tensor:
     """Sum of products over the last axes of ``x1`` and ``x2`` (a product for scalars)."""
-    a, b = to_tensors(x1, x2)
+    a, b = as_tensor_pair(x1, x2)
     try:
         return _product(torch.inner, a, b, a.dtype)
     except RuntimeError as exc:
@@ -161,13 +161,13 @@ def inner(x1: Any, x2: Any) -> torch.Tensor:
 
 def outer(x1: Any, x2: Any) -> torch.Tensor:
     """The outer product of the flattened ``x1`` and ``x2``."""
-    a, b = to_tensors(x1, x2)
+    a, b = as_tensor_pair(x1, x2)
     return a.reshape(-1, 1) * b.reshape(1, -1)
 
 
 def vdot(x1: Any, x2: Any) -> torch.Tensor:
     """The dot product of the flattened inputs (``x1`` conjugated when complex)."""
-    a, b = to_tensors(x1, x2)
+    a, b = as_tensor_pair(x1, x2)
     a, b = a.reshape(-1), b.reshape(-1)
     if a.is_complex():
         a = a.conj()
@@ -180,7 +180,7 @@ def vdot(x1: Any, x2: Any) -> torch.Tensor:
 
 def kron(x1: Any, x2: Any) -> torch.Tensor:
     """The Kronecker product of ``x1`` and ``x2``."""
-    a, b = to_tensors(x1, x2)
+    a, b = as_tensor_pair(x1, x2)
     return torch.kron(a, b)
 
 
@@ -219,7 +219,7 @@ def cross(
     x1: Any, x2: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis: Any = None
 ) -> torch.Tensor:
     """The cross product of 2- or 3-vectors along ``axisa``/``axisb`` (``axis`` sets all three)."""
-    a, b = to_tensors(x1, x2)
+    a, b = as_tensor_pair(x1, x2)
     if axis is not None:
         axisa = axisb = axisc = axis
     a = torch.movedim(a, canonical_axis("cross", axisa, a.ndim, a.shape, "axisa"), -1)
