@@ -61,6 +61,9 @@ LOGSUMEXP_CASES: list[tuple[str, Any, bool]] = [
     ("[]", None, False),
     ("[0,3]", 1, False),
     ("[0,3]", 0, True),
+    ("[2,3]", (), False),  # nothing reduced
+    ("[]", 0, False),  # out of bounds: both raise
+    ("[2,3]", (-1, 1), False),  # a repeated axis: both raise
 ]
 
 

@@ -63,19 +63,40 @@ def _parse(pattern: str) -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, 
     return inputs, outputs
 
 
+_Plan = tuple[list[int] | None, list[int] | None, list[int] | None]
+_PLANS: dict[tuple[Any, ...], _Plan] = {}
+
+
 def rearrange(tensor: Any, pattern: str, **axes_lengths: int) -> torch.Tensor:
     """``tensor`` with its axes split, reordered and merged as ``pattern`` says
     (einops notation; e.g. ``"b h w c -> b c h w"``, ``"b (h h1) w c -> b h w (c h1)"``
     with ``h1=2``)."""
     x = tensor if type(tensor) is torch.Tensor else to_tensor(tensor)
+    key = (pattern, x.shape, *axes_lengths.items())
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _plan(pattern, tuple(x.shape), axes_lengths)
+        if len(_PLANS) > 1024:
+            _PLANS.clear()
+        _PLANS[key] = plan
+    split, perm, merged = plan
+    if split is not None:
+        x = x.reshape(split)
+    if perm is not None:
+        x = x.permute(perm)
+    return x if merged is None else x.reshape(merged)
+
+
+def _plan(pattern: str, shape: tuple[int, ...], axes_lengths: dict[str, int]) -> _Plan:
+    """(the split shape, the permutation, the merged shape), each None when not needed."""
     inputs, outputs = _parse(pattern)
-    if len(inputs) != x.ndim:
+    if len(inputs) != len(shape):
         raise ValueError(
             f"`rearrange`: pattern {pattern!r} names {len(inputs)} input axes, but the input "
-            f"has shape {tuple(x.shape)} (rank {x.ndim})."
+            f"has shape {shape} (rank {len(shape)})."
         )
     sizes: dict[str, int] = {}
-    for group, dim in zip(inputs, x.shape):
+    for group, dim in zip(inputs, shape):
         if len(group) == 1:
             sizes[group[0]] = dim
             continue
@@ -103,18 +124,16 @@ def rearrange(tensor: Any, pattern: str, **axes_lengths: int) -> torch.Tensor:
                 f"the input has length {dim}."
             )
     order = [n for g in inputs for n in g]
-    if any(len(g) > 1 for g in inputs):
-        x = x.reshape([sizes[n] for n in order])
-    flat_out = [n for g in outputs for n in g]
-    perm = [order.index(n) for n in flat_out]
-    if perm != list(range(len(perm))):
-        x = x.permute(perm)
+    split = [sizes[n] for n in order] if any(len(g) != 1 for g in inputs) else None
+    perm: list[int] | None = [order.index(n) for g in outputs for n in g]
+    if perm == list(range(len(order))):
+        perm = None
+    merged = None
     if any(len(g) != 1 for g in outputs):
-        shape = []
+        merged = []
         for g in outputs:
             size = 1
             for n in g:
                 size *= sizes[n]
-            shape.append(size)
-        x = x.reshape(shape)
-    return x
+            merged.append(size)
+    return split, perm, merged

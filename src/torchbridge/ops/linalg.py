@@ -236,10 +236,12 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> t
 # --- solvers ------------------------------------------------------------------------
 def _system(op: str, a: Any, b: Any) -> tuple[torch.Tensor, torch.Tensor, torch.dtype, bool]:
     """``(a, b, result dtype, b is a vector)`` with Keras's shape checks."""
-    a, b = to_tensor(a), to_tensor(b)
-    tdt = result_dtype(a, b)
-    a, dtype = _operand(a.to(tdt))
-    b = b.to(device=a.device, dtype=a.dtype)
+    if type(a) is not _Tensor or type(b) is not _Tensor or a.dtype != b.dtype:
+        a, b = to_tensor(a), to_tensor(b)
+        a = a.to(result_dtype(a, b))
+    a, dtype = _operand(a)
+    if b.dtype != a.dtype or b.device != a.device:
+        b = b.to(device=a.device, dtype=a.dtype)
     _matrices(op, a)
     if b.ndim < 1:
         raise ValueError(f"`{op}`: `b` must have rank >= 1; received a scalar.")

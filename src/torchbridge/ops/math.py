@@ -91,26 +91,28 @@ def rsqrt(x: Any) -> torch.Tensor:
 
 # --- reductions ------------------------------------------------------------------
 def _axes(op: str, axis: Any, ndim: int) -> tuple[int, ...]:
-    """``axis`` (None, an int or a sequence) as a tuple of valid dims."""
+    """``axis`` (None, an int or a sequence) as a tuple of distinct valid dims."""
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     for a in axes:
-        if not -max(ndim, 1) <= a < max(ndim, 1):
+        if not -ndim <= a < ndim:
             raise ValueError(
                 f"`{op}`: axis {a} is out of bounds for an input of rank {ndim}; "
-                f"pass an axis in [{-ndim}, {ndim})."
+                f"pass axes in [{-ndim}, {ndim})."
             )
+    if len({a % ndim for a in axes}) != len(axes):
+        raise ValueError(f"`{op}`: axis {axis} repeats a dimension; pass each axis once.")
     return axes
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> torch.Tensor:
     """``log(sum(exp(x)))`` over ``axis`` (all axes when None), computed stably."""
     x = _float(x)
-    if x.ndim == 0:
-        _axes("logsumexp", axis, 0)
+    axes = _axes("logsumexp", axis, x.ndim)
+    if not axes:  # nothing to reduce (a scalar, or axis=())
         return x.clone()
-    return torch.logsumexp(x, _axes("logsumexp", axis, x.ndim), keepdims)
+    return torch.logsumexp(x, axes, keepdims)
 
 
 def top_k(x: Any, k: int, sorted: bool = True) -> Any:
@@ -246,18 +248,23 @@ def cdist(x: Any, y: Any) -> torch.Tensor:
             "The last dimension of the inputs to `cdist` must match; received "
             f"x.shape={tuple(x.shape)}, y.shape={tuple(y.shape)}."
         )
-    try:
-        batch = torch.broadcast_shapes(x.shape[:-2], y.shape[:-2])
-    except RuntimeError:
-        raise ValueError(
-            "The batch dimensions of the inputs to `cdist` must broadcast; received "
-            f"x.shape={tuple(x.shape)}, y.shape={tuple(y.shape)}."
-        ) from None
-    dtype = to_torch_dtype(result_type(x.dtype, y.dtype, float))
-    x, y = x.to(dtype), y.to(device=x.device, dtype=dtype)
-    if dtype in (torch.float32, torch.float64) and x.shape[-1] > 0:
-        x = x.expand(*batch, *x.shape[-2:])
-        y = y.expand(*batch, *y.shape[-2:])
+    batch = x.shape[:-2]
+    if batch != y.shape[:-2]:
+        try:
+            batch = torch.broadcast_shapes(batch, y.shape[:-2])
+        except RuntimeError:
+            raise ValueError(
+                "The batch dimensions of the inputs to `cdist` must broadcast; received "
+                f"x.shape={tuple(x.shape)}, y.shape={tuple(y.shape)}."
+            ) from None
+    if x.dtype != y.dtype or not x.is_floating_point():
+        dtype = to_torch_dtype(result_type(x.dtype, y.dtype, float))
+        x, y = x.to(dtype), y.to(device=x.device, dtype=dtype)
+    dtype = x.dtype
+    if (dtype is torch.float32 or dtype is torch.float64) and x.shape[-1] > 0:
+        if batch != x.shape[:-2] or batch != y.shape[:-2]:
+            x = x.expand(*batch, *x.shape[-2:])
+            y = y.expand(*batch, *y.shape[-2:])
         return torch.cdist(x, y, compute_mode="donot_use_mm_for_euclid_dist")
     diff = x.unsqueeze(-2) - y.unsqueeze(-3)
     return torch.sqrt(torch.sum(diff * diff, dim=-1))
