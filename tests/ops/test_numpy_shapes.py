@@ -299,6 +299,14 @@ def test_errors_name_op_and_problem(call: Any, words: list[str]) -> None:
         assert word in str(info.value), (word, str(info.value))
 
 
+def test_split_takes_numpy_and_tensor_counts_and_indices() -> None:
+    x = torch.arange(6)
+    for sections in (np.int64(3), torch.tensor(3), 3):
+        assert [p.tolist() for p in ops.split(x, sections)] == [[0, 1], [2, 3], [4, 5]]
+    for indices in (np.array([1, 4]), torch.tensor([1, 4]), (1, 4)):
+        assert [p.tolist() for p in ops.split(x, indices)] == [[0], [1, 2, 3], [4, 5]]
+
+
 def test_results_stay_on_input_device_and_views_where_torch_gives_them() -> None:
     x = torch.arange(6.0).reshape(2, 3)
     assert ops.transpose(x).data_ptr() == x.data_ptr()

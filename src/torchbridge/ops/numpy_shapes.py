@@ -174,15 +174,18 @@ def split(x: Any, indices_or_sections: Any, axis: Any = 0) -> list[torch.Tensor]
     """``x`` split into equal sections, or at the given indices, along ``axis``."""
     x = as_tensor(x)
     ax = canonical_axis("split", axis, x.ndim, x.shape)
-    if isinstance(indices_or_sections, int):
-        n = indices_or_sections
+    sections = indices_or_sections
+    if not isinstance(sections, int) and getattr(sections, "ndim", None) == 0:
+        sections = int(sections)  # a NumPy or 0-d tensor count
+    if isinstance(sections, int):
+        n = sections
         if n <= 0 or x.shape[ax] % n:
             raise ValueError(
                 f"split: {n} sections do not divide axis {axis} of size {x.shape[ax]} evenly "
                 f"(shape {tuple(x.shape)}); pass a divisor or use `array_split`."
             )
         return list(torch.tensor_split(x, n, dim=ax))
-    indices = [int(i) for i in indices_or_sections]
+    indices = [int(i) for i in sections]
     return list(torch.tensor_split(x, indices, dim=ax))
 
 
