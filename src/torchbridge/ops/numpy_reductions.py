@@ -15,9 +15,9 @@ Dtypes follow Keras on its TensorFlow backend:
   flattens first.
 
 ``axis`` is ``None`` (all axes), an int, or a tuple/list of ints; ``axis=()``
-reduces nothing. An axis out of range raises :class:`~torchbridge.errors.InputError`
-naming the op, the axis and the input's shape. Quantiles live in
-``numpy_quantiles``.
+reduces nothing. An axis out of range raises a ``ValueError`` naming the op, the
+axis and the input's shape (``_numpy_axes.canonical_axis``, as the other
+``numpy_*`` modules). Quantiles live in ``numpy_quantiles``.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from torchbridge.backend import config
 from torchbridge.backend.dtypes import result_type, to_torch_dtype
 from torchbridge.errors import InputError
 from torchbridge.ops._convert import to_tensor, to_tensors
+from torchbridge.ops._numpy_axes import as_tensor, axes_tuple, canonical_axis
 
 __all__ = [
     "all",
@@ -82,31 +83,15 @@ _WIDENED = {
 
 
 # --- shared helpers ------------------------------------------------------------
-def axis_error(op: str, x: torch.Tensor, axis: Any) -> InputError:
-    """The error for an ``axis`` that does not fit ``x`` (names op, axis and shape)."""
-    rank = x.ndim
-    valid = f"[{-rank}, {rank - 1}]" if rank else "none (the input is 0-d: pass axis=None)"
-    return InputError(
-        f"{op}: axis={axis!r} is out of range for an input of shape {tuple(x.shape)} "
-        f"(rank {rank}); valid axes are {valid}."
-    )
-
-
 def dims(op: str, x: torch.Tensor, axis: Any) -> tuple[int, ...]:
-    """``axis`` as a tuple of non-negative axes of ``x`` (all axes for ``None``)."""
-    rank = x.ndim
+    """``axis`` as a tuple of non-negative axes of ``x`` (all axes for ``None``); a
+    ``ValueError`` naming the op, axis and shape for an axis out of range or repeated."""
     if axis is None:
-        return tuple(range(rank))
-    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
-    out = []
-    for a in axes:
-        a = int(a)
-        if not -rank <= a < rank:
-            raise axis_error(op, x, axis)
-        out.append(a % rank)
+        return tuple(range(x.ndim))
+    out = tuple(canonical_axis(op, a, x.ndim, x.shape) for a in axes_tuple(axis))
     if len(set(out)) != len(out):
         raise InputError(f"{op}: axis={axis!r} repeats an axis; pass each axis once.")
-    return tuple(out)
+    return out
 
 
 def _axes(axis: Any) -> Any:
@@ -117,10 +102,6 @@ def _axes(axis: Any) -> Any:
     if isinstance(axis, (tuple, list)):
         return tuple(axis)
     return operator.index(axis)
-
-
-def _tensor(x: Any) -> torch.Tensor:
-    return x if type(x) is _Tensor else to_tensor(x)
 
 
 def _reduce(
@@ -172,7 +153,8 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
             try:
                 return torch.sum(x, axis, keepdims)
             except IndexError:
-                raise axis_error("sum", x, axis) from None
+                dims("sum", x, axis)
+                raise
     return _widened_reduce("sum", torch.sum, x, axis, keepdims)
 
 
@@ -193,7 +175,7 @@ def prod(x: Any, axis: Any = None, keepdims: bool = False, dtype: Any = None) ->
     Keras's TensorFlow backend ignores ``dtype`` when given; torchbridge honours
     it, as NumPy and Keras's JAX/torch backends do.
     """
-    x = _tensor(x)
+    x = as_tensor(x)
     if dtype is not None:
         x = x.to(to_torch_dtype(dtype))
     if x.dtype in _HALF and x.device.type == "cpu":
@@ -203,7 +185,7 @@ def prod(x: Any, axis: Any = None, keepdims: bool = False, dtype: Any = None) ->
 
 def nansum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """``sum`` with NaNs counted as zero."""
-    x = _tensor(x)
+    x = as_tensor(x)
     if x.is_floating_point():
         x = torch.nan_to_num(x, nan=0.0, posinf=torch.inf, neginf=-torch.inf)
     return _widened_reduce("nansum", torch.sum, x, axis, keepdims)
@@ -211,7 +193,7 @@ def nansum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 def nanprod(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """``prod`` with NaNs counted as one."""
-    x = _tensor(x)
+    x = as_tensor(x)
     if x.is_floating_point():
         x = torch.nan_to_num(x, nan=1.0, posinf=torch.inf, neginf=-torch.inf)
     return prod(x, axis=axis, keepdims=keepdims)
@@ -230,7 +212,8 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
             try:
                 return torch.mean(x, axis, keepdims)
             except IndexError:
-                raise axis_error("mean", x, axis) from None
+                dims("mean", x, axis)
+                raise
         return _reduce("mean", torch.mean, x, axis, keepdims)
     if dt in _HALF:
         return _reduce("mean", torch.mean, x.to(_F32), axis, keepdims).to(dt)
@@ -240,7 +223,7 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 def _float_input(x: Any) -> torch.Tensor:
     """``x`` cast to ``result_type(x, float)`` (integers and bool become floatx)."""
-    x = _tensor(x)
+    x = as_tensor(x)
     if x.is_floating_point() or x.is_complex():
         return x
     return x.to(to_torch_dtype(config.floatx()))
@@ -292,7 +275,7 @@ def average(x: Any, axis: Any = None, weights: Any = None) -> Any:
 
 def nanmean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Mean of the non-NaN entries (NaN where there are none)."""
-    x = _tensor(x)
+    x = as_tensor(x)
     if axis == () or axis == []:
         return x
     if not x.is_floating_point():
@@ -331,7 +314,7 @@ def _filled(op: str, x: torch.Tensor, axis: Any, keepdims: bool, value: Any) -> 
 def _extreme(
     op: str, largest: bool, x: Any, axis: Any, keepdims: bool, initial: Any
 ) -> torch.Tensor:
-    x = _tensor(x)
+    x = as_tensor(x)
     if x.numel() == 0:
         if initial is None:
             raise InputError(
@@ -390,7 +373,7 @@ def amin(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 def ptp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Range (maximum minus minimum) over ``axis``."""
-    x = _tensor(x)
+    x = as_tensor(x)
     if x.dtype == torch.bool:
         raise InputError(
             "ptp: a bool input has no subtraction; cast it first, e.g. ops.cast(x, 'int32')."
@@ -406,7 +389,7 @@ def ptp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 
 def _nan_extreme(op: str, largest: bool, x: Any, axis: Any, keepdims: bool) -> Any:
-    x = _tensor(x)
+    x = as_tensor(x)
     if not x.is_floating_point():
         return _extreme(op, largest, x, axis, keepdims, None)
     if x.numel() == 0:  # every slice is "all NaN"
@@ -431,7 +414,7 @@ def nanmin(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 # --- arg-extrema -----------------------------------------------------------------
 def _arg(op: str, largest: bool, x: Any, axis: Any, keepdims: bool) -> torch.Tensor:
-    x = _tensor(x)
+    x = as_tensor(x)
     if x.dtype == torch.bool:
         x = x.to(torch.uint8)
     elif x.dtype in _HALF:
@@ -465,7 +448,7 @@ def argmin(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 
 def _nan_arg(op: str, largest: bool, x: Any, axis: Any, keepdims: bool) -> Any:
-    x = _tensor(x)
+    x = as_tensor(x)
     if not x.is_floating_point():
         return _arg(op, largest, x, axis, keepdims)
     nan = torch.isnan(x)
@@ -488,7 +471,7 @@ def nanargmin(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 # --- logical reductions and counts -----------------------------------------------
 def all(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Whether every entry along ``axis`` is true (nonzero)."""
-    x = _tensor(x)
+    x = as_tensor(x)
     if x.dtype != torch.bool:
         x = x != 0
     return _reduce("all", torch.all, x, axis, keepdims)
@@ -496,7 +479,7 @@ def all(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 def any(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Whether some entry along ``axis`` is true (nonzero)."""
-    x = _tensor(x)
+    x = as_tensor(x)
     if x.dtype != torch.bool:
         x = x != 0
     return _reduce("any", torch.any, x, axis, keepdims)
@@ -504,7 +487,7 @@ def any(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 def count_nonzero(x: Any, axis: Any = None) -> Any:
     """Number (int32) of nonzero entries along ``axis``."""
-    x = _tensor(x)
+    x = as_tensor(x)
     if axis is not None and type(axis) is not int:
         axis = _axes(axis)
         if axis == ():
@@ -553,7 +536,7 @@ def cumprod(x: Any, axis: Any = None, dtype: Any = None) -> Any:
 
 def nancumsum(x: Any, axis: Any = None, dtype: Any = None) -> Any:
     """``cumsum`` with NaNs counted as zero."""
-    x = _tensor(x)
+    x = as_tensor(x)
     if x.is_floating_point():
         x = torch.nan_to_num(x, nan=0.0, posinf=torch.inf, neginf=-torch.inf)
     return _cumulative("nancumsum", torch.cumsum, x, axis, dtype)
@@ -561,7 +544,7 @@ def nancumsum(x: Any, axis: Any = None, dtype: Any = None) -> Any:
 
 def nancumprod(x: Any, axis: Any = None, dtype: Any = None) -> Any:
     """``cumprod`` with NaNs counted as one."""
-    x = _tensor(x)
+    x = as_tensor(x)
     if x.is_floating_point():
         x = torch.nan_to_num(x, nan=1.0, posinf=torch.inf, neginf=-torch.inf)
     return _cumulative("nancumprod", torch.cumprod, x, axis, dtype)
