@@ -177,13 +177,15 @@ def _segments(
         raise TypeError(f"`{op}` does not take bool data; cast it to an int or float dtype.")
     if ids.is_floating_point() or ids.is_complex():
         raise TypeError(f"`{op}`: `segment_ids` must be integers; received {ids.dtype}.")
-    ids = ids.to(device=data.device, dtype=torch.int64)
+    if ids.dtype != torch.int64 or ids.device != data.device:
+        ids = ids.to(device=data.device, dtype=torch.int64)
     if num_segments is None:
         num_segments = int(ids.max()) + 1 if ids.numel() else 0
     else:
         num_segments = int(num_segments)
-    # Ids outside [0, num_segments) are dropped: they go to an extra row removed at the end.
-    ids = torch.where((ids >= 0) & (ids < num_segments), ids, num_segments)
+    # Ids outside [0, num_segments) are dropped: they go to an extra row (index
+    # num_segments, removed at the end); clamp + remainder maps -1 and n to n in 2 kernels.
+    ids = ids.clamp(-1, num_segments).remainder_(num_segments + 1)
     return data, ids, num_segments
 
 
@@ -202,7 +204,7 @@ def _segment_reduce(
     else:
         iinfo = torch.iinfo(data.dtype)
         fill = iinfo.min if reduce == "amax" else iinfo.max
-    index = ids.view(-1, *([1] * (data.ndim - 1))).expand(data.shape)
+    index = ids if data.ndim == 1 else ids.view(-1, *([1] * (data.ndim - 1))).expand(data.shape)
     return data.new_full(shape, fill).scatter_reduce_(0, index, data, reduce)[:n]
 
 
