@@ -188,8 +188,35 @@ def test_ctc_greedy_decode_matches_keras(
     )  # fmt: skip
 
 
-def test_ctc_decode_beam_search_is_not_implemented_yet() -> None:
-    with pytest.raises(NotImplementedError, match="beam_search"):
-        tb_ops.ctc_decode(torch.rand(1, 3, 4), torch.tensor([3]), strategy="beam_search")
+def test_ctc_decode_refuses_unknown_strategies() -> None:
+    with pytest.raises(ValueError, match="top_paths \\(3\\) must not exceed beam_width"):
+        tb_ops.ctc_decode(torch.rand(1, 3, 4), torch.tensor([3]), "beam_search", 2, 3)
     with pytest.raises(ValueError, match="invalid strategy"):
         tb_ops.ctc_decode(torch.rand(1, 3, 4), torch.tensor([3]), strategy="best")
+
+
+@pytest.mark.parametrize("mask_index", [0, 3, None])
+@pytest.mark.parametrize("top_paths", [1, 3])
+def test_ctc_beam_search_decode_matches_keras(
+    ops_oracle: Any, mask_index: Any, top_paths: int
+) -> None:
+    """Without pruning (a beam wider than the prefixes) both searches are exact. With
+    pruning TensorFlow keeps slightly different beams near the cutoff (documented)."""
+    rng = np.random.default_rng(top_paths)
+    inputs = (rng.standard_normal((3, 5, 4)) * 2).astype("float32")
+    ops_oracle.compare(
+        "ctc_decode", inputs, np.array([5, 4, 1]), strategy="beam_search",
+        beam_width=400, top_paths=top_paths, mask_index=mask_index, rtol=1e-4, atol=1e-4,
+    )  # fmt: skip
+
+
+def test_ctc_beam_search_finds_keras_best_path_with_a_narrow_beam() -> None:
+    rng = np.random.default_rng(0)
+    inputs = (rng.standard_normal((4, 9, 5)) * 3).astype("float32")
+    lengths = np.array([9, 7, 5, 2])
+    expected, _ = keras.ops.ctc_decode(inputs, lengths, strategy="beam_search", beam_width=8)
+    got, scores = tb_ops.ctc_decode(
+        torch.from_numpy(inputs), torch.from_numpy(lengths), strategy="beam_search", beam_width=8
+    )
+    np.testing.assert_array_equal(got.numpy(), keras.ops.convert_to_numpy(expected))
+    assert scores.shape == (4, 1) and scores.dtype == torch.float32

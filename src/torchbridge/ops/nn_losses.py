@@ -6,11 +6,15 @@ The maths is Keras's: probabilities (``from_logits=False``) are clipped to
 renormalized to sum to 1 along ``axis``; the sparse crossentropy takes the log of the
 clipped probabilities and applies a log-softmax to it, as Keras's TensorFlow backend
 does. Shapes are checked with Keras's rules and errors name both shapes.
+``ctc_decode``'s beam search is a CTC prefix beam search: exact (equal to Keras's) while
+the beam holds every prefix; when ``beam_width`` prunes, TensorFlow keeps slightly
+different beams near the cutoff, so lower-ranked paths and scores can differ.
 (``torchbridge.losses`` adds reductions, label smoothing and sample weights on top.)
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
@@ -195,16 +199,15 @@ def ctc_decode(
 
     ``strategy="greedy"`` takes the best class per step, drops blanks (``mask_index``)
     and, with ``merge_repeated``, repeats; its score is minus the sum of the best inputs.
-    ``strategy="beam_search"`` is not implemented yet (a ``NotImplementedError``)."""
+    ``strategy="beam_search"`` runs a CTC prefix beam search over the log-softmax of the
+    inputs, keeping ``beam_width`` prefixes per step, and returns the ``top_paths`` best
+    with their log-probabilities as scores (batch, top_paths)."""
     if type(inputs) is not _Tensor:
         inputs = to_tensor(inputs)
     if not inputs.is_floating_point() or inputs.dtype == torch.float16:
         inputs = inputs.to(torch.float32)
     if strategy == "beam_search":
-        raise NotImplementedError(
-            "ctc_decode: strategy='beam_search' is not implemented in torchbridge yet; use "
-            "strategy='greedy'."
-        )
+        return _beam_search(inputs, sequence_lengths, beam_width, top_paths, mask_index)
     if strategy != "greedy":
         raise ValueError(
             f"ctc_decode: invalid strategy {strategy!r}. Supported values are 'greedy' and "
@@ -230,3 +233,62 @@ def ctc_decode(
     rows = torch.arange(batch, device=inputs.device).unsqueeze(-1).expand(batch, steps)
     decoded[rows[keep], positions[keep]] = best_index[keep].to(torch.int32)
     return decoded.unsqueeze(0), scores.unsqueeze(-1)
+
+
+def _log_add(a: float, b: float) -> float:
+    if a == -math.inf:
+        return b
+    if b == -math.inf:
+        return a
+    hi, lo = (a, b) if a > b else (b, a)
+    return hi + math.log1p(math.exp(lo - hi))
+
+
+def _beam_search(
+    inputs: torch.Tensor, sequence_lengths: Any, beam_width: int, top_paths: int, mask_index: Any
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """CTC prefix beam search, one sample at a time (decoding is not a training hot path)."""
+    if inputs.dim() != 3:
+        raise ValueError(
+            "ctc_decode: `inputs` must be (batch, time, classes). Received: "
+            f"inputs.shape={tuple(inputs.shape)}"
+        )
+    if top_paths > beam_width:
+        raise ValueError(
+            f"ctc_decode: top_paths ({top_paths}) must not exceed beam_width ({beam_width})."
+        )
+    batch, steps, classes = inputs.shape
+    blank = classes - 1 if mask_index is None else mask_index % classes
+    log_probs = torch.log_softmax(inputs.to(torch.float64), dim=-1).cpu().tolist()
+    lengths = to_tensor(sequence_lengths).reshape(-1).tolist()
+    decoded = torch.full((top_paths, batch, steps), -1, dtype=torch.int32)
+    scores = torch.full((batch, top_paths), -math.inf, dtype=torch.float64)
+    neg = -math.inf
+    for b in range(batch):
+        beams: dict[tuple[int, ...], tuple[float, float]] = {(): (0.0, neg)}
+        for t in range(int(lengths[b])):
+            row = log_probs[b][t]
+            grown: dict[tuple[int, ...], list[float]] = {}
+            for prefix, (p_blank, p_label) in beams.items():
+                total = _log_add(p_blank, p_label)
+                entry = grown.setdefault(prefix, [neg, neg])
+                entry[0] = _log_add(entry[0], total + row[blank])
+                last = prefix[-1] if prefix else None
+                for c in range(classes):
+                    if c == blank:
+                        continue
+                    extended = grown.setdefault((*prefix, c), [neg, neg])
+                    if c == last:  # a repeat only extends after a blank; else it merges
+                        extended[1] = _log_add(extended[1], p_blank + row[c])
+                        entry[1] = _log_add(entry[1], p_label + row[c])
+                    else:
+                        extended[1] = _log_add(extended[1], total + row[c])
+            ranked = sorted(grown.items(), key=lambda kv: -_log_add(kv[1][0], kv[1][1]))
+            beams = {k: (v[0], v[1]) for k, v in ranked[:beam_width]}
+        best = sorted(beams.items(), key=lambda kv: -_log_add(kv[1][0], kv[1][1]))[:top_paths]
+        for i, (prefix, (p_blank, p_label)) in enumerate(best):
+            if prefix:
+                decoded[i, b, : len(prefix)] = torch.tensor(prefix, dtype=torch.int32)
+            scores[b, i] = _log_add(p_blank, p_label)
+    result = torch.float64 if inputs.dtype == torch.float64 else torch.float32
+    return decoded.to(inputs.device), scores.to(device=inputs.device, dtype=result)

@@ -156,6 +156,19 @@ def layer_normalization(
     """``(x - mean) / sqrt(var + epsilon) * gamma + beta`` with the statistics over
     ``axis``, computed in at least float32 and cast back to ``x``'s dtype. The deprecated
     ``rms_scaling=True`` scales by the variance and ignores ``beta``, as in Keras."""
+    if (  # the common case: float32/64 tensors normalized over the last axis
+        axis == -1
+        and not kwargs
+        and type(x) is _Tensor
+        and (x.dtype == torch.float32 or x.dtype == torch.float64)
+        and x.dim() > 0
+        and (gamma is None or (type(gamma) is _Tensor and gamma.dtype == x.dtype))
+        and (beta is None or (type(beta) is _Tensor and beta.dtype == x.dtype))
+    ):
+        shape = (x.shape[-1],)
+        if (gamma is None or gamma.shape == shape) and (beta is None or beta.shape == shape):
+            eps = config._epsilon if epsilon is None else epsilon
+            return F.layer_norm(x, shape, gamma, beta, eps)
     rms_scaling = kwargs.pop("rms_scaling", False)
     if kwargs:
         raise TypeError(f"layer_normalization got unexpected arguments: {sorted(kwargs)}")
@@ -206,6 +219,16 @@ def rms_normalization(
 ) -> torch.Tensor:
     """``x / sqrt(mean(x**2) + epsilon) * scale`` over ``axis``, computed in at least
     float32 and cast back to ``x``'s dtype."""
+    if (  # the common case: float32/64 tensors normalized over the last axis
+        axis == -1
+        and type(x) is _Tensor
+        and (x.dtype == torch.float32 or x.dtype == torch.float64)
+        and x.dim() > 0
+        and (scale is None or (type(scale) is _Tensor and scale.dtype == x.dtype))
+        and (scale is None or scale.shape == x.shape[-1:])
+    ):
+        eps = config._epsilon if epsilon is None else epsilon
+        return F.rms_norm(x, x.shape[-1:], scale, eps)
     if type(x) is not _Tensor:
         x = to_tensor(x)
     original = x.dtype
