@@ -94,9 +94,14 @@ def test_axis_activation_matches_keras(ops_oracle: Any, case: Any) -> None:
                 ops_oracle.compare(name, f"{dtype}{shape}", seed=seed, **kwargs)
 
 
-@pytest.mark.parametrize("name", ["relu", "relu6", "soft_shrink"])
+@pytest.mark.parametrize("name", ["relu", "relu6", "soft_shrink", "threshold"])
 @pytest.mark.parametrize("dtype", ["bool", "int32", "int64"])
 def test_integer_preserving_activations_match_keras(ops_oracle: Any, name: str, dtype: str) -> None:
+    if name == "threshold":
+        if dtype != "bool":  # Keras refuses bool here; ours computes bool in floatx
+            ops_oracle.compare(name, f"{dtype}[3,5]", 1, 0)
+            ops_oracle.compare(name, f"{dtype}[]", -2, 7)
+        return
     ops_oracle.compare(name, f"{dtype}[3,5]")
     ops_oracle.compare(name, f"{dtype}[]")
     if name == "soft_shrink":
@@ -115,7 +120,11 @@ def test_integer_and_bool_inputs_compute_in_floatx(case: Any, dtype: str) -> Non
     if dtype == "bool" and name in ("relu", "relu6"):
         return  # refused, as by Keras (test below)
     got = getattr(tb_ops, name)(torch.from_numpy(x), **kwargs)
-    keeps_int = name in ("relu", "relu6", "soft_shrink")
+    keeps_int = name in ("relu", "relu6", "soft_shrink") or (
+        name == "threshold" and dtype != "bool"
+    )
+    if name == "threshold" and keeps_int and isinstance(kwargs["threshold"], float):
+        return  # Keras refuses a float threshold for integer inputs; ours compares as is
     expected = keras.ops.convert_to_numpy(
         getattr(keras.ops, name)(x if keeps_int else x.astype("float32"), **kwargs)
     )

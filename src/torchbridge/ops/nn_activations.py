@@ -5,8 +5,8 @@ These are the one implementation of the activation maths: ``torchbridge.activati
 (one floor up) calls them, adding only what keras.activations adds (``relu``'s
 ``max_value``/``threshold``, ``gelu``'s other default).
 
-Dtypes follow Keras: a float input keeps its dtype; ``relu``/``relu6`` keep integer
-dtypes; ``soft_shrink`` keeps integer and bool dtypes (computed in float64, truncated
+Dtypes follow Keras: a float input keeps its dtype; ``relu``/``relu6``/``threshold`` keep
+integer dtypes; ``soft_shrink`` keeps integer and bool dtypes (computed in float64, truncated
 back, as Keras's result); every other activation computes an integer or bool input in
 ``floatx()`` (``leaky_relu`` does so in Keras too; the others raise in Keras's
 TensorFlow backend — see docs/keras-differences.md). A Python threshold is rounded to a
@@ -137,7 +137,12 @@ def celu(x: Any, alpha: float = 1.0) -> torch.Tensor:
 
 
 def threshold(x: Any, threshold: Any, default_value: Any) -> torch.Tensor:
-    """``x`` where ``x > threshold``, else ``default_value`` (in ``x``'s dtype)."""
+    """``x`` where ``x > threshold``, else ``default_value`` (in ``x``'s dtype; integer
+    inputs keep theirs, as in Keras)."""
+    x = _any(x)
+    if not x.is_floating_point() and x.dtype != torch.bool:
+        default = torch.as_tensor(default_value, device=x.device).to(x.dtype)
+        return torch.where(x > threshold, x, default)
     x = _float(x)
     if isinstance(threshold, (int, float)) and isinstance(default_value, (int, float)):
         return F.threshold(x, _like(threshold, x), default_value)
