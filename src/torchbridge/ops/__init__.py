@@ -33,17 +33,13 @@ A new family module is added to the imports below and to ``FAMILIES`` in
 tests/ops/test_coverage.py.
 """
 
-from torchbridge.ops import core, numpy
+from torchbridge.ops import core, einops, linalg, math, nn, numpy
 from torchbridge.ops.core import *  # noqa: F403
-from torchbridge.ops import nn
+from torchbridge.ops.einops import *  # noqa: F403
+from torchbridge.ops.linalg import *  # noqa: F403
+from torchbridge.ops.math import *  # noqa: F403
 from torchbridge.ops.nn import *  # noqa: F403
 from torchbridge.ops.numpy import *  # noqa: F403
-from torchbridge.ops import math
-from torchbridge.ops.math import *  # noqa: F403
-from torchbridge.ops import linalg
-from torchbridge.ops.linalg import *  # noqa: F403
-from torchbridge.ops import einops
-from torchbridge.ops.einops import *  # noqa: F403
 
 __all__: list[str] = ["core", "nn", "numpy", "math", "linalg"]
 __all__ += core.__all__
