@@ -49,6 +49,7 @@ def test_all_names_exist(name: str) -> None:
 def test_top_level_names() -> None:
     assert set(torchbridge.__all__) == {
         "Input",
+        "InputSpec",
         "Model",
         "Sequential",
         "Variable",

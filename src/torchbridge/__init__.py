@@ -30,6 +30,7 @@ from torchbridge import (
     utils,
 )
 from torchbridge.layers.input_layer import Input
+from torchbridge.layers.input_spec import InputSpec
 from torchbridge.layers.symbolic import KerasTensor
 from torchbridge.layers.variable import Variable
 from torchbridge.models import Model, Sequential, load_model
@@ -49,6 +50,7 @@ def version() -> str:
 
 __all__ = [
     "Input",
+    "InputSpec",
     "KerasTensor",
     "backend",
     "config",

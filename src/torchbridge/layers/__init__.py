@@ -24,6 +24,7 @@ from torchbridge.layers.embedding import (
     Embedding,
 )
 from torchbridge.layers.input_layer import Input, InputLayer, KerasTensor
+from torchbridge.layers.input_spec import InputSpec
 from torchbridge.layers.layer import Layer
 from torchbridge.layers.masking import Masking
 from torchbridge.layers.merging import (
@@ -69,6 +70,7 @@ from torchbridge.layers.stacked_rnn_cells import StackedRNNCells
 from torchbridge.layers.wrappers import Bidirectional, TimeDistributed
 
 __all__ = [
+    "InputSpec",
     "Activation",
     "Add",
     "AdditiveAttention",

@@ -38,6 +38,7 @@ from torch import nn
 
 from torchbridge.backend.dtypes import keras_dtype_name
 from torchbridge.errors import InputError
+from torchbridge.layers.input_spec import assert_input_compatibility
 from torchbridge.layers.layer_build import BuildConfigMixin, shape_from_config, wrap_build
 from torchbridge.layers.layer_losses import LossesMixin, enter_call, exit_call
 from torchbridge.layers.layer_weights import (
@@ -160,6 +161,9 @@ def _config_of_object(value: Any) -> Any:
 class Layer(KerasWeightsMixin, LossesMixin, BuildConfigMixin, nn.Module):
     """Base class of torchbridge layers (Keras's ``keras.layers.Layer``)."""
 
+    #: Keras's ``input_spec``: an ``InputSpec`` (or a structure of them) checked on call.
+    input_spec: Any = None
+
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         instance = super().__new__(cls)
         if cls.get_config is Layer.get_config:  # a custom layer without get_config()
@@ -280,6 +284,9 @@ class Layer(KerasWeightsMixin, LossesMixin, BuildConfigMixin, nn.Module):
             self._apply_trainable(False)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.input_spec is not None:  # Keras's check of the first argument
+            first = args[0] if args else kwargs.get("inputs", next(iter(kwargs.values()), None))
+            assert_input_compatibility(self.input_spec, first, self.name)
         if any_symbolic(args, kwargs):
             return symbolic_call(self, args, kwargs)
         if not self.__dict__.get("_mode_chosen", False):
