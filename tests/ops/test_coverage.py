@@ -35,19 +35,14 @@ NOT_YET: dict[str, frozenset[str]] = {
     # keras.ops.image only, not at the top level of keras.ops (ops/image.py)
     "image": _names(
         """
-        affine_transform crop_images elastic_transform extract_patches extract_patches_3d
-        gaussian_blur hsv_to_rgb map_coordinates pad_images perspective_transform resize
-        rgb_to_grayscale rgb_to_hsv scale_and_translate sobel_edges ssim
+        affine_transform elastic_transform extract_patches extract_patches_3d
+        gaussian_blur map_coordinates perspective_transform sobel_edges ssim
         """
     ),
     # einops-style rearrange (keras/src/ops/einops.py)
     "einops": _names(""),
     # the submodule attributes keras.ops.numpy/nn/linalg/image
-    "namespaces": _names(
-        """
-        image
-        """
-    ),
+    "namespaces": _names(""),
 }
 
 

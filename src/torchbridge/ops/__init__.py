@@ -33,7 +33,7 @@ A new family module is added to the imports below and to ``FAMILIES`` in
 tests/ops/test_coverage.py.
 """
 
-from torchbridge.ops import core, einops, linalg, math, nn, numpy
+from torchbridge.ops import core, einops, image, linalg, math, nn, numpy
 from torchbridge.ops.core import *  # noqa: F403
 from torchbridge.ops.einops import *  # noqa: F403
 from torchbridge.ops.linalg import *  # noqa: F403
@@ -41,7 +41,7 @@ from torchbridge.ops.math import *  # noqa: F403
 from torchbridge.ops.nn import *  # noqa: F403
 from torchbridge.ops.numpy import *  # noqa: F403
 
-__all__: list[str] = ["core", "nn", "numpy", "math", "linalg"]
+__all__: list[str] = ["core", "nn", "numpy", "math", "linalg", "image"]
 __all__ += core.__all__
 __all__ += nn.__all__
 __all__ += numpy.__all__
