@@ -29,11 +29,13 @@ from torch import nn
 
 from torchbridge.errors import InputError
 from torchbridge.layers.variable import Variable
+from torchbridge.random.seed_generator import SeedGenerator
 
 __all__ = [
     "KerasWeight",
     "KerasWeightsMixin",
     "any_loss_source",
+    "collect_keras_variables",
     "collect_keras_weights",
     "mark_loss_source",
 ]
@@ -97,6 +99,42 @@ def collect_keras_weights(module: nn.Module) -> list[KerasWeight]:
             if id(w.tensor) not in seen:
                 seen.add(id(w.tensor))
                 out.append(w)
+        for child in m.children():
+            visit(child)
+
+    visit(module)
+    return out
+
+
+def _seed_states(module: nn.Module) -> list[torch.Tensor]:
+    """The ``state`` of each ``SeedGenerator`` a module holds as an attribute (alone or in a
+    list, tuple or dict), in attribute order: Keras tracks them as non-trainable variables."""
+    out: list[torch.Tensor] = []
+    for value in module.__dict__.values():
+        if isinstance(value, SeedGenerator):
+            out.append(value.state)
+        elif isinstance(value, (list, tuple, dict)) and value:
+            items = value.values() if isinstance(value, dict) else value
+            out += [v.state for v in items if isinstance(v, SeedGenerator)]
+    return out
+
+
+def collect_keras_variables(module: nn.Module) -> list[torch.Tensor]:
+    """Keras's ``variables`` order: a layer's own weights, then the states of its seed
+    generators, then each sublayer's variables, deduplicated."""
+    out: list[torch.Tensor] = []
+    seen: set[int] = set()
+
+    def visit(m: nn.Module) -> None:
+        if isinstance(m, KerasWeightsMixin):
+            own = [w.tensor for w in m._keras_weights()]
+        else:
+            own = [*m.parameters(recurse=False)]
+            own += [b for b in m.buffers(recurse=False) if b.is_floating_point()]
+        for t in own + _seed_states(m):
+            if id(t) not in seen:
+                seen.add(id(t))
+                out.append(t)
         for child in m.children():
             visit(child)
 
@@ -402,8 +440,8 @@ class KerasWeightsMixin:
 
     @property
     def variables(self) -> list[torch.Tensor]:
-        """Keras's ``variables``: here the same list as ``weights``."""
-        return self.weights
+        """Keras's ``variables``: ``weights`` plus the states of the layer's seed generators."""
+        return collect_keras_variables(self)  # type: ignore[arg-type]
 
     @property
     def trainable_weights(self) -> list[torch.Tensor]:
@@ -423,7 +461,9 @@ class KerasWeightsMixin:
 
     @property
     def non_trainable_variables(self) -> list[torch.Tensor]:
-        return self.non_trainable_weights
+        if not getattr(self, "_trainable", True):
+            return self.variables
+        return [t for t in self.variables if not _is_trainable(t)]
 
     def get_weights(self) -> list[np.ndarray]:
         """Keras's ``get_weights``: NumPy arrays in Keras's order and layouts."""
