@@ -50,6 +50,8 @@ def test_top_level_names() -> None:
     assert set(torchbridge.__all__) == {
         "Input",
         "InputSpec",
+        "device",
+        "name_scope",
         "Model",
         "Sequential",
         "Variable",

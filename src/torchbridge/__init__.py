@@ -29,6 +29,7 @@ from torchbridge import (
     tree,
     utils,
 )
+from torchbridge.backend.scopes import device, name_scope
 from torchbridge.layers.input_layer import Input
 from torchbridge.layers.input_spec import InputSpec
 from torchbridge.layers.symbolic import KerasTensor
@@ -50,6 +51,8 @@ def version() -> str:
 
 __all__ = [
     "Input",
+    "device",
+    "name_scope",
     "InputSpec",
     "KerasTensor",
     "backend",

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from torchbridge.backend.scopes import current_path
 from torchbridge.errors import InputError
 from torchbridge.layers.variable import Variable
 from torchbridge.random.seed_generator import SeedGenerator
@@ -104,6 +105,12 @@ def collect_keras_weights(module: nn.Module) -> list[KerasWeight]:
 
     visit(module)
     return out
+
+
+def _scoped(path: str) -> str:
+    """``path`` under the open ``keras.name_scope`` scopes, if any."""
+    prefix = current_path()
+    return f"{prefix}/{path}" if prefix else path
 
 
 def _seed_states(module: nn.Module) -> list[torch.Tensor]:
@@ -283,7 +290,7 @@ class KerasWeightsMixin:
         module.register_parameter(key, variable)
         module.__dict__.setdefault("_tracked_variables", []).append(variable)
         module.__dict__.setdefault("_auto_keys", set()).add(key)
-        variable._keras_path = f"{self.name}/{variable._keras_name}"
+        variable._keras_path = _scoped(f"{self.name}/{variable._keras_name}")
         if variable.requires_grad and not getattr(self, "_trainable", True):
             variable.requires_grad_(False)  # a frozen layer makes frozen weights
 
@@ -335,7 +342,7 @@ class KerasWeightsMixin:
             elif p._keras_name in (None, "variable") and kw is not None and kw.name:
                 p._keras_name = kw.name
             if p._keras_path is None:
-                p._keras_path = f"{self.name}/{p._keras_name}"
+                p._keras_path = _scoped(f"{self.name}/{p._keras_name}")
         options = module.__dict__.get("_weight_options")
         if not options:
             return
