@@ -24,8 +24,18 @@ FLOATS = ["float16", "float32", "float64"]
 HALF_TOLERANCE = {"rtol": 1e-2, "atol": 1e-2}  # float16 sums: TF and torch accumulate differently
 
 
-def arr(values: Any) -> Callable[[str], np.ndarray]:
-    return lambda dtype: np.array(values).astype(dtype)
+class arr:  # reads as a function in the table
+    """An array of ``values`` in each tested dtype; its repr keeps test ids stable
+    (pytest-xdist workers must collect the same ids)."""
+
+    def __init__(self, values: Any) -> None:
+        self.values = values
+
+    def __call__(self, dtype: str) -> np.ndarray:
+        return np.array(self.values).astype(dtype)
+
+    def __repr__(self) -> str:
+        return f"arr({self.values!r})"
 
 
 # (name, args, kwargs, dtypes): "{d}" in a spec, or arr(...), takes each dtype.
