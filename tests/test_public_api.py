@@ -50,6 +50,7 @@ def test_top_level_names() -> None:
     assert set(torchbridge.__all__) == {
         "Input",
         "InputSpec",
+        "Operation",
         "device",
         "name_scope",
         "Model",

@@ -32,6 +32,7 @@ from torchbridge import (
 from torchbridge.backend.scopes import device, name_scope
 from torchbridge.layers.input_layer import Input
 from torchbridge.layers.input_spec import InputSpec
+from torchbridge.layers.operation import Operation
 from torchbridge.layers.symbolic import KerasTensor
 from torchbridge.layers.variable import Variable
 from torchbridge.models import Model, Sequential, load_model
@@ -51,6 +52,7 @@ def version() -> str:
 
 __all__ = [
     "Input",
+    "Operation",
     "device",
     "name_scope",
     "InputSpec",
