@@ -72,3 +72,14 @@ def tokenizer():
 @pytest.fixture
 def corpus():
     return list(CORPUS), list(LABELS)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Test ids must not depend on the process (pytest-xdist workers collect separately and
+    refuse to run when their ids differ): no object addresses such as ``<lambda at 0x...>``."""
+    unstable = [item.nodeid for item in items if " at 0x" in item.nodeid]
+    if unstable:
+        raise pytest.UsageError(
+            "Test ids contain object addresses, which differ between xdist workers; give the "
+            f"parameters a stable repr or ids=: {unstable[:3]}"
+        )
