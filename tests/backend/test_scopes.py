@@ -107,3 +107,12 @@ def test_bad_device_names_say_what_to_pass() -> None:
         torchbridge.device(0).__enter__()  # type: ignore[arg-type]
     with pytest.raises(InputError, match="unknown device 'tpu:0'"):
         torchbridge.device("tpu:0").__enter__()
+
+
+def test_standalone_variable_paths_match_keras() -> None:
+    with torchbridge.name_scope("outer"), torchbridge.name_scope("inner"):
+        ours = torchbridge.Variable(1.0, name="x")
+    with keras.name_scope("outer"), keras.name_scope("inner"):
+        theirs = keras.Variable(1.0, name="x")
+    assert ours.path == theirs.path == "outer/inner/x"
+    assert torchbridge.Variable(1.0, name="y").path == "y"

@@ -28,6 +28,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from torchbridge.backend.scopes import current_path
+
 __all__ = ["Variable", "apply_constraint", "apply_constraints", "regularization_penalty"]
 
 _Convert = Callable[[torch.Tensor], torch.Tensor]
@@ -74,6 +76,9 @@ class Variable(nn.Parameter):
         requires_grad = bool(trainable) and (data.is_floating_point() or data.is_complex())
         var = super().__new__(cls, data, requires_grad)
         var._init_keras(name, bool(trainable), aggregation)
+        prefix = current_path()  # keras.name_scope(...) around a standalone Variable
+        if prefix and name:
+            var._keras_path = f"{prefix}/{name}"
         return var
 
     def _init_keras(self, name: str | None, trainable: bool, aggregation: str = "none") -> None:
