@@ -12,6 +12,8 @@ check per argument on the way).
 from __future__ import annotations
 
 import functools
+import inspect
+import sys
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -62,16 +64,72 @@ def _holds_symbolic(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
     return False
 
 
+def _is_symbolic_arg(value: Any) -> bool:
+    """A KerasTensor, or a list/tuple holding one (what the generated wrappers test)."""
+    t = type(value)
+    kind = _symbolic_type
+    return t is kind or ((t is list or t is tuple) and any(type(v) is kind for v in value))
+
+
 def _symbolic_aware(name: str, op: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(op)
+    call = _generated_wrapper(name, op) or _generic_wrapper(name, op)
+    functools.update_wrapper(call, op)
+    call._symbolic_aware = True  # type: ignore[attr-defined]
+    call._raw_op = op  # type: ignore[attr-defined]
+    return call
+
+
+def _generic_wrapper(name: str, op: Callable[..., Any]) -> Callable[..., Any]:
     def call(*args: Any, **kwargs: Any) -> Any:
         if _handler is not None and _holds_symbolic(args, kwargs):
             return _handler(name, op, args, kwargs)
         return op(*args, **kwargs)
 
-    call._symbolic_aware = True  # type: ignore[attr-defined]
-    call._raw_op = op  # type: ignore[attr-defined]
     return call
+
+
+def _generated_wrapper(name: str, op: Callable[..., Any]) -> Callable[..., Any] | None:
+    """A wrapper with the op's own parameters (no ``*args``/``**kwargs`` packing: about
+    half the cost of the generic one). ``None`` for signatures it does not cover."""
+    try:
+        params = list(inspect.signature(op).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    plain = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    if any(p.kind not in plain for p in params):
+        return None
+    namespace: dict[str, Any] = {"_op": op, "_name": name, "_module": sys.modules[__name__]}
+    header, names = [], []
+    keyword_only = False
+    for i, p in enumerate(params):
+        if p.kind is inspect.Parameter.KEYWORD_ONLY and not keyword_only:
+            header.append("*")
+            keyword_only = True
+        if p.default is inspect.Parameter.empty:
+            header.append(p.name)
+        else:
+            namespace[f"_d{i}"] = p.default
+            header.append(f"{p.name}=_d{i}")
+        names.append(p.name)
+    checks = (
+        " or ".join(f"type({n}) is _K or (type({n}) in _SEQ and _sym({n}))" for n in names)
+        or "False"
+    )
+    positional = [n for n, p in zip(names, params, strict=True) if p.kind is not p.KEYWORD_ONLY]
+    keywords = [n for n, p in zip(names, params, strict=True) if p.kind is p.KEYWORD_ONLY]
+    call_args = ", ".join([*positional, *(f"{n}={n}" for n in keywords)])
+    source = (
+        f"def call({', '.join(header)}):\n"
+        f"    _K = _module._symbolic_type\n"
+        f"    if {checks}:\n"
+        f"        return _module._handler(_name, _op, ({''.join(n + ', ' for n in positional)}), "
+        f"{{{', '.join(f'{n!r}: {n}' for n in keywords)}}})\n"
+        f"    return _op({call_args})\n"
+    )
+    namespace["_sym"] = _is_symbolic_arg
+    namespace["_SEQ"] = _SEQUENCES
+    exec(compile(source, f"<ops wrapper {name}>", "exec"), namespace)  # our own generated code
+    return namespace["call"]  # type: ignore[no-any-return]
 
 
 def wrap_public_ops(namespaces: dict[str, ModuleType]) -> None:
