@@ -276,9 +276,12 @@ def test_lambda_training_flag_and_output_shape() -> None:
     assert layers.Lambda(lambda t: t.sum(-1)).compute_output_shape((None, 4, 5)) == (None, 4)
 
 
-def test_lambda_is_not_serialisable() -> None:
-    with pytest.raises(NotImplementedError, match=r"'scale_it'.*Lambda.*cannot be serialised"):
-        layers.Lambda(lambda t: t * 2, name="scale_it").get_config()
+def test_lambda_config_holds_code_that_loads_only_on_request() -> None:
+    # (tests/layers/test_lambda_config.py checks both directions against Keras)
+    config = layers.Lambda(lambda t: t * 2, name="scale_it").get_config()
+    assert config["function"]["class_name"] == "__lambda__"
+    with pytest.raises(ValueError, match=r"Lambda layer 'scale_it'.*safe_mode=False"):
+        layers.Lambda.from_config(config)
     with pytest.raises(TypeError, match="callable"):
         layers.Lambda(3)  # type: ignore[arg-type]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -339,8 +340,8 @@ class Lambda(Layer):
     """Keras's ``Lambda``: wraps ``function(inputs, **arguments)`` as a layer.
 
     Like Keras, ``function`` receives ``mask=`` / ``training=`` when its
-    signature names them. A Lambda holds arbitrary code, so it cannot be
-    serialised: ``get_config`` raises (torchbridge never stores code in files).
+    signature names them. Its config holds a lambda's bytecode as Keras writes it;
+    loading that code needs an explicit opt-in (see layers/lambda_code.py).
     """
 
     def __init__(
@@ -388,12 +389,45 @@ class Lambda(Layer):
         return (batch, *tuple(self._output_shape))
 
     def get_config(self) -> dict[str, Any]:
-        fn = getattr(self.function, "__qualname__", repr(self.function))
-        raise NotImplementedError(
-            f"Layer '{self.name}' (Lambda wrapping {fn}) cannot be serialised: a Lambda holds "
-            "arbitrary Python code, which torchbridge never writes to a config or file. Write "
-            "a Layer subclass with get_config() and register it instead."
-        )
+        """Keras's layout: a Python lambda as ``"__lambda__"`` bytecode (loading it needs
+        ``safe_mode=False`` or ``keras.config.enable_unsafe_deserialization()``), a named
+        function by its registered name."""
+        config: dict[str, Any] = {"function": self._function_config(self.function)}
+        if self._output_shape is not None:
+            config["output_shape"] = (
+                self._function_config(self._output_shape)
+                if callable(self._output_shape)
+                else self._output_shape
+            )
+        if self.mask is not None:
+            config["mask"] = self._function_config(self.mask) if callable(self.mask) else self.mask
+        config["arguments"] = dict(self.arguments)
+        return {**super().get_config(), **config}
+
+    def _function_config(self, fn: Any) -> Any:
+        from torchbridge.layers.lambda_code import dump_lambda
+        from torchbridge.saving.serialization import serialize_keras_object
+
+        if isinstance(fn, types.FunctionType) and fn.__name__ == "<lambda>":
+            return dump_lambda(fn)
+        return serialize_keras_object(fn)  # a named function: by its (registered) name
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Lambda:
+        from torchbridge.layers.lambda_code import is_lambda_config, load_lambda
+        from torchbridge.saving.serialization import deserialize_keras_object
+
+        config = dict(config)
+        name = str(config.get("name", "lambda"))
+        for key in ("function", "output_shape", "mask"):
+            value = config.get(key)
+            if is_lambda_config(value):
+                config[key] = load_lambda(value, name)
+            elif isinstance(value, dict):
+                config[key] = deserialize_keras_object(value)
+            elif key == "output_shape" and isinstance(value, list):
+                config[key] = tuple(value)
+        return super().from_config(config)  # type: ignore[return-value]
 
 
 class Rescaling(Layer):

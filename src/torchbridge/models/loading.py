@@ -17,6 +17,7 @@ import os
 from typing import Any
 
 from torchbridge.errors import InputError, SavedFormatError
+from torchbridge.layers.lambda_code import safe_mode_scope
 from torchbridge.saving import checkpoint as checkpoint_io
 from torchbridge.saving import serialization
 from torchbridge.saving.object_registration import CustomObjectScope, scope_objects
@@ -71,8 +72,9 @@ def load_model(
 
     ``custom_objects`` maps names to custom classes and functions not registered
     with ``@register_keras_serializable``. ``compile=False`` returns the model
-    uncompiled. ``safe_mode`` is accepted for Keras compatibility: loading is
-    always safe (no pickle, no code from the file), so there is nothing to switch off.
+    uncompiled. Loading never unpickles; the only code a file can hold is a
+    ``Lambda`` layer's Python lambda (Keras's layout), loaded only with
+    ``safe_mode=False`` or after ``keras.config.enable_unsafe_deserialization()``.
     """
     path = os.fspath(filepath)
     archive = checkpoint_io.read_archive(path)
@@ -88,7 +90,7 @@ def load_model(
     by_name = {
         entry["layer"]: entry["state"] for entry in archive["assets"].values() if entry["layer"]
     }
-    with serialization.pending_assets(by_name):
+    with serialization.pending_assets(by_name), safe_mode_scope(safe_mode):
         model = serialization.deserialize(config, custom_objects)
     if compile and compile_config:
         with CustomObjectScope(custom_objects, scope_objects()):

@@ -428,9 +428,19 @@ def deserialize_keras_object(
     Classes rebuild with ``from_config`` inside a custom object scope holding
     ``custom_objects`` (so nested configs see them); a ``build_config`` is passed to
     ``build_from_config`` of an object not yet built and a ``compile_config`` to
-    ``compile_from_config``. ``safe_mode`` is accepted for Keras compatibility:
-    torchbridge never runs code from a config.
+    ``compile_from_config``. ``safe_mode=False`` allows what Keras allows with it: a
+    ``Lambda`` layer's Python lambda (its bytecode) is loaded; nothing else in a config
+    is ever run.
     """
+    from torchbridge.layers.lambda_code import safe_mode_scope
+
+    with safe_mode_scope(None if safe_mode else False):
+        return _deserialize_keras_object(config, custom_objects, **kwargs)
+
+
+def _deserialize_keras_object(
+    config: Any, custom_objects: dict[str, Any] | None = None, **kwargs: Any
+) -> Any:
     module_objects = kwargs.pop("module_objects", None)
     if kwargs:
         raise TypeError(f"deserialize_keras_object got unexpected arguments {sorted(kwargs)}.")
