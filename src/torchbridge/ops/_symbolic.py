@@ -128,8 +128,14 @@ def _generated_wrapper(name: str, op: Callable[..., Any]) -> Callable[..., Any] 
     )
     namespace["_sym"] = _is_symbolic_arg
     namespace["_SEQ"] = _SEQUENCES
-    exec(compile(source, f"<ops wrapper {name}>", "exec"), namespace)  # our own generated code
+    code = _compiled.get(source)
+    if code is None:  # many ops share a parameter list: compile each shape once
+        code = _compiled[source] = compile(source, "<ops wrapper>", "exec")
+    exec(code, namespace)  # our own generated code (defines `call`)
     return namespace["call"]  # type: ignore[no-any-return]
+
+
+_compiled: dict[str, Any] = {}  # generated wrapper source -> its code object
 
 
 def wrap_public_ops(namespaces: dict[str, ModuleType]) -> None:
