@@ -29,6 +29,7 @@ import torch
 from torch import nn
 
 from torchbridge.backend.scopes import current_path
+from torchbridge.backend.session import get_uid
 
 __all__ = ["Variable", "apply_constraint", "apply_constraints", "regularization_penalty"]
 
@@ -72,6 +73,9 @@ class Variable(nn.Parameter):
         del autocast, synchronization
         if kwargs:
             raise TypeError(f"Variable got unexpected keyword arguments {sorted(kwargs)}.")
+        if name is None:  # Keras names an unnamed Variable "variable", "variable_1", ...
+            uid = get_uid("variable")
+            name = "variable" if uid == 1 else f"variable_{uid - 1}"
         data = _initial_value(initializer, shape, dtype)
         requires_grad = bool(trainable) and (data.is_floating_point() or data.is_complex())
         var = super().__new__(cls, data, requires_grad)
