@@ -51,17 +51,7 @@ def is_symbolic(value: Any) -> bool:
 
 
 def _holds_symbolic(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
-    kind = _symbolic_type
-    for value in args:
-        t = type(value)
-        if t is kind or (t in _SEQUENCES and any(type(v) is kind for v in value)):
-            return True
-    if kwargs:
-        for value in kwargs.values():
-            t = type(value)
-            if t is kind or (t in _SEQUENCES and any(type(v) is kind for v in value)):
-                return True
-    return False
+    return any(map(_is_symbolic_arg, args)) or any(map(_is_symbolic_arg, kwargs.values()))
 
 
 def _is_symbolic_arg(value: Any) -> bool:

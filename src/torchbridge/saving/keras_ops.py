@@ -41,8 +41,7 @@ def keras_op_call(config: dict[str, Any]) -> KerasOpCall | None:
     class_name = str(config.get("class_name"))
     if family not in _FAMILIES:
         raise UnknownClassError(f"Unknown Keras operation module {module!r} ({class_name}).")
-    from torchbridge import ops  # noqa: F401  (the namespaces exist once ops is imported)
-    from torchbridge.ops._symbolic import find_op
+    from torchbridge.ops._symbolic import find_op, wrapper_of
 
     snake = re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()
     op = find_op(f"{family}.{snake}") or find_op(snake)
@@ -53,7 +52,4 @@ def keras_op_call(config: dict[str, Any]) -> KerasOpCall | None:
         )
     arguments = {k: v for k, v in dict(config.get("config") or {}).items() if k != "name"}
     name = config.get("name") or (config.get("config") or {}).get("name") or snake
-    from torchbridge.ops import _symbolic
-
-    wrapped = _symbolic.wrapper_of(op)
-    return KerasOpCall(wrapped, arguments, str(name))
+    return KerasOpCall(wrapper_of(op), arguments, str(name))
