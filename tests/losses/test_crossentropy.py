@@ -135,3 +135,32 @@ def test_categorical_with_integer_labels_suggests_sparse(labels):
 def test_binary_shape_mismatch_names_both_shapes():
     with pytest.raises(LossInputError, match=r"\(4, 3\).*\(4, 1\).*categorical_crossentropy"):
         tb.BinaryCrossentropy()(torch.zeros(4, 3), torch.full((4, 1), 0.5))
+
+
+@pytest.mark.parametrize(
+    "name", ["binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy"]
+)
+def test_clipping_follows_backend_epsilon_as_keras(oracle, name):
+    """Keras clips probabilities at ``backend.epsilon()``, not a fixed 1e-7: the loss
+    functions and ``ops.nn`` share that maths (one kernel each)."""
+    import keras
+
+    import torchbridge.backend as tb_backend
+
+    y = np.array([[0.0, 1.0, 0.0]], dtype="float32")
+    p = np.array([[0.5, 0.0, 0.5]], dtype="float32")
+    if name.startswith("sparse"):
+        y = np.array([1])
+    before, before_keras = tb_backend.epsilon(), keras.backend.epsilon()
+    tb_backend.set_epsilon(1e-3)
+    keras.backend.set_epsilon(1e-3)
+    try:
+        oracle.function(name, y, p)
+        from torchbridge import ops
+
+        ours = getattr(ops.nn, name)(y, p)
+        theirs = getattr(keras.ops, name)(y, p)
+        np.testing.assert_allclose(ops.convert_to_numpy(ours), np.asarray(theirs), rtol=1e-6)
+    finally:
+        tb_backend.set_epsilon(before)
+        keras.backend.set_epsilon(before_keras)

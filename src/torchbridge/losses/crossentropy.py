@@ -1,11 +1,13 @@
 """Crossentropy losses: binary, categorical and sparse categorical (functions + classes).
 
 Keras semantics: probabilities (``from_logits=False``, the default) are
-clipped to ``[1e-7, 1 - 1e-7]``; categorical predictions are renormalised to
+clipped to ``[epsilon, 1 - epsilon]`` (``backend.epsilon()``, 1e-7); categorical predictions are renormalised to
 sum to 1 along ``axis``; ``label_smoothing`` pulls one-hot labels towards
 uniform (``0.5`` for binary). Integer labels for the sparse loss stay
 integers, and ``from_logits=True`` goes straight to PyTorch's fused kernels
-(``F.cross_entropy``, ``F.binary_cross_entropy_with_logits``).
+(``F.cross_entropy``, ``F.binary_cross_entropy_with_logits``). The per-element maths is
+shared with ``ops.nn``'s crossentropies (the ``*_values`` kernels of
+:mod:`torchbridge.ops.nn_losses`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from torch import Tensor
 
 from torchbridge.errors import LossInputError
 from torchbridge.losses._utils import (
-    EPSILON,
     as_float_tensor,
     attach_validator,
     cast_like,
@@ -30,6 +31,11 @@ from torchbridge.losses.validation import (
     check_binary_loss,
     check_categorical_loss,
     check_sparse_loss,
+)
+from torchbridge.ops.nn_losses import (
+    binary_crossentropy_values,
+    categorical_crossentropy_values,
+    sparse_categorical_crossentropy_values,
 )
 
 __all__ = [
@@ -71,12 +77,6 @@ def binary_inputs(
     return y_true, y_pred
 
 
-def clipped_binary_crossentropy(y_true: Tensor, probs: Tensor) -> Tensor:
-    """Elementwise crossentropy of probabilities clipped to [ε, 1 - ε], as Keras."""
-    p = probs.clamp(EPSILON, 1.0 - EPSILON)
-    return -(y_true * torch.log(p) + (1.0 - y_true) * torch.log(1.0 - p))
-
-
 @attach_validator(check_binary_loss)
 def binary_crossentropy(
     y_true: Any,
@@ -87,11 +87,7 @@ def binary_crossentropy(
 ) -> Tensor:
     """Binary crossentropy, averaged over ``axis``: one value per sample."""
     y_true, y_pred = binary_inputs(y_true, y_pred, label_smoothing, "binary_crossentropy")
-    if from_logits:
-        elementwise = F.binary_cross_entropy_with_logits(y_pred, y_true, reduction="none")
-    else:
-        elementwise = clipped_binary_crossentropy(y_true, y_pred)
-    return elementwise.mean(dim=axis)
+    return binary_crossentropy_values(y_true, y_pred, from_logits).mean(dim=axis)
 
 
 @attach_validator(check_categorical_loss)
@@ -115,12 +111,7 @@ def categorical_crossentropy(
     check_same_shape(y_true, y_pred, "categorical_crossentropy")
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[-1]
-    if from_logits:
-        log_p = torch.log_softmax(y_pred, dim=axis)
-    else:
-        p = y_pred / y_pred.sum(dim=axis, keepdim=True)
-        log_p = torch.log(p.clamp(EPSILON, 1.0 - EPSILON))
-    return -(y_true * log_p).sum(dim=axis)
+    return categorical_crossentropy_values(y_true, y_pred, from_logits, axis)
 
 
 def _sparse_inputs(y_true: Any, y_pred: Any, axis: int) -> tuple[Tensor, Tensor, int]:
@@ -186,25 +177,10 @@ def sparse_categorical_crossentropy(
     by the ``SparseCategoricalCrossentropy`` class).
     """
     labels, y_pred, class_axis = _sparse_inputs(y_true, y_pred, axis)
-    labels = labels.long()
-    if from_logits:
-        logits = y_pred
-    else:
-        # Keras takes log of the clipped probabilities and treats them as logits,
-        # which also renormalises them.
-        logits = torch.log(y_pred.clamp(EPSILON, 1.0 - EPSILON))
     ignore_index = -100 if ignore_class is None else int(ignore_class)
-    if logits.ndim <= 2 and class_axis == logits.ndim - 1:
-        # The common (N, C) / (N,) case: one fused kernel.
-        return F.cross_entropy(logits, labels, reduction="none", ignore_index=ignore_index)
-    logits = logits.movedim(class_axis, -1)
-    flat = F.cross_entropy(
-        logits.reshape(-1, logits.shape[-1]),
-        labels.reshape(-1),
-        reduction="none",
-        ignore_index=ignore_index,
+    return sparse_categorical_crossentropy_values(
+        labels.long(), y_pred, from_logits, class_axis, ignore_index
     )
-    return flat.reshape(labels.shape)
 
 
 def _sparse_fused_mean(

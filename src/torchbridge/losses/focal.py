@@ -15,8 +15,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from torchbridge.backend import config
 from torchbridge.losses._utils import (
-    EPSILON,
     as_float_tensor,
     attach_validator,
     cast_like,
@@ -25,11 +25,11 @@ from torchbridge.losses._utils import (
 from torchbridge.losses.crossentropy import (
     _check_axis,
     binary_inputs,
-    clipped_binary_crossentropy,
     warn_single_class,
 )
 from torchbridge.losses.loss import DTypeLike, _BuiltinLoss
 from torchbridge.losses.validation import check_binary_loss, check_categorical_loss
+from torchbridge.ops.nn_losses import binary_crossentropy_values
 
 __all__ = [
     "binary_focal_crossentropy",
@@ -54,7 +54,7 @@ def binary_focal_crossentropy(
     y_true, y_pred = binary_inputs(y_true, y_pred, label_smoothing, "binary_focal_crossentropy")
     if from_logits:
         y_pred = torch.sigmoid(y_pred)
-    bce = clipped_binary_crossentropy(y_true, y_pred)
+    bce = binary_crossentropy_values(y_true, y_pred, from_logits=False)
     p_t = y_true * y_pred + (1.0 - y_true) * (1.0 - y_pred)
     focal_bce = torch.pow(1.0 - p_t, gamma) * bce
     if apply_class_balancing:
@@ -85,7 +85,8 @@ def categorical_focal_crossentropy(
     if from_logits:
         y_pred = torch.softmax(y_pred, dim=axis)
     output = y_pred / y_pred.sum(dim=axis, keepdim=True)
-    output = output.clamp(EPSILON, 1.0 - EPSILON)
+    eps = config.epsilon()
+    output = output.clamp(eps, 1.0 - eps)
     cce = -y_true * torch.log(output)
     weight: Tensor | float = (
         alpha

@@ -9,7 +9,9 @@ does. Shapes are checked with Keras's rules and errors name both shapes.
 ``ctc_decode``'s beam search is a CTC prefix beam search: exact (equal to Keras's) while
 the beam holds every prefix; when ``beam_width`` prunes, TensorFlow keeps slightly
 different beams near the cutoff, so lower-ranked paths and scores can differ.
-(``torchbridge.losses`` adds reductions, label smoothing and sample weights on top.)
+The three ``*_values`` kernels below hold that maths once: these ops and the
+``torchbridge.losses`` crossentropies (which add reductions, label smoothing and sample
+weights on top) both call them.
 """
 
 from __future__ import annotations
@@ -56,15 +58,62 @@ def _same_shape(name: str, target: torch.Tensor, output: torch.Tensor) -> None:
         )
 
 
-def binary_crossentropy(target: Any, output: Any, from_logits: bool = False) -> torch.Tensor:
-    """Elementwise binary crossentropy between labels and probabilities (or logits)."""
-    target, output = _float_pair(target, output)
-    _same_shape("binary_crossentropy", target, output)
+def binary_crossentropy_values(
+    target: torch.Tensor, output: torch.Tensor, from_logits: bool
+) -> torch.Tensor:
+    """Elementwise binary crossentropy of same-shape float tensors (Keras's maths:
+    probabilities clipped to ``[epsilon, 1 - epsilon]``, logits through the fused kernel)."""
     if from_logits:
         return F.binary_cross_entropy_with_logits(output, target, reduction="none")
     eps = config.epsilon()
     p = torch.clamp(output, eps, 1.0 - eps)
-    return -(target * torch.log(p) + (1 - target) * torch.log(1 - p))
+    return -(target * torch.log(p) + (1.0 - target) * torch.log(1.0 - p))
+
+
+def categorical_crossentropy_values(
+    target: torch.Tensor, output: torch.Tensor, from_logits: bool, axis: int
+) -> torch.Tensor:
+    """Crossentropy along ``axis`` of same-shape float tensors (Keras's maths: predictions
+    renormalized to sum to 1 and clipped, or a log-softmax of logits)."""
+    if from_logits:
+        log_p = torch.log_softmax(output, dim=axis)
+    else:
+        eps = config.epsilon()
+        p = output / torch.sum(output, dim=axis, keepdim=True)
+        log_p = torch.log(torch.clamp(p, eps, 1.0 - eps))
+    return -torch.sum(target * log_p, dim=axis)
+
+
+def sparse_categorical_crossentropy_values(
+    labels: torch.Tensor,
+    output: torch.Tensor,
+    from_logits: bool,
+    class_axis: int,
+    ignore_index: int = -100,
+) -> torch.Tensor:
+    """Crossentropy of int64 ``labels`` (``output``'s shape without ``class_axis``) against
+    class scores; labels equal to ``ignore_index`` give 0. Probabilities are clipped and
+    their log taken as logits (which renormalizes them), as Keras's TensorFlow backend."""
+    if not from_logits:
+        eps = config.epsilon()
+        output = torch.log(torch.clamp(output, eps, 1.0 - eps))
+    if output.dim() <= 2 and class_axis == output.dim() - 1:
+        return F.cross_entropy(output, labels, reduction="none", ignore_index=ignore_index)
+    output = output.movedim(class_axis, -1)
+    flat = F.cross_entropy(
+        output.reshape(-1, output.shape[-1]),
+        labels.reshape(-1),
+        reduction="none",
+        ignore_index=ignore_index,
+    )
+    return flat.reshape(labels.shape)
+
+
+def binary_crossentropy(target: Any, output: Any, from_logits: bool = False) -> torch.Tensor:
+    """Elementwise binary crossentropy between labels and probabilities (or logits)."""
+    target, output = _float_pair(target, output)
+    _same_shape("binary_crossentropy", target, output)
+    return binary_crossentropy_values(target, output, from_logits)
 
 
 def categorical_crossentropy(
@@ -78,11 +127,7 @@ def categorical_crossentropy(
             f"Received: target.shape={tuple(target.shape)}, output.shape={tuple(output.shape)}"
         )
     _same_shape("categorical_crossentropy", target, output)
-    if from_logits:
-        return -torch.sum(target * torch.log_softmax(output, dim=axis), dim=axis)
-    output = output / torch.sum(output, dim=axis, keepdim=True)
-    eps = config.epsilon()
-    return -torch.sum(target * torch.log(torch.clamp(output, eps, 1.0 - eps)), dim=axis)
+    return categorical_crossentropy_values(target, output, from_logits, axis)
 
 
 def sparse_categorical_crossentropy(
@@ -112,9 +157,6 @@ def sparse_categorical_crossentropy(
             "without its last (class) axis. Received: "
             f"target.shape={tuple(target.shape)}, output.shape={tuple(output.shape)}"
         )
-    if not from_logits:
-        eps = config.epsilon()
-        output = torch.log(torch.clamp(output, eps, 1 - eps))
     classes = output.shape[-1]
     if target.numel() and (int(target.min()) < 0 or int(target.max()) >= classes):
         raise ValueError(
@@ -122,8 +164,7 @@ def sparse_categorical_crossentropy(
             f"output.shape={tuple(output.shape)}; got ids from {int(target.min())} to "
             f"{int(target.max())}."
         )
-    log_probs = torch.log_softmax(output, dim=-1)
-    return -log_probs.gather(-1, target.unsqueeze(-1)).squeeze(-1)
+    return sparse_categorical_crossentropy_values(target, output, from_logits, output.dim() - 1)
 
 
 def psnr(x1: Any, x2: Any, max_val: Any) -> torch.Tensor:
