@@ -13,6 +13,12 @@ A custom layer (or model) that overrides Keras's hooks gets them called by
 
 Only overridden hooks are called (torchbridge's own layers keep their weights
 in the ``state_dict``). The root model's path is ``""`` (stored as ``_root``).
+
+The ``state`` (``[seed, counter]``) of every ``keras.random.SeedGenerator`` a layer
+holds as an attribute travels in ``seed_generators.safetensors`` under
+``"<module path>/<attribute>"`` (``"<attribute>/<index or key>"`` inside a list or
+dict), so a loaded model continues its random draws where the saved one stopped.
+(Keras's own ``.keras`` files leave that state out; its loader ignores this file.)
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ __all__ = [
 ]
 
 OWN_VARIABLES_FILE = "own_variables.safetensors"
+SEED_GENERATORS_FILE = "seed_generators.safetensors"
 ASSETS_DIR = "assets/"
 _ROOT = "_root"
 
@@ -86,8 +93,32 @@ def _to_tensor(key: str, value: Any) -> torch.Tensor:
     return torch.from_numpy(np.array(array, order="C"))  # (ascontiguousarray makes 0-d 1-d)
 
 
+def _seed_generators(model: Any) -> dict[str, Any]:
+    """``{"<module path>/<attribute>[/<index or key>]": SeedGenerator}`` over ``model``."""
+    from torchbridge.random.seed_generator import SeedGenerator
+
+    out: dict[str, Any] = {}
+    seen: set[int] = set()
+    for path, module in _modules(model):
+        for attr, value in vars(module).items():
+            items: Any = {"": value}
+            if isinstance(value, dict):
+                items = {f"/{k}": v for k, v in value.items()}
+            elif isinstance(value, (list, tuple)):
+                items = {f"/{i}": v for i, v in enumerate(value)}
+            for suffix, item in items.items():
+                if isinstance(item, SeedGenerator) and id(item) not in seen:
+                    seen.add(id(item))
+                    out[f"{path or _ROOT}/{attr}{suffix}"] = item
+    return out
+
+
 def write_layer_state(model: Any, zf: zipfile.ZipFile) -> None:
-    """Call the overridden ``save_own_variables`` / ``save_assets`` hooks into ``zf``."""
+    """Call the overridden ``save_own_variables`` / ``save_assets`` hooks into ``zf``, and
+    store the seed generators' states."""
+    seeds = {key: gen.state.clone() for key, gen in _seed_generators(model).items()}
+    if seeds:
+        zf.writestr(SEED_GENERATORS_FILE, save_safetensors(seeds))
     tensors: dict[str, torch.Tensor] = {}
     for path, module in custom_loaders(model, "save_own_variables"):
         store: dict[str, Any] = {}
@@ -125,8 +156,15 @@ def relax_weights_for_custom_loaders(model: Any, weights: dict[str, torch.Tensor
 
 
 def restore_layer_state(model: Any, zf: zipfile.ZipFile) -> None:
-    """Call the overridden ``load_own_variables`` / ``load_assets`` hooks from ``zf``."""
+    """Restore the seed generators' states, then call the overridden
+    ``load_own_variables`` / ``load_assets`` hooks from ``zf``."""
     names = set(zf.namelist())
+    if SEED_GENERATORS_FILE in names:
+        saved = load_safetensors(zf.read(SEED_GENERATORS_FILE))
+        for key, gen in _seed_generators(model).items():
+            state = saved.get(key)
+            if state is not None and state.shape == (2,) and not state.is_floating_point():
+                gen.state = state
     stores: dict[str, dict[str, np.ndarray]] = {}
     if OWN_VARIABLES_FILE in names:
         for key, tensor in load_safetensors(zf.read(OWN_VARIABLES_FILE)).items():
