@@ -7,6 +7,8 @@ on the ground floor, so that ops, layers and losses read one source of truth.
 
 from __future__ import annotations
 
+import os
+
 __all__ = [
     "backend",
     "disable_flash_attention",
@@ -99,6 +101,13 @@ _flags: dict[str, object] = {
     "max_epochs": None,
     "max_steps_per_epoch": None,
 }
+# Keras reads these two caps from the environment at import, for debugging runs.
+for _flag, _env in (
+    ("max_epochs", "KERAS_MAX_EPOCHS"),
+    ("max_steps_per_epoch", "KERAS_MAX_STEPS_PER_EPOCH"),
+):
+    if _env in os.environ:
+        _flags[_flag] = int(os.environ[_env])
 
 
 def enable_flash_attention() -> None:

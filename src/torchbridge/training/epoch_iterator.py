@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
+from torchbridge.backend import config
 from torchbridge.errors import InputError
 from torchbridge.training.data_adapter import DataAdapter, GeneratorAdapter, StepData
 
@@ -29,6 +30,10 @@ class EpochIterator:
     ) -> None:
         if steps_per_epoch is not None and steps_per_epoch <= 0:
             raise ValueError(f"steps_per_epoch must be a positive integer, got {steps_per_epoch}.")
+        cap = config.max_steps_per_epoch()  # keras.config's debugging cap
+        if cap and (not steps_per_epoch or cap < steps_per_epoch):
+            warnings.warn(f"Limiting steps_per_epoch to {cap}", stacklevel=3)
+            steps_per_epoch = cap
         if steps_per_epoch is None and getattr(adapter, "infinite", False):
             raise InputError(
                 "The dataset is infinite (repeat() without a count), so an epoch never ends. "
@@ -85,6 +90,12 @@ class EpochIterator:
             yield step, batch
         if total is not None and self._seen_in_stream >= total:
             self._stream = None  # used up exactly: the next epoch starts a fresh pass
+
+    def reset(self) -> None:
+        """Start the next epoch on a fresh pass (Keras resets the iterator of every
+        ``evaluate``, so each validation with ``validation_steps`` starts at the top)."""
+        self._stream = None
+        self._seen_in_stream = 0
 
     def _warn(self) -> None:
         if not self.warn:

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from torchbridge.backend import config
 from torchbridge.callbacks.callback_list import CallbackList
 from torchbridge.callbacks.history import History
 from torchbridge.errors import InputError, NonFiniteLossError
@@ -131,6 +132,10 @@ class Trainer:
     ) -> History:
         model = self.model
         model._require_compiled("fit")
+        cap = config.max_epochs()  # keras.config's debugging cap
+        if cap and cap < epochs:
+            warnings.warn(f"Limiting epochs to {cap}", stacklevel=3)
+            epochs = cap
         _verbosity(verbose)  # validate early
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = split_validation(
@@ -258,6 +263,7 @@ class Trainer:
         model.reset_metrics()
         test_step = model.test_step
         cbs.on_test_begin()
+        batches.reset()
         ran = False
         with evaluation_mode(model), torch.no_grad():
             for step, batch in batches.epoch(0):
