@@ -36,7 +36,12 @@ def _cases() -> list[tuple[str, Callable[[], Any] | None, Callable[[], Any]]]:
     return [
         ("add(f32, f32)", add and (lambda: add(A, B)), lambda: torch.add(A, B)),
         ("add(f32, 1.0)", add and (lambda: add(A, 1.0)), lambda: torch.add(A, 1.0)),
-        ("add(i32, f32)", add and (lambda: add(I32, A)), lambda: torch.add(I32.to(A.dtype), A)),
+        ("add(i32, f32)", add and (lambda: add(I32, A)), lambda: torch.add(I32, A)),
+        (
+            "add(i32, f32) vs cast+add",
+            add and (lambda: add(I32, A)),
+            lambda: torch.add(I32.to(A.dtype), A),
+        ),
         ("matmul(f32, f32)", matmul and (lambda: matmul(A, B)), lambda: torch.matmul(A, B)),
         ("sum(f32)", sum_ and (lambda: sum_(A)), lambda: torch.sum(A)),
         ("sum(f32, axis=1)", sum_ and (lambda: sum_(A, axis=1)), lambda: torch.sum(A, dim=1)),

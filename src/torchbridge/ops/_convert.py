@@ -170,6 +170,29 @@ def result_dtype(*xs: Any) -> torch.dtype:
     return found
 
 
+_TORCH_AGREES: dict[tuple[Any, ...], bool] = {}
+
+
+def torch_promotes_as_keras(x1: Any, x2: Any) -> bool:
+    """Whether a torch arithmetic op on ``x1`` and ``x2`` as they are (tensors, or a float
+    tensor and then a Python number) already gives Keras's result dtype, so the operands need
+    no conversion: torch then promotes inside the kernel, without a separate cast."""
+    t1, t2 = type(x1), type(x2)
+    if t1 is _Tensor and t2 is _Tensor:
+        if x1.dtype == x2.dtype:
+            return True
+        key = (config._floatx, x1.dtype, x2.dtype)
+        agrees = _TORCH_AGREES.get(key)
+        if agrees is None:
+            # (bool operands are cast first: torch.sub refuses a bool tensor)
+            agrees = _TORCH_AGREES[key] = torch.bool not in key[1:] and torch.promote_types(
+                x1.dtype, x2.dtype
+            ) == result_dtype(x1, x2)
+        return agrees
+    # A Python number second (torch's arithmetic functions take a tensor first).
+    return t1 is _Tensor and (t2 is float or t2 is int) and x1.is_floating_point()
+
+
 def device_of(*xs: Any) -> torch.device:
     """The device of the first tensor among ``xs`` (CPU if none)."""
     for x in xs:

@@ -29,7 +29,7 @@ import torch
 
 from torchbridge.backend import config
 from torchbridge.backend.dtypes import standardize_dtype, to_torch_dtype
-from torchbridge.ops._convert import device_of, to_tensor, to_tensors
+from torchbridge.ops._convert import device_of, to_tensor, to_tensors, torch_promotes_as_keras
 from torchbridge.ops._elementwise import (
     compare_operands,
     float_result,
@@ -90,7 +90,7 @@ _SCALARS = (bool, int, float)
 @keras_op
 def add(x1: Any, x2: Any) -> Any:
     """``x1 + x2`` with broadcasting."""
-    if type(x1) is not _Tensor or type(x2) is not _Tensor or x1.dtype != x2.dtype:
+    if not torch_promotes_as_keras(x1, x2):
         x1, x2 = to_tensors(x1, x2, keep_scalars=True)
     return torch.add(x1, x2)
 
@@ -98,7 +98,7 @@ def add(x1: Any, x2: Any) -> Any:
 @keras_op
 def subtract(x1: Any, x2: Any) -> Any:
     """``x1 - x2`` with broadcasting."""
-    if type(x1) is not _Tensor or type(x2) is not _Tensor or x1.dtype != x2.dtype:
+    if not torch_promotes_as_keras(x1, x2):
         x1, x2 = to_tensors(x1, x2, keep_scalars=True)
     return torch.sub(x1, x2)
 
@@ -106,7 +106,7 @@ def subtract(x1: Any, x2: Any) -> Any:
 @keras_op
 def multiply(x1: Any, x2: Any) -> Any:
     """``x1 * x2`` with broadcasting."""
-    if type(x1) is not _Tensor or type(x2) is not _Tensor or x1.dtype != x2.dtype:
+    if not torch_promotes_as_keras(x1, x2):
         x1, x2 = to_tensors(x1, x2, keep_scalars=True)
     return torch.mul(x1, x2)
 
