@@ -1,5 +1,9 @@
 """Convolution layers: Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D.
 
+The bases here are rank-generic; the other ranks (Conv3D, Conv1D/3DTranspose,
+DepthwiseConv1D, SeparableConv1D) and the ``Convolution*`` aliases are in
+``convolutional_ranks.py``.
+
 Kernels are stored in torch's layout (``kernel``: OIL / OIHW, what ``F.conv*``
 takes) and converted to and from Keras's layout (``(*kernel_size, in, out)``)
 by ``get_weights`` / ``set_weights``. They are initialised by drawing the
@@ -33,7 +37,12 @@ from torchbridge.layers.layer import KerasWeight, Layer
 
 __all__ = ["Conv1D", "Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D"]
 
-_CONV_FNS: dict[int, Callable[..., torch.Tensor]] = {1: F.conv1d, 2: F.conv2d}
+_CONV_FNS: dict[int, Callable[..., torch.Tensor]] = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+_CONV_T_FNS: dict[int, Callable[..., torch.Tensor]] = {
+    1: F.conv_transpose1d,
+    2: F.conv_transpose2d,
+    3: F.conv_transpose3d,
+}
 
 
 def _keras_to_torch(rank: int) -> tuple[int, ...]:
@@ -58,6 +67,7 @@ class _BaseConv(Layer):
     """Argument handling and padding shared by the convolution layers."""
 
     rank: int = 2
+    _causal: bool = True  # Keras allows padding="causal" on Conv1D only
 
     def __init__(
         self,
@@ -80,7 +90,7 @@ class _BaseConv(Layer):
         self.kernel_size = normalize_tuple(kernel_size, r, "kernel_size", owner)
         self.strides = normalize_tuple(strides, r, "strides", owner)
         self.dilation_rate = normalize_tuple(dilation_rate, r, "dilation_rate", owner)
-        allowed = ("valid", "same", "causal") if r == 1 else ("valid", "same")
+        allowed = ("valid", "same", "causal") if r == 1 and self._causal else ("valid", "same")
         self.padding = normalize_padding(padding, allowed, owner)
         self.data_format = normalize_data_format(data_format, owner)
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
@@ -128,9 +138,10 @@ class _BaseConv(Layer):
         return int(channels)
 
     def _check_call_input(self, inputs: torch.Tensor, channels: int) -> torch.Tensor:
-        what = "(batch, steps, channels)" if self.rank == 1 else "(batch, rows, cols, channels)"
+        dims = {1: "steps", 2: "rows, cols", 3: "dim1, dim2, dim3"}[self.rank]
+        what = f"(batch, {dims}, channels)"
         if self.data_format == "channels_first":
-            what = "(batch, channels, steps)" if self.rank == 1 else "(batch, channels, rows, cols)"
+            what = f"(batch, channels, {dims})"
         check_rank(self, inputs, self.rank + 2, f"inputs of shape {what}")
         got = inputs.shape[self._channel_axis()]
         if got != channels:
@@ -327,10 +338,10 @@ class Conv2D(_Conv):
     rank = 2
 
 
-class Conv2DTranspose(_BaseConv):
-    """Keras's ``Conv2DTranspose`` (kernel ``(kh, kw, filters, in)`` in Keras's layout)."""
+class _ConvTranspose(_BaseConv):
+    """Conv1D/2D/3DTranspose (kernel ``(*kernel_size, filters, in)`` in Keras's layout)."""
 
-    rank = 2
+    _causal = False
 
     def __init__(
         self,
@@ -415,7 +426,7 @@ class Conv2DTranspose(_BaseConv):
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         x = self._check_call_input(inputs, self.input_channels)
-        y = F.conv_transpose2d(
+        y = _CONV_T_FNS[self.rank](
             x, self.kernel, None, stride=self.strides, dilation=self.dilation_rate
         )
         for i, size in enumerate(x.shape[2:]):
@@ -450,20 +461,21 @@ class Conv2DTranspose(_BaseConv):
 
 
 def _depthwise_to_torch(t: torch.Tensor) -> torch.Tensor:
-    """Keras depthwise kernel (kh, kw, in, mult) → torch (in*mult, 1, kh, kw)."""
-    kh, kw, cin, mult = t.shape
-    return t.reshape(kh, kw, cin * mult).permute(2, 0, 1).unsqueeze(1)
+    """Keras depthwise kernel (*k, in, mult) → torch (in*mult, 1, *k)."""
+    *k, cin, mult = t.shape
+    return t.reshape(*k, cin * mult).movedim(-1, 0).unsqueeze(1)
 
 
 def _make_depthwise_to_keras(cin: int, mult: int) -> Callable[[torch.Tensor], torch.Tensor]:
     def convert(t: torch.Tensor) -> torch.Tensor:
-        _, _, kh, kw = t.shape
-        return t.squeeze(1).permute(1, 2, 0).reshape(kh, kw, cin, mult)
+        k = t.shape[2:]
+        return t.squeeze(1).movedim(0, -1).reshape(*k, cin, mult)
 
     return convert
 
 
 class _DepthwiseMixin(_BaseConv):
+    _causal = False
     depth_multiplier: int
     depthwise_initializer: Any
 
@@ -482,7 +494,7 @@ class _DepthwiseMixin(_BaseConv):
 
     def _depthwise(self, x: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
         x = self._pad(x, self.kernel_size)
-        return F.conv2d(
+        return _CONV_FNS[self.rank](
             x,
             self.depthwise_kernel,
             bias,
@@ -505,10 +517,8 @@ def _check_multiplier(owner: str, depth_multiplier: Any) -> int:
     return depth_multiplier
 
 
-class DepthwiseConv2D(_DepthwiseMixin):
-    """Keras's ``DepthwiseConv2D`` (kernel ``(kh, kw, in, depth_multiplier)``)."""
-
-    rank = 2
+class _DepthwiseConv(_DepthwiseMixin):
+    """DepthwiseConv1D/2D (kernel ``(*kernel_size, in, depth_multiplier)``)."""
 
     def __init__(
         self,
@@ -579,10 +589,8 @@ class DepthwiseConv2D(_DepthwiseMixin):
         return config
 
 
-class SeparableConv2D(_DepthwiseMixin):
-    """Keras's ``SeparableConv2D``: a depthwise conv, then a 1x1 pointwise conv."""
-
-    rank = 2
+class _SeparableConv(_DepthwiseMixin):
+    """SeparableConv1D/2D: a depthwise conv, then a pointwise (size-1) conv."""
 
     def __init__(
         self,
@@ -637,13 +645,13 @@ class SeparableConv2D(_DepthwiseMixin):
     def build(self, input_shape: Any) -> None:
         channels = self._input_channels(input_shape)
         self._build_depthwise(channels)
-        keras_shape = (1, 1, channels * self.depth_multiplier, self.filters)
+        keras_shape = (*(1,) * self.rank, channels * self.depth_multiplier, self.filters)
         k = initializers.get(self.pointwise_initializer)(keras_shape).float()
-        self.pointwise_kernel = nn.Parameter(k.permute(_keras_to_torch(2)).contiguous())
+        self.pointwise_kernel = nn.Parameter(k.permute(_keras_to_torch(self.rank)).contiguous())
         self._make_bias(self.filters)
 
     def _keras_weights(self) -> list[KerasWeight]:
-        to_k, to_t = _torch_to_keras(2), _keras_to_torch(2)
+        to_k, to_t = _torch_to_keras(self.rank), _keras_to_torch(self.rank)
         out = [
             self._depthwise_weight(),
             KerasWeight(
@@ -656,7 +664,7 @@ class SeparableConv2D(_DepthwiseMixin):
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         x = self._check_call_input(inputs, self.input_channels)
-        y = F.conv2d(self._depthwise(x, None), self.pointwise_kernel, self.bias)
+        y = _CONV_FNS[self.rank](self._depthwise(x, None), self.pointwise_kernel, self.bias)
         return self._finish(y)
 
     def _output_channels(self) -> int:
@@ -673,3 +681,21 @@ class SeparableConv2D(_DepthwiseMixin):
             }
         )
         return config
+
+
+class Conv2DTranspose(_ConvTranspose):
+    """Keras's ``Conv2DTranspose`` (kernel ``(kh, kw, filters, in)`` in Keras's layout)."""
+
+    rank = 2
+
+
+class DepthwiseConv2D(_DepthwiseConv):
+    """Keras's ``DepthwiseConv2D`` (kernel ``(kh, kw, in, depth_multiplier)``)."""
+
+    rank = 2
+
+
+class SeparableConv2D(_SeparableConv):
+    """Keras's ``SeparableConv2D``: a depthwise conv, then a 1x1 pointwise conv."""
+
+    rank = 2
