@@ -48,6 +48,17 @@ def test_all_names_exist(name: str) -> None:
 
 def test_top_level_names() -> None:
     assert set(torchbridge.__all__) == {
+        "DTypePolicy",
+        "FloatDTypePolicy",
+        "Function",
+        "Initializer",
+        "Layer",
+        "Loss",
+        "Metric",
+        "Optimizer",
+        "Regularizer",
+        "RematScope",
+        "remat",
         "Input",
         "InputSpec",
         "Operation",

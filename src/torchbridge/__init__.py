@@ -29,13 +29,25 @@ from torchbridge import (
     tree,
     utils,
 )
+from torchbridge.backend.remat import RematScope, remat
 from torchbridge.backend.scopes import device, name_scope
+from torchbridge.initializers import Initializer
+from torchbridge.layers import Layer
 from torchbridge.layers.input_layer import Input
 from torchbridge.layers.input_spec import InputSpec
 from torchbridge.layers.operation import Operation
 from torchbridge.layers.symbolic import KerasTensor
 from torchbridge.layers.variable import Variable
+from torchbridge.losses import Loss
+from torchbridge.metrics import Metric
+from torchbridge.mixed_precision import DTypePolicy
 from torchbridge.models import Model, Sequential, load_model
+from torchbridge.models.function import Function
+from torchbridge.optimizers import Optimizer
+from torchbridge.regularizers import Regularizer
+
+#: ``keras.FloatDTypePolicy``: Keras 3's name for a float policy (one class here).
+FloatDTypePolicy = DTypePolicy
 
 __version__ = "0.1.0"
 
@@ -51,6 +63,17 @@ def version() -> str:
 
 
 __all__ = [
+    "DTypePolicy",
+    "FloatDTypePolicy",
+    "Function",
+    "Initializer",
+    "Layer",
+    "Loss",
+    "Metric",
+    "Optimizer",
+    "Regularizer",
+    "RematScope",
+    "remat",
     "Input",
     "Operation",
     "device",

@@ -37,10 +37,12 @@ import torch
 from torch import nn
 
 from torchbridge.backend.dtypes import keras_dtype_name
+from torchbridge.backend.remat import get_current_remat_mode
 from torchbridge.errors import InputError
 from torchbridge.layers.input_spec import assert_input_compatibility
 from torchbridge.layers.layer_build import BuildConfigMixin, shape_from_config, wrap_build
 from torchbridge.layers.layer_losses import LossesMixin, enter_call, exit_call
+from torchbridge.layers.layer_remat import rematerialized_call
 from torchbridge.layers.layer_weights import (
     KerasWeight,
     KerasWeightsMixin,
@@ -208,6 +210,7 @@ class Layer(KerasWeightsMixin, LossesMixin, BuildConfigMixin, nn.Module):
         if self.activity_regularizer is not None:
             mark_loss_source()
         self._build_input_shape: Any = None
+        self._remat_mode = get_current_remat_mode()  # keras.RematScope open at construction
         self._call_has_training: bool | None = None
         self._call_has_mask: bool | None = None
         self._warned_mask = False
@@ -334,7 +337,10 @@ class Layer(KerasWeightsMixin, LossesMixin, BuildConfigMixin, nn.Module):
                 kwargs["mask"] = previous_mask
         else:
             kwargs.pop("mask", None)
-        outputs = self.call(inputs, *args, **kwargs)
+        if self._remat_mode is None:
+            outputs = self.call(inputs, *args, **kwargs)
+        else:
+            outputs = rematerialized_call(self, self.call, inputs)(inputs, *args, **kwargs)
         if previous_mask is None and not self.supports_masking:
             return outputs
         if self.supports_masking:
