@@ -34,6 +34,7 @@ PACKAGES = [
     "torchbridge.config",
     "torchbridge.ops",
     "torchbridge.tree",
+    "torchbridge.wrappers",
 ]
 
 
@@ -92,6 +93,7 @@ def test_top_level_names() -> None:
         "ops",
         "tree",
         "version",
+        "wrappers",
     }
 
 

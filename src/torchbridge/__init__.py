@@ -56,6 +56,15 @@ __version__ = "0.1.0"
 KERAS_API_VERSION = "3.15.0"
 
 
+def __getattr__(name: str) -> object:
+    """Packages loaded on first use: ``wrappers`` imports scikit-learn."""
+    if name == "wrappers":
+        import importlib
+
+        return importlib.import_module("torchbridge.wrappers")
+    raise AttributeError(f"module 'torchbridge' has no attribute {name!r}")
+
+
 def version() -> str:
     """``keras.version()``: the Keras API version torchbridge follows, so programs that
     check for Keras 3 take their Keras 3 branch (torchbridge's own is ``__version__``)."""
@@ -106,5 +115,6 @@ __all__ = [
     "regularizers",
     "saving",
     "utils",
+    "wrappers",
     "__version__",
 ]
