@@ -11,6 +11,7 @@ from torchbridge.callbacks.learning_rate_scheduler import LearningRateScheduler
 from torchbridge.callbacks.model_checkpoint import ModelCheckpoint
 from torchbridge.callbacks.progbar_logger import ProgbarLogger
 from torchbridge.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from torchbridge.callbacks.remote_monitor import RemoteMonitor
 from torchbridge.callbacks.swap_ema_weights import SwapEMAWeights
 from torchbridge.callbacks.tensorboard import TensorBoard
 from torchbridge.callbacks.terminate_on_nan import TerminateOnNaN
@@ -27,6 +28,7 @@ __all__ = [
     "ModelCheckpoint",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "RemoteMonitor",
     "SwapEMAWeights",
     "TensorBoard",
     "TerminateOnNaN",
