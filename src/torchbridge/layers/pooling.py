@@ -1,4 +1,5 @@
-"""Pooling layers: Max/AveragePooling1D/2D and the global poolings.
+"""Pooling layers: Max/AveragePooling1D/2D/3D, the global poolings and Keras's
+``*Pool*`` aliases (``MaxPool2D`` is ``MaxPooling2D``...).
 
 ``padding="same"`` matches TensorFlow: the extra pad goes after (bottom/right),
 max pooling ignores the padding, and average pooling divides by the number of
@@ -29,16 +30,40 @@ from torchbridge.layers.layer import Layer
 __all__ = [
     "AveragePooling1D",
     "AveragePooling2D",
+    "AveragePooling3D",
     "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D",
     "GlobalMaxPooling1D",
     "GlobalMaxPooling2D",
+    "GlobalMaxPooling3D",
     "MaxPooling1D",
     "MaxPooling2D",
+    "MaxPooling3D",
+    "AvgPool1D",
+    "AvgPool2D",
+    "AvgPool3D",
+    "MaxPool1D",
+    "MaxPool2D",
+    "MaxPool3D",
+    "GlobalAvgPool1D",
+    "GlobalAvgPool2D",
+    "GlobalAvgPool3D",
+    "GlobalMaxPool1D",
+    "GlobalMaxPool2D",
+    "GlobalMaxPool3D",
 ]
 
-_MAX: dict[int, Callable[..., torch.Tensor]] = {1: F.max_pool1d, 2: F.max_pool2d}
-_AVG: dict[int, Callable[..., torch.Tensor]] = {1: F.avg_pool1d, 2: F.avg_pool2d}
+_MAX: dict[int, Callable[..., torch.Tensor]] = {
+    1: F.max_pool1d,
+    2: F.max_pool2d,
+    3: F.max_pool3d,
+}
+_AVG: dict[int, Callable[..., torch.Tensor]] = {
+    1: F.avg_pool1d,
+    2: F.avg_pool2d,
+    3: F.avg_pool3d,
+}
 
 
 class _Pooling(Layer):
@@ -121,6 +146,22 @@ class _Pooling(Layer):
         return config
 
 
+class _AveragePooling(_Pooling):
+    """As in Keras, the average poolings have no default ``pool_size``."""
+
+    mode = "avg"
+
+    def __init__(
+        self,
+        pool_size: Any,
+        strides: Any = None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
 class MaxPooling1D(_Pooling):
     """Keras's ``MaxPooling1D`` (``pool_size=2``)."""
 
@@ -133,16 +174,28 @@ class MaxPooling2D(_Pooling):
     rank, mode = 2, "max"
 
 
-class AveragePooling1D(_Pooling):
+class MaxPooling3D(_Pooling):
+    """Keras's ``MaxPooling3D`` (``pool_size=(2, 2, 2)``)."""
+
+    rank, mode = 3, "max"
+
+
+class AveragePooling1D(_AveragePooling):
     """Keras's ``AveragePooling1D``; ``"same"`` averages the valid elements only."""
 
-    rank, mode = 1, "avg"
+    rank = 1
 
 
-class AveragePooling2D(_Pooling):
+class AveragePooling2D(_AveragePooling):
     """Keras's ``AveragePooling2D``; ``"same"`` averages the valid elements only."""
 
-    rank, mode = 2, "avg"
+    rank = 2
+
+
+class AveragePooling3D(_AveragePooling):
+    """Keras's ``AveragePooling3D``; ``"same"`` averages the valid elements only."""
+
+    rank = 3
 
 
 class _GlobalPooling(Layer):
@@ -238,3 +291,38 @@ class GlobalAveragePooling2D(_GlobalPooling):
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         x = self._check(inputs)
         return x.mean(dim=self._axes(), keepdim=self.keepdims)
+
+
+class GlobalMaxPooling3D(_GlobalPooling):
+    """Keras's ``GlobalMaxPooling3D``."""
+
+    rank = 3
+
+    def call(self, inputs: torch.Tensor) -> torch.Tensor:
+        x = self._check(inputs)
+        return x.amax(dim=self._axes(), keepdim=self.keepdims)
+
+
+class GlobalAveragePooling3D(_GlobalPooling):
+    """Keras's ``GlobalAveragePooling3D``."""
+
+    rank = 3
+
+    def call(self, inputs: torch.Tensor) -> torch.Tensor:
+        x = self._check(inputs)
+        return x.mean(dim=self._axes(), keepdim=self.keepdims)
+
+
+# Keras exports these names as the very same classes.
+MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
+AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
+GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D = (
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
+)
+GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
+)
