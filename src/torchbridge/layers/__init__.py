@@ -91,10 +91,21 @@ from torchbridge.layers.pooling import (
 )
 from torchbridge.layers.preprocessing import (
     CategoryEncoding,
+    CenterCrop,
     Discretization,
     Hashing,
     IntegerLookup,
     Normalization,
+    Pipeline,
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomShear,
+    RandomTranslation,
+    RandomZoom,
+    Resizing,
     StringLookup,
     TextVectorization,
 )
@@ -204,4 +215,16 @@ __all__ = [
     "TimeDistributed",
     "UpSampling2D",
     "ZeroPadding2D",
+    # image preprocessing and augmentation (issue 12)
+    "CenterCrop",
+    "Pipeline",
+    "RandomBrightness",
+    "RandomContrast",
+    "RandomCrop",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomShear",
+    "RandomTranslation",
+    "RandomZoom",
+    "Resizing",
 ]

@@ -4,6 +4,19 @@ from torchbridge.layers.preprocessing.base import PreprocessingLayer
 from torchbridge.layers.preprocessing.category_encoding import CategoryEncoding
 from torchbridge.layers.preprocessing.discretization import Discretization
 from torchbridge.layers.preprocessing.hashing import Hashing
+from torchbridge.layers.preprocessing.image import (
+    CenterCrop,
+    Pipeline,
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomShear,
+    RandomTranslation,
+    RandomZoom,
+    Resizing,
+)
 from torchbridge.layers.preprocessing.integer_lookup import IntegerLookup
 from torchbridge.layers.preprocessing.normalization import Normalization
 from torchbridge.layers.preprocessing.string_lookup import StringLookup
@@ -11,11 +24,22 @@ from torchbridge.layers.preprocessing.text_vectorization import TextVectorizatio
 
 __all__ = [
     "CategoryEncoding",
+    "CenterCrop",
     "Discretization",
     "Hashing",
     "IntegerLookup",
     "Normalization",
+    "Pipeline",
     "PreprocessingLayer",
+    "RandomBrightness",
+    "RandomContrast",
+    "RandomCrop",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomShear",
+    "RandomTranslation",
+    "RandomZoom",
+    "Resizing",
     "StringLookup",
     "TextVectorization",
 ]
