@@ -35,6 +35,11 @@ PACKAGES = [
     "torchbridge.ops",
     "torchbridge.tree",
     "torchbridge.wrappers",
+    "torchbridge.datasets",
+    "torchbridge.preprocessing",
+    "torchbridge.preprocessing.image",
+    "torchbridge.preprocessing.sequence",
+    "torchbridge.data.from_directory",
 ]
 
 
@@ -94,6 +99,8 @@ def test_top_level_names() -> None:
         "tree",
         "version",
         "wrappers",
+        "datasets",
+        "preprocessing",
     }
 
 

@@ -57,11 +57,12 @@ KERAS_API_VERSION = "3.15.0"
 
 
 def __getattr__(name: str) -> object:
-    """Packages loaded on first use: ``wrappers`` imports scikit-learn."""
-    if name == "wrappers":
+    """Packages loaded on first use: ``wrappers`` imports scikit-learn; ``datasets`` and
+    ``preprocessing`` (Keras's data loaders) are only needed by programs that use them."""
+    if name in ("wrappers", "datasets", "preprocessing"):
         import importlib
 
-        return importlib.import_module("torchbridge.wrappers")
+        return importlib.import_module(f"torchbridge.{name}")
     raise AttributeError(f"module 'torchbridge' has no attribute {name!r}")
 
 
@@ -116,5 +117,7 @@ __all__ = [
     "saving",
     "utils",
     "wrappers",
+    "datasets",
+    "preprocessing",
     "__version__",
 ]
