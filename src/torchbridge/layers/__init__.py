@@ -1,6 +1,7 @@
 """Keras layers as plain ``torch.nn.Module``s, with Keras names, defaults and weight layouts."""
 
 from torchbridge.layers import op_layer as _op_layer  # noqa: F401  (ops on KerasTensors)
+from torchbridge.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from torchbridge.layers.adaptive_pooling import (
     AdaptiveAveragePooling1D,
     AdaptiveAveragePooling2D,
@@ -43,9 +44,16 @@ from torchbridge.layers.core import (
     Rescaling,
     Reshape,
 )
+from torchbridge.layers.cropping import Cropping1D, Cropping2D, Cropping3D
 from torchbridge.layers.embedding import (
     Embedding,
 )
+from torchbridge.layers.group_normalization import (
+    GroupNormalization,
+    RMSNormalization,
+    UnitNormalization,
+)
+from torchbridge.layers.identity import Identity
 from torchbridge.layers.input_layer import Input, InputLayer, KerasTensor
 from torchbridge.layers.input_spec import InputSpec
 from torchbridge.layers.layer import Layer
@@ -56,8 +64,17 @@ from torchbridge.layers.merging import (
     Concatenate,
     Dot,
     Maximum,
+    Minimum,
     Multiply,
     Subtract,
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
 )
 from torchbridge.layers.normalization import (
     BatchNormalization,
@@ -93,6 +110,7 @@ from torchbridge.layers.preprocessing import (
     CategoryEncoding,
     CenterCrop,
     Discretization,
+    HashedCrossing,
     Hashing,
     IntegerLookup,
     Normalization,
@@ -110,9 +128,22 @@ from torchbridge.layers.preprocessing import (
     TextVectorization,
 )
 from torchbridge.layers.recurrent import GRU, LSTM, SimpleRNN
+from torchbridge.layers.regularization import (
+    ActivityRegularization,
+    AlphaDropout,
+    GaussianDropout,
+    GaussianNoise,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+)
 from torchbridge.layers.reshaping import (
+    UpSampling1D,
     UpSampling2D,
+    UpSampling3D,
+    ZeroPadding1D,
     ZeroPadding2D,
+    ZeroPadding3D,
 )
 from torchbridge.layers.rnn import RNN
 from torchbridge.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell
@@ -174,6 +205,7 @@ __all__ = [
     "Masking",
     "MaxPooling1D",
     "MaxPooling2D",
+    "HashedCrossing",
     "AdaptiveAveragePooling1D",
     "AdaptiveAveragePooling2D",
     "AdaptiveAveragePooling3D",
@@ -215,6 +247,39 @@ __all__ = [
     "TimeDistributed",
     "UpSampling2D",
     "ZeroPadding2D",
+    # activations, merge functions, regularization, normalization, cropping (issue 12)
+    "ActivityRegularization",
+    "AlphaDropout",
+    "Cropping1D",
+    "Cropping2D",
+    "Cropping3D",
+    "ELU",
+    "GaussianDropout",
+    "GaussianNoise",
+    "GroupNormalization",
+    "Identity",
+    "LeakyReLU",
+    "Minimum",
+    "PReLU",
+    "ReLU",
+    "RMSNormalization",
+    "Softmax",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
+    "UnitNormalization",
+    "UpSampling1D",
+    "UpSampling3D",
+    "ZeroPadding1D",
+    "ZeroPadding3D",
+    "add",
+    "average",
+    "concatenate",
+    "dot",
+    "maximum",
+    "minimum",
+    "multiply",
+    "subtract",
     # image preprocessing and augmentation (issue 12)
     "CenterCrop",
     "Pipeline",

@@ -1,4 +1,6 @@
-"""Keras merging layers: Add, Subtract, Multiply, Average, Maximum, Concatenate, Dot.
+"""Keras merging layers: Add, Subtract, Multiply, Average, Maximum, Minimum,
+Concatenate, Dot — and their functional forms (``add([a, b])`` ...), each of which
+builds the layer and calls it on the list.
 
 Each is called on a list (or tuple) of tensors, batch axis first. The
 element-wise layers broadcast like Keras: shapes are aligned at the end (after
@@ -17,7 +19,24 @@ from torch.nn import functional as F
 from torchbridge.errors import InputError
 from torchbridge.layers.layer import Layer
 
-__all__ = ["Add", "Average", "Concatenate", "Dot", "Maximum", "Multiply", "Subtract"]
+__all__ = [
+    "Add",
+    "Average",
+    "Concatenate",
+    "Dot",
+    "Maximum",
+    "Minimum",
+    "Multiply",
+    "Subtract",
+    "add",
+    "average",
+    "concatenate",
+    "dot",
+    "maximum",
+    "minimum",
+    "multiply",
+    "subtract",
+]
 
 
 def _shapes(inputs: Sequence[torch.Tensor]) -> list[tuple[int, ...]]:
@@ -134,6 +153,16 @@ class Maximum(_ElementwiseMerge):
         return out
 
 
+class Minimum(_ElementwiseMerge):
+    """Keras's ``Minimum``: the element-wise minimum of the inputs."""
+
+    def _merge(self, inputs: list[torch.Tensor]) -> torch.Tensor:
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = torch.minimum(out, x)
+        return out
+
+
 class Concatenate(_Merge):
     """Keras's ``Concatenate``: joins the inputs along ``axis`` (default the last)."""
 
@@ -214,3 +243,43 @@ class Dot(_Merge):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}
+
+
+def add(inputs: Sequence[Any], **kwargs: Any) -> Any:
+    """Keras's ``add``: ``Add(**kwargs)(inputs)``."""
+    return Add(**kwargs)(inputs)
+
+
+def subtract(inputs: Sequence[Any], **kwargs: Any) -> Any:
+    """Keras's ``subtract``: ``Subtract(**kwargs)(inputs)``."""
+    return Subtract(**kwargs)(inputs)
+
+
+def multiply(inputs: Sequence[Any], **kwargs: Any) -> Any:
+    """Keras's ``multiply``: ``Multiply(**kwargs)(inputs)``."""
+    return Multiply(**kwargs)(inputs)
+
+
+def average(inputs: Sequence[Any], **kwargs: Any) -> Any:
+    """Keras's ``average``: ``Average(**kwargs)(inputs)``."""
+    return Average(**kwargs)(inputs)
+
+
+def maximum(inputs: Sequence[Any], **kwargs: Any) -> Any:
+    """Keras's ``maximum``: ``Maximum(**kwargs)(inputs)``."""
+    return Maximum(**kwargs)(inputs)
+
+
+def minimum(inputs: Sequence[Any], **kwargs: Any) -> Any:
+    """Keras's ``minimum``: ``Minimum(**kwargs)(inputs)``."""
+    return Minimum(**kwargs)(inputs)
+
+
+def concatenate(inputs: Sequence[Any], axis: int = -1, **kwargs: Any) -> Any:
+    """Keras's ``concatenate``: ``Concatenate(axis=axis, **kwargs)(inputs)``."""
+    return Concatenate(axis=axis, **kwargs)(inputs)
+
+
+def dot(inputs: Sequence[Any], axes: int | Sequence[int] = -1, **kwargs: Any) -> Any:
+    """Keras's ``dot``: ``Dot(axes=axes, **kwargs)(inputs)`` (``normalize`` via kwargs)."""
+    return Dot(axes=axes, **kwargs)(inputs)
