@@ -3,6 +3,7 @@
 from torchbridge.layers.preprocessing.base import PreprocessingLayer
 from torchbridge.layers.preprocessing.category_encoding import CategoryEncoding
 from torchbridge.layers.preprocessing.discretization import Discretization
+from torchbridge.layers.preprocessing.hashed_crossing import HashedCrossing
 from torchbridge.layers.preprocessing.hashing import Hashing
 from torchbridge.layers.preprocessing.image import (
     CenterCrop,
@@ -26,6 +27,7 @@ __all__ = [
     "CategoryEncoding",
     "CenterCrop",
     "Discretization",
+    "HashedCrossing",
     "Hashing",
     "IntegerLookup",
     "Normalization",
