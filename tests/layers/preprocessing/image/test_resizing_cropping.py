@@ -113,7 +113,7 @@ def test_random_crop_draws_every_window_and_is_identity_at_inference() -> None:
         assert out.shape == (1, 4, 5, 1)
         top, left = divmod(int(out[0, 0, 0, 0]), 8)
         seen.add((top, left))
-    assert seen == {(t, l) for t in range(3) for l in range(4)}  # offsets 0..2 x 0..3
+    assert seen == {(t, c) for t in range(3) for c in range(4)}  # offsets 0..2 x 0..3
     # Keras 3.15 returns the input unchanged at inference (no crop, dtype kept).
     ints = torch.ones((1, 6, 8, 1), dtype=torch.uint8)
     assert torch.equal(layer(ints, training=False), ints)
