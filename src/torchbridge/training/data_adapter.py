@@ -349,7 +349,13 @@ def make_adapter(
     if x is None:
         raise InputError(f"{for_what}() needs data: pass x (and y), a DataLoader or a generator.")
     from torchbridge.data.dataset import Dataset as PipelineDataset
+    from torchbridge.utils.py_dataset import PyDataset
 
+    if isinstance(x, PyDataset):  # keras.utils.PyDataset: batches by index, epoch hooks
+        from torchbridge.training.py_dataset_adapter import make_py_dataset_adapter
+
+        options = AdapterOptions(batch_size, shuffle, class_weight, pin_memory, for_what)
+        return make_py_dataset_adapter(x, y, sample_weight, options)
     registered = find_data_adapter(x)
     if registered is not None:
         options = AdapterOptions(batch_size, shuffle, class_weight, pin_memory, for_what)

@@ -2,7 +2,9 @@
 and Keras's public ``keras.utils`` functions: ``set_random_seed``, ``to_categorical``,
 ``normalize``, and ``keras.utils``'s aliases of the serialization registry
 (``register_keras_serializable``, ``get_custom_objects``, ``custom_object_scope`` ...,
-resolved lazily from :mod:`torchbridge.saving`, a higher floor)."""
+resolved lazily from :mod:`torchbridge.saving`, a higher floor), and the rest of
+``keras.utils`` (``PyDataset``, ``Progbar``, ``Config``, ``get_source_inputs`` ...), each
+imported from its own module on first use (``_LAZY``)."""
 
 from typing import Any
 
@@ -20,7 +22,45 @@ _SAVING_ALIASES = (
     "serialize_keras_object",
 )
 
-__all__ = ["normalize", "set_random_seed", "to_categorical", *_SAVING_ALIASES]
+#: ``keras.utils.<name>`` defined elsewhere in torchbridge: name -> module (imported on first use).
+_LAZY = {
+    "Config": "torchbridge.utils.config_object",
+    "Progbar": "torchbridge.utils.keras_progbar",
+    "PyDataset": "torchbridge.utils.py_dataset",
+    "Sequence": "torchbridge.utils.py_dataset",
+    "clear_session": "torchbridge.backend.session",
+    "is_keras_tensor": "torchbridge.backend.session",
+    "standardize_dtype": "torchbridge.backend.dtypes",
+    "enable_interactive_logging": "torchbridge.backend.config",
+    "disable_interactive_logging": "torchbridge.backend.config",
+    "is_interactive_logging_enabled": "torchbridge.backend.config",
+    "get_source_inputs": "torchbridge.layers.source_inputs",
+    "pack_x_y_sample_weight": "torchbridge.training.data_adapter",
+    "unpack_x_y_sample_weight": "torchbridge.training.data_adapter",
+    # data loading and images (file_utils, image_utils, sequence_utils; data.from_directory)
+    "get_file": "torchbridge.utils.file_utils",
+    "array_to_img": "torchbridge.utils.image_utils",
+    "img_to_array": "torchbridge.utils.image_utils",
+    "load_img": "torchbridge.utils.image_utils",
+    "save_img": "torchbridge.utils.image_utils",
+    "pad_sequences": "torchbridge.utils.sequence_utils",
+    "audio_dataset_from_directory": "torchbridge.data.from_directory",
+    "image_dataset_from_directory": "torchbridge.data.from_directory",
+    "text_dataset_from_directory": "torchbridge.data.from_directory",
+    "timeseries_dataset_from_array": "torchbridge.data.from_directory",
+    "split_dataset": "torchbridge.data.from_directory",
+}
+#: ``keras.utils.<name>`` submodules.
+_SUBMODULES = ("legacy",)
+
+__all__ = [
+    "normalize",
+    "set_random_seed",
+    "to_categorical",
+    *_SAVING_ALIASES,
+    *_LAZY,
+    *_SUBMODULES,
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -28,4 +68,12 @@ def __getattr__(name: str) -> Any:
         import torchbridge.saving
 
         return getattr(torchbridge.saving, name)
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'torchbridge.utils' has no attribute {name!r}")
