@@ -5,8 +5,9 @@ metric instance, a metric class, a config dict ``{"class_name", "config"}``,
 a string, or a plain function — and returns a ready :class:`Metric`.
 
 Strings are the class names, their snake-case forms (``"binary_accuracy"``,
-``"auc"``, ``"precision"``) and Keras's aliases ``"mse" "mae" "mape" "msle"
-"bce"`` (also upper case). An unknown string raises
+``"auc"``, ``"precision"``, ``"r2_score"``) and Keras's aliases ``"mse" "mae"
+"mape" "msle" "bce"`` (also upper case). As in Keras, other function names
+(``"log_cosh"``, ``"huber"``) are not metric names: pass the function itself. An unknown string raises
 :class:`~torchbridge.errors.UnknownNameError` with the closest names.
 ``"accuracy"``/``"acc"`` chosen from the data are handled by
 :func:`~torchbridge.metrics.resolve_metric`.
@@ -19,11 +20,15 @@ from typing import Any
 
 from torchbridge.metrics import (
     accuracy_metrics,
+    at_thresholds,
     auc_metrics,
     confusion_metrics,
+    correlation_metrics,
     f_score_metrics,
     hinge_metrics,
+    iou_metrics,
     probabilistic_metrics,
+    r2_score,
     reduction_metrics,
     regression_metrics,
 )
@@ -46,6 +51,10 @@ _MODULES = (
     hinge_metrics,
     probabilistic_metrics,
     regression_metrics,
+    iou_metrics,
+    r2_score,
+    correlation_metrics,
+    at_thresholds,
 )
 
 for _module in _MODULES:
@@ -69,6 +78,8 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     name: getattr(accuracy_metrics, name) for name in accuracy_metrics.__all__ if name[0].islower()
 }
 _FUNCTIONS["cosine_similarity"] = regression_metrics.cosine_similarity
+_FUNCTIONS["pearson_correlation"] = correlation_metrics.pearson_correlation
+_FUNCTIONS["concordance_correlation"] = correlation_metrics.concordance_correlation
 
 
 def get_function(name: str) -> Callable[..., Any]:
