@@ -53,6 +53,7 @@ from torchbridge.layers.group_normalization import (
     RMSNormalization,
     UnitNormalization,
 )
+from torchbridge.layers.group_query_attention import GroupQueryAttention
 from torchbridge.layers.identity import Identity
 from torchbridge.layers.input_layer import Input, InputLayer, KerasTensor
 from torchbridge.layers.input_spec import InputSpec
@@ -205,6 +206,7 @@ __all__ = [
     "Masking",
     "MaxPooling1D",
     "MaxPooling2D",
+    "GroupQueryAttention",
     "HashedCrossing",
     "AdaptiveAveragePooling1D",
     "AdaptiveAveragePooling2D",

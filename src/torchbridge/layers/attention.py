@@ -260,14 +260,14 @@ class MultiHeadAttention(Layer):
         key_shape = value_shape if key_shape is None else tuple(key_shape)
         if value_shape[1:-1] != key_shape[1:-1]:
             raise InputError(
-                f"Layer '{self.name}' (MultiHeadAttention): all dimensions of `value` and "
+                f"Layer '{self.name}' ({type(self).__name__}): all dimensions of `value` and "
                 f"`key` except the last must be equal, but received value shape "
                 f"{value_shape} and key shape {key_shape}."
             )
         for what, shape in (("query", query_shape), ("value", value_shape), ("key", key_shape)):
             if len(shape) < 3 or shape[-1] is None:
                 raise InputError(
-                    f"Layer '{self.name}' (MultiHeadAttention) expects a {what} of shape "
+                    f"Layer '{self.name}' ({type(self).__name__}) expects a {what} of shape "
                     f"(batch, ..., features) with a known feature size (rank >= 3), but "
                     f"received {what} shape {shape}."
                 )
@@ -279,11 +279,13 @@ class MultiHeadAttention(Layer):
             bias_options=(self._bias_regularizer, self._bias_constraint),
             activity_regularizer=self._activity_regularizer,
         )
-        heads = self.num_heads
+        heads, kv_heads = self.num_heads, self._kv_heads()
         self.query_dense = _Projection(
             (query_shape[-1],), (heads, self.key_dim), name="query", **common
         )
-        self.key_dense = _Projection((key_shape[-1],), (heads, self.key_dim), name="key", **common)
+        self.key_dense = _Projection(
+            (key_shape[-1],), (kv_heads, self.key_dim), name="key", **common
+        )
         self.gate_dense: _Projection | None = None
         if self.use_gate:
             self.gate_dense = _Projection(
@@ -294,7 +296,7 @@ class MultiHeadAttention(Layer):
                 **common,
             )
         self.value_dense = _Projection(
-            (value_shape[-1],), (heads, self.value_dim), name="value", **common
+            (value_shape[-1],), (kv_heads, self.value_dim), name="value", **common
         )
         self._dropout_layer = Dropout(self.dropout, seed=self.seed, name="dropout")
         out_dims = self.output_shape or (int(query_shape[-1]),)
@@ -368,7 +370,7 @@ class MultiHeadAttention(Layer):
     ) -> Any:
         if self.flash_attention and return_attention_scores:
             raise ValueError(
-                f"Layer '{self.name}' (MultiHeadAttention): attention scores cannot be "
+                f"Layer '{self.name}' ({type(self).__name__}): attention scores cannot be "
                 "returned with flash_attention=True."
             )
         if key is None:
@@ -395,6 +397,9 @@ class MultiHeadAttention(Layer):
         q = self.query_dense.project(query)
         k = self.key_dense.project(key)
         v = self.value_dense.project(value)
+        if self._kv_heads() != self.num_heads:  # grouped-query attention: share k/v heads
+            repeats = self.num_heads // self._kv_heads()
+            k, v = k.repeat_interleave(repeats, dim=-2), v.repeat_interleave(repeats, dim=-2)
         out, scores = self._compute_attention(
             q, k, v, mask, bool(training), return_attention_scores, causal_only
         )
@@ -402,6 +407,10 @@ class MultiHeadAttention(Layer):
             out = out * gate
         out = self.output_dense.project(out)
         return (out, scores) if return_attention_scores else out
+
+    def _kv_heads(self) -> int:
+        """Heads of the key/value projections (GroupQueryAttention shares them)."""
+        return self.num_heads
 
     def _as_input(self, x: Any, dtype: torch.dtype) -> torch.Tensor:
         t = x if isinstance(x, torch.Tensor) else torch.as_tensor(x)
@@ -413,12 +422,12 @@ class MultiHeadAttention(Layer):
         for what, t, dim in zip(("query", "value", "key"), (query, value, key), self._query_dims):
             if t.ndim < 3 or t.shape[-1] != dim:
                 raise InputError(
-                    f"Layer '{self.name}' (MultiHeadAttention) was built for a {what} of shape "
+                    f"Layer '{self.name}' ({type(self).__name__}) was built for a {what} of shape "
                     f"(batch, ..., {dim}), but received a {what} of shape {tuple(t.shape)}."
                 )
         if value.shape[:-1] != key.shape[:-1]:
             raise InputError(
-                f"Layer '{self.name}' (MultiHeadAttention): all dimensions of `value` and "
+                f"Layer '{self.name}' ({type(self).__name__}): all dimensions of `value` and "
                 f"`key` except the last must be equal, but received value shape "
                 f"{tuple(value.shape)} and key shape {tuple(key.shape)}."
             )
@@ -531,7 +540,7 @@ class MultiHeadAttention(Layer):
         key_shape = value_shape if key_shape is None else tuple(key_shape)
         if value_shape[1:-1] != key_shape[1:-1]:
             raise InputError(
-                f"Layer '{self.name}' (MultiHeadAttention): all dimensions of `value` and "
+                f"Layer '{self.name}' ({type(self).__name__}): all dimensions of `value` and "
                 f"`key` except the last must be equal, but received value shape "
                 f"{value_shape} and key shape {key_shape}."
             )
