@@ -69,6 +69,7 @@ class BaseImagePreprocessingLayer(TrainingByDefault, Layer):
 
     _USE_BASE_FACTOR = True
     _FACTOR_BOUNDS: tuple[float, float] = (-1, 1)
+    factor: Any  # (lower, upper) after _set_factor; some layers keep a plain number
 
     def __init__(
         self,

@@ -15,7 +15,7 @@ from torchbridge.layers.preprocessing.image.base import BaseImagePreprocessingLa
 from torchbridge.ops._convert import to_tensor
 from torchbridge.random import SeedGenerator
 
-__all__ = ["RandomBrightness", "RandomContrast"]
+__all__ = ["RandomBrightness", "RandomContrast"]  # plus helpers for color_adjust.py
 
 
 def _factor_shape(layer: BaseImagePreprocessingLayer, images: Any) -> tuple[int, ...]:
