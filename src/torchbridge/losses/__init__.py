@@ -5,12 +5,15 @@ return one loss value per sample; classes (``MeanSquaredError`` ...) add the
 Keras reduction and ``sample_weight`` handling. ``get`` resolves a Keras
 string identifier. Modules: ``loss`` (``Loss``, ``LossFunctionWrapper``),
 ``reduction``, ``regression``, ``probabilistic`` (KL, Poisson),
-``crossentropy``, ``focal``, ``hinge``, ``validation`` (first-call checks),
-``resolve`` (``get``).
+``crossentropy``, ``focal``, ``hinge``, ``ctc``, ``segmentation`` (Dice,
+Tversky), ``circle``, ``generalized_crossentropy``, ``validation`` (first-call
+checks), ``resolve`` (``get``), ``serialization`` (``serialize``,
+``deserialize``).
 """
 
 from __future__ import annotations
 
+from torchbridge.losses.circle import Circle, circle
 from torchbridge.losses.crossentropy import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -19,11 +22,16 @@ from torchbridge.losses.crossentropy import (
     categorical_crossentropy,
     sparse_categorical_crossentropy,
 )
+from torchbridge.losses.ctc import CTC, ctc
 from torchbridge.losses.focal import (
     BinaryFocalCrossentropy,
     CategoricalFocalCrossentropy,
     binary_focal_crossentropy,
     categorical_focal_crossentropy,
+)
+from torchbridge.losses.generalized_crossentropy import (
+    CategoricalGeneralizedCrossEntropy,
+    categorical_generalized_cross_entropy,
 )
 from torchbridge.losses.hinge import (
     CategoricalHinge,
@@ -52,6 +60,8 @@ from torchbridge.losses.regression import (
     mean_squared_logarithmic_error,
 )
 from torchbridge.losses.resolve import get
+from torchbridge.losses.segmentation import Dice, Tversky, dice, tversky
+from torchbridge.losses.serialization import deserialize, serialize
 
 # Keras's short aliases of the loss functions.
 mse = MSE = mean_squared_error
@@ -67,6 +77,8 @@ __all__ = [
     "Loss",
     "LossFunctionWrapper",
     "get",
+    "serialize",
+    "deserialize",
     # classes
     "MeanSquaredError",
     "MeanAbsoluteError",
@@ -85,6 +97,11 @@ __all__ = [
     "Hinge",
     "SquaredHinge",
     "CategoricalHinge",
+    "CTC",
+    "Dice",
+    "Tversky",
+    "Circle",
+    "CategoricalGeneralizedCrossEntropy",
     # functions
     "mean_squared_error",
     "mean_absolute_error",
@@ -103,6 +120,11 @@ __all__ = [
     "hinge",
     "squared_hinge",
     "categorical_hinge",
+    "ctc",
+    "dice",
+    "tversky",
+    "circle",
+    "categorical_generalized_cross_entropy",
     # aliases
     "mse",
     "MSE",

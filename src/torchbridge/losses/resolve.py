@@ -39,7 +39,17 @@ ALIASES: dict[str, str] = {
 LOSSES: Registry[Callable[..., Any]] = Registry("loss")
 
 # (imported by path: the package re-exports a function named ``hinge`` over the module)
-for _module_name in ("regression", "probabilistic", "crossentropy", "focal", "hinge"):
+for _module_name in (
+    "regression",
+    "probabilistic",
+    "crossentropy",
+    "focal",
+    "hinge",
+    "ctc",
+    "segmentation",
+    "circle",
+    "generalized_crossentropy",
+):
     _module = importlib.import_module(f"torchbridge.losses.{_module_name}")
     for _name in _module.__all__:
         LOSSES.add(_name, getattr(_module, _name))
