@@ -25,6 +25,7 @@ _SAVING_ALIASES = (
 #: ``keras.utils.<name>`` defined elsewhere in torchbridge: name -> module (imported on first use).
 _LAZY = {
     "Config": "torchbridge.utils.config_object",
+    "FeatureSpace": "torchbridge.layers.preprocessing.feature_space",
     "Progbar": "torchbridge.utils.keras_progbar",
     "PyDataset": "torchbridge.utils.py_dataset",
     "Sequence": "torchbridge.utils.py_dataset",
