@@ -1,5 +1,6 @@
 """Keras preprocessing layers: state learned with ``adapt`` and saved with the model."""
 
+from torchbridge.layers.preprocessing.audio import MelSpectrogram, STFTSpectrogram
 from torchbridge.layers.preprocessing.base import PreprocessingLayer
 from torchbridge.layers.preprocessing.category_encoding import CategoryEncoding
 from torchbridge.layers.preprocessing.discretization import Discretization
@@ -43,6 +44,7 @@ __all__ = [
     "HashedCrossing",
     "Hashing",
     "IntegerLookup",
+    "MelSpectrogram",
     "Normalization",
     "Pipeline",
     "PreprocessingLayer",
@@ -63,6 +65,7 @@ __all__ = [
     "RandomTranslation",
     "RandomZoom",
     "Resizing",
+    "STFTSpectrogram",
     "Solarization",
     "StringLookup",
     "TextVectorization",
