@@ -67,6 +67,10 @@ def _sizes(left: Any, right: Any, total: int) -> tuple[int, int]:
     return int(lsize), int(rsize)
 
 
+def _row(array: Any, i: int) -> Any:
+    return np.asarray(array[i]) if isinstance(array, np.ndarray) else array[i]
+
+
 def _elements(dataset: Any) -> tuple[list[Any], int | None]:
     """The dataset's elements (unbatched when it ends in ``.batch``) and that batch size."""
     from torchbridge.data.ops.batch import BatchDataset, PaddedBatchDataset
@@ -76,7 +80,7 @@ def _elements(dataset: Any) -> tuple[list[Any], int | None]:
             return list(dataset.unbatch()), dataset._size
         return list(dataset), None
     if isinstance(dataset, np.ndarray):
-        return [to_structure(row) for row in dataset], None
+        return [to_structure(np.asarray(row)) for row in dataset], None
     if isinstance(dataset, (list, tuple)):
         arrays = [np.asarray(a) if not hasattr(a, "shape") else a for a in dataset]
         lengths = {len(a) for a in arrays}
@@ -85,7 +89,9 @@ def _elements(dataset: Any) -> tuple[list[Any], int | None]:
                 "split_dataset: the arrays of the list/tuple must have the same length; got "
                 f"lengths {sorted(lengths)}."
             )
-        return [to_structure(tuple(a[i] for a in arrays)) for i in range(lengths.pop())], None
+        # (np.asarray keeps a NumPy scalar's dtype: int32 stays int32)
+        rows = range(lengths.pop())
+        return [to_structure(tuple(_row(a, i) for a in arrays)) for i in rows], None
     if isinstance(dataset, torch.utils.data.Dataset):
         return [to_structure(dataset[i]) for i in range(len(dataset))], None  # type: ignore[arg-type]
     raise TypeError(
