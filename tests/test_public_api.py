@@ -40,6 +40,7 @@ PACKAGES = [
     "torchbridge.preprocessing.image",
     "torchbridge.preprocessing.sequence",
     "torchbridge.data.from_directory",
+    "torchbridge.distillation",
 ]
 
 
@@ -101,6 +102,7 @@ def test_top_level_names() -> None:
         "wrappers",
         "datasets",
         "preprocessing",
+        "distillation",
     }
 
 

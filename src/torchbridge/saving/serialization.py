@@ -70,6 +70,7 @@ _PACKAGES = (
     "initializers",
     "activations",
     "random",
+    "distillation",
 )
 #: Where Keras looks up a function saved by bare name (``"relu"``, ``"mse"``).
 _FUNCTION_PACKAGES = (
