@@ -25,12 +25,10 @@ def load_data() -> Any:
         file_hash="6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
     )
     path = os.path.join(path, "cifar-10-batches-py")
-    n = 50000
-    x_train = np.empty((n, 3, 32, 32), dtype="uint8")
-    y_train = np.empty((n,), dtype="uint8")
-    for i in range(1, 6):
-        rows = slice((i - 1) * 10000, i * 10000)
-        x_train[rows], y_train[rows] = load_batch(os.path.join(path, f"data_batch_{i}"))
+    batches = [load_batch(os.path.join(path, f"data_batch_{i}")) for i in range(1, 6)]
+    # (Keras fills fixed 10,000-row slices; concatenating gives the same arrays)
+    x_train = np.concatenate([np.asarray(x, dtype="uint8") for x, _ in batches])
+    y_train = np.concatenate([np.asarray(y, dtype="uint8") for _, y in batches])
     x_test, y_test = load_batch(os.path.join(path, "test_batch"))
     y_train = np.reshape(y_train, (len(y_train), 1))
     y_test = np.reshape(y_test, (len(y_test), 1))
