@@ -6,13 +6,16 @@ NumPy string arrays for text). A ``Dataset`` goes straight into
 ``Model.fit`` / ``evaluate`` / ``predict`` and is a torch ``IterableDataset``.
 """
 
+from torchbridge.data import experimental
 from torchbridge.data.dataset import AUTOTUNE, INFINITE, UNKNOWN, Dataset
 from torchbridge.data.iterator import DatasetIterator
 from torchbridge.data.ops._call import PipelineFunctionError
+from torchbridge.data.options import Options, ThreadingOptions
 from torchbridge.data.sources.csv import CsvDataset
 from torchbridge.data.sources.make_csv import make_csv_dataset
 from torchbridge.data.sources.text import TextLineDataset
 from torchbridge.data.sources.tfrecord import TFRecordDataset
+from torchbridge.data.spec import TensorSpec
 
 INFINITE_CARDINALITY = INFINITE
 UNKNOWN_CARDINALITY = UNKNOWN
@@ -23,9 +26,13 @@ __all__ = [
     "Dataset",
     "DatasetIterator",
     "INFINITE_CARDINALITY",
+    "Options",
     "PipelineFunctionError",
     "TFRecordDataset",
+    "TensorSpec",
     "TextLineDataset",
+    "ThreadingOptions",
     "UNKNOWN_CARDINALITY",
+    "experimental",
     "make_csv_dataset",
 ]

@@ -4,7 +4,8 @@ A ``Dataset`` is an immutable description of a pipeline: a source (tensor
 slices, files, a generator ...) followed by transformations, each of which
 returns a new ``Dataset``. Nothing runs until it is iterated. Every node lives
 in its own module (``torchbridge.data.sources.*``, ``torchbridge.data.ops.*``);
-this class only wires the fluent methods to them.
+this class only wires the fluent methods to them (the less common ones live in
+``dataset_extras.py``).
 
 A ``Dataset`` is also a ``torch.utils.data.IterableDataset``: hand it to a
 ``DataLoader(ds, batch_size=None)`` or loop over it yourself. ``iter(ds)``
@@ -18,6 +19,7 @@ from typing import Any
 
 from torch.utils.data import IterableDataset
 
+from torchbridge.data.dataset_extras import DatasetExtrasMixin
 from torchbridge.data.iterator import DatasetIterator
 
 __all__ = ["Dataset", "AUTOTUNE", "INFINITE", "UNKNOWN"]
@@ -27,8 +29,12 @@ INFINITE = -1  # tf.data.INFINITE_CARDINALITY
 UNKNOWN = -2  # tf.data.UNKNOWN_CARDINALITY
 
 
-class Dataset(IterableDataset):  # type: ignore[type-arg]
-    """Base class of every pipeline node; subclasses implement :meth:`_iterator`."""
+class Dataset(DatasetExtrasMixin, IterableDataset):  # type: ignore[type-arg]
+    """Base class of every pipeline node; subclasses implement :meth:`_iterator`.
+
+    The core methods are here; the rest of tf.data's (``reduce``, ``scan``, ``window``,
+    ``save`` ...) come from :class:`~torchbridge.data.dataset_extras.DatasetExtrasMixin`.
+    """
 
     # --- what a node implements ---------------------------------------------------
     def _iterator(self) -> Any:

@@ -1,4 +1,5 @@
-"""``Dataset.range(start, stop, step)``: int64 scalar tensors, like Python's ``range``."""
+"""``Dataset.range(start, stop, step)``: int64 scalar tensors, like Python's ``range``;
+``Dataset.counter``: the same without an end."""
 
 from __future__ import annotations
 
@@ -33,13 +34,16 @@ class _RangeIterator:
 
 
 class CounterDataset(Dataset):
-    """``start, start + 1, ...`` forever (int64): the index stream of ``enumerate``."""
+    """``start, start + step, ...`` forever (int64): ``Dataset.counter`` and the index
+    stream of ``enumerate``."""
 
-    def __init__(self, start: int = 0) -> None:
+    def __init__(self, start: int = 0, step: int = 1) -> None:
         self._start = int(start)
+        self._step = int(step)
 
     def _iterator(self) -> _RangeIterator:
-        return _RangeIterator(self._start, 2**63 - 1, 1)
+        stop = 2**63 - 1 if self._step >= 0 else -(2**63)
+        return _RangeIterator(self._start, stop, self._step)
 
     def _cardinality(self) -> int:
         return INFINITE
