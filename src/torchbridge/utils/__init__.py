@@ -51,8 +51,11 @@ _LAZY = {
     "timeseries_dataset_from_array": "torchbridge.data.from_directory",
     "split_dataset": "torchbridge.data.from_directory",
 }
-#: ``keras.utils.<name>`` submodules.
-_SUBMODULES = ("legacy",)
+#: ``keras.utils.<name>`` submodules (``bounding_boxes`` lives on the ops floor).
+_SUBMODULES = {
+    "legacy": "torchbridge.utils.legacy",
+    "bounding_boxes": "torchbridge.ops.bounding_boxes",
+}
 
 __all__ = [
     "normalize",
@@ -76,5 +79,5 @@ def __getattr__(name: str) -> Any:
     if name in _SUBMODULES:
         import importlib
 
-        return importlib.import_module(f"{__name__}.{name}")
+        return importlib.import_module(_SUBMODULES[name])
     raise AttributeError(f"module 'torchbridge.utils' has no attribute {name!r}")
