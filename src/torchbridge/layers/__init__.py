@@ -11,6 +11,7 @@ from torchbridge.layers.adaptive_pooling import (
     AdaptiveMaxPooling3D,
 )
 from torchbridge.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
+from torchbridge.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from torchbridge.layers.convolutional import (
     Conv1D,
     Conv2D,
@@ -229,6 +230,9 @@ __all__ = [
     "Masking",
     "MaxPooling1D",
     "MaxPooling2D",
+    "ConvLSTM1D",
+    "ConvLSTM2D",
+    "ConvLSTM3D",
     "MelSpectrogram",
     "STFTSpectrogram",
     "GroupQueryAttention",
