@@ -4,16 +4,24 @@ Each optimizer is a :class:`Optimizer` (itself a ``torch.optim.Optimizer`` by
 ``isinstance``) holding a real torch optimizer, ``torch_optimizer``, created by
 ``build``. ``get`` resolves Keras names and torch objects; ``schedules`` holds the
 Keras learning-rate schedules; ``LossScaleOptimizer`` adds dynamic loss scaling
-(float16 mixed precision).
+(float16 mixed precision). Optimizers without a torch counterpart (``Lion``,
+``Lamb``, ``Ftrl``, ``Adafactor``, ``Muon``) run Keras's update rule on a small
+``torch.optim.Optimizer`` of their own (``_keras_rule.py``); ``legacy`` holds the
+Keras 2 names, which raise as in Keras 3.
 """
 
 from __future__ import annotations
 
-from torchbridge.optimizers import schedules
+from torchbridge.optimizers import legacy, schedules
+from torchbridge.optimizers.adafactor import Adafactor
 from torchbridge.optimizers.adagrad import Adadelta, Adagrad
 from torchbridge.optimizers.adam import Adam, Adamax, AdamW, Nadam
+from torchbridge.optimizers.ftrl import Ftrl
+from torchbridge.optimizers.lamb import Lamb
 from torchbridge.optimizers.learning_rate import get_learning_rate, set_learning_rate
+from torchbridge.optimizers.lion import Lion
 from torchbridge.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from torchbridge.optimizers.muon import Muon
 from torchbridge.optimizers.optimizer import Optimizer
 from torchbridge.optimizers.resolve import deserialize, get, serialize
 from torchbridge.optimizers.rmsprop import RMSprop
@@ -30,6 +38,11 @@ __all__ = [
     "Adadelta",
     "Adamax",
     "Nadam",
+    "Adafactor",
+    "Ftrl",
+    "Lamb",
+    "Lion",
+    "Muon",
     "LossScaleOptimizer",
     "WrappedOptimizer",
     "TorchClassOptimizer",
@@ -39,4 +52,5 @@ __all__ = [
     "get_learning_rate",
     "set_learning_rate",
     "schedules",
+    "legacy",
 ]

@@ -12,9 +12,14 @@ from typing import Any
 
 import torch
 
+from torchbridge.optimizers.adafactor import Adafactor
 from torchbridge.optimizers.adagrad import Adadelta, Adagrad
 from torchbridge.optimizers.adam import Adam, Adamax, AdamW, Nadam
+from torchbridge.optimizers.ftrl import Ftrl
+from torchbridge.optimizers.lamb import Lamb
+from torchbridge.optimizers.lion import Lion
 from torchbridge.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from torchbridge.optimizers.muon import Muon
 from torchbridge.optimizers.optimizer import Optimizer
 from torchbridge.optimizers.rmsprop import RMSprop
 from torchbridge.optimizers.sgd import SGD
@@ -25,7 +30,22 @@ __all__ = ["OPTIMIZERS", "get", "serialize", "deserialize"]
 
 #: Lower-case Keras names (``cls.__name__.lower()``, as Keras matches them) → class.
 OPTIMIZERS: Registry[type[Optimizer]] = Registry("optimizer")
-for _cls in (SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam, LossScaleOptimizer):
+for _cls in (
+    SGD,
+    RMSprop,
+    Adam,
+    AdamW,
+    Adagrad,
+    Adadelta,
+    Adamax,
+    Nadam,
+    Adafactor,
+    Ftrl,
+    Lamb,
+    Lion,
+    Muon,
+    LossScaleOptimizer,
+):
     OPTIMIZERS.add(_cls.__name__.lower(), _cls)
 
 
