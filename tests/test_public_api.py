@@ -41,6 +41,7 @@ PACKAGES = [
     "torchbridge.preprocessing.sequence",
     "torchbridge.data.from_directory",
     "torchbridge.distillation",
+    "torchbridge.visualization",
 ]
 
 
@@ -103,6 +104,7 @@ def test_top_level_names() -> None:
         "datasets",
         "preprocessing",
         "distillation",
+        "visualization",
     }
 
 

@@ -59,8 +59,9 @@ KERAS_API_VERSION = "3.15.0"
 
 def __getattr__(name: str) -> object:
     """Packages loaded on first use: ``wrappers`` imports scikit-learn; ``datasets`` and
-    ``preprocessing`` (Keras's data loaders) are only needed by programs that use them."""
-    if name in ("wrappers", "datasets", "preprocessing"):
+    ``preprocessing`` (Keras's data loaders) and ``visualization`` (matplotlib/OpenCV
+    drawing) are only needed by programs that use them."""
+    if name in ("wrappers", "datasets", "preprocessing", "visualization"):
         import importlib
 
         return importlib.import_module(f"torchbridge.{name}")
@@ -121,5 +122,6 @@ __all__ = [
     "wrappers",
     "datasets",
     "preprocessing",
+    "visualization",
     "__version__",
 ]
