@@ -232,9 +232,11 @@ def labelled_dataset(
         ds = Dataset.from_tensor_slices(path_array)
     if shuffle:
         ds = ds.shuffle(buffer_size=shuffle_buffer_size or 1024, seed=seed)
+    # Loading runs on worker threads (decoders release the GIL), in order, as Keras's
+    # num_parallel_calls=AUTOTUNE map.
     if label_mode:
-        return ds.map(lambda path, label: (load(path), label))
-    return ds.map(load)
+        return ds.map(lambda path, label: (load(path), label), num_parallel_calls=AUTOTUNE)
+    return ds.map(load, num_parallel_calls=AUTOTUNE)
 
 
 def no_files_error(
