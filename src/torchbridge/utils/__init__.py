@@ -36,6 +36,8 @@ _LAZY = {
     "disable_interactive_logging": "torchbridge.backend.config",
     "is_interactive_logging_enabled": "torchbridge.backend.config",
     "get_source_inputs": "torchbridge.layers.source_inputs",
+    "model_to_dot": "torchbridge.models.plot",
+    "plot_model": "torchbridge.models.plot",
     "pack_x_y_sample_weight": "torchbridge.training.data_adapter",
     "unpack_x_y_sample_weight": "torchbridge.training.data_adapter",
     # data loading and images (file_utils, image_utils, sequence_utils; data.from_directory)
