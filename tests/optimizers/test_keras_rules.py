@@ -1,4 +1,4 @@
-"""Lion, Lamb, Ftrl, Adafactor and Muon against Keras 3 on the same variables and gradients."""
+"""Lion, Lamb, Ftrl, Adafactor, Muon and ScheduleFreeAdamW against Keras 3 on the same variables and gradients."""
 
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ CASES = [
     ("Muon", {}),
     ("Muon", {"learning_rate": 0.01, "nesterov": False, "adam_lr_ratio": 0.5}),
     ("Muon", {"rms_rate": None, "weight_decay": 0.1, "adam_weight_decay": None}),
+    ("ScheduleFreeAdamW", {}),
+    ("ScheduleFreeAdamW", {"learning_rate": 0.01, "warmup_steps": 3, "weight_decay": 0.1}),
 ]
 
 
@@ -75,6 +77,7 @@ def test_schedule_and_clipping_match_keras(name, problem, run_both, assert_close
         ("Ftrl", {"l1_regularization_strength": 0.1, "beta": 0.5}),
         ("Adafactor", {"relative_step": False}),
         ("Muon", {"exclude_layers": ["head"], "ns_steps": 3}),
+        ("ScheduleFreeAdamW", {"warmup_steps": 10}),
     ],
     ids=str,
 )

@@ -4,10 +4,11 @@ Each optimizer is a :class:`Optimizer` (itself a ``torch.optim.Optimizer`` by
 ``isinstance``) holding a real torch optimizer, ``torch_optimizer``, created by
 ``build``. ``get`` resolves Keras names and torch objects; ``schedules`` holds the
 Keras learning-rate schedules; ``LossScaleOptimizer`` adds dynamic loss scaling
-(float16 mixed precision). Optimizers without a torch counterpart (``Lion``,
-``Lamb``, ``Ftrl``, ``Adafactor``, ``Muon``) run Keras's update rule on a small
-``torch.optim.Optimizer`` of their own (``_keras_rule.py``); ``legacy`` holds the
-Keras 2 names, which raise as in Keras 3.
+(float16 mixed precision). Optimizers without a torch counterpart
+(``Lion``, ``Lamb``, ``Ftrl``, ``Adafactor``, ``Muon``, ``ScheduleFreeAdamW``)
+run Keras's update rule on a small ``torch.optim.Optimizer`` of their own
+(``_keras_rule.py``); ``legacy`` holds the Keras 2 names, which raise as in
+Keras 3.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from torchbridge.optimizers.muon import Muon
 from torchbridge.optimizers.optimizer import Optimizer
 from torchbridge.optimizers.resolve import deserialize, get, serialize
 from torchbridge.optimizers.rmsprop import RMSprop
+from torchbridge.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from torchbridge.optimizers.sgd import SGD
 from torchbridge.optimizers.wrapped import TorchClassOptimizer, WrappedOptimizer
 
@@ -43,6 +45,7 @@ __all__ = [
     "Lamb",
     "Lion",
     "Muon",
+    "ScheduleFreeAdamW",
     "LossScaleOptimizer",
     "WrappedOptimizer",
     "TorchClassOptimizer",

@@ -1,6 +1,7 @@
 """``KerasRule``: a ``torch.optim.Optimizer`` that runs a Keras ``update_step`` per parameter.
 
-Keras optimizers with no torch counterpart (Lion, Lamb, Ftrl, Adafactor, Muon)
+Keras optimizers with no torch counterpart (Lion, Lamb, Ftrl, Adafactor, Muon,
+ScheduleFreeAdamW)
 are written as small subclasses: ``init_state`` creates the slots of one
 parameter, ``update`` applies Keras's rule in place. The Keras step number
 (``iterations + 1``, counted over the whole optimizer as Keras does, not per

@@ -22,6 +22,7 @@ from torchbridge.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from torchbridge.optimizers.muon import Muon
 from torchbridge.optimizers.optimizer import Optimizer
 from torchbridge.optimizers.rmsprop import RMSprop
+from torchbridge.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from torchbridge.optimizers.sgd import SGD
 from torchbridge.optimizers.wrapped import TorchClassOptimizer, WrappedOptimizer
 from torchbridge.utils.registry import Registry
@@ -44,6 +45,7 @@ for _cls in (
     Lamb,
     Lion,
     Muon,
+    ScheduleFreeAdamW,
     LossScaleOptimizer,
 ):
     OPTIMIZERS.add(_cls.__name__.lower(), _cls)
