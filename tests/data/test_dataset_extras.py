@@ -213,3 +213,46 @@ def test_element_spec_and_fingerprint() -> None:
     assert int(other.fingerprint().view(torch.int64)) != int(
         build().fingerprint().view(torch.int64)
     )
+
+
+def test_whole_dataset_operations_ignore_worker_sharding(monkeypatch: Any) -> None:
+    """Inside a DataLoader worker / rank, iter() reads a shard; reduce, save, nested
+    group windows ... still see every element, as tf.data."""
+    import torchbridge.data.ops.shard as shard
+
+    monkeypatch.setattr(shard, "reader_shard", lambda: (2, 1))
+    assert [int(x) for x in Dataset.range(6)] == [1, 3, 5]
+    assert int(Dataset.range(6).reduce(np.int64(0), lambda s, x: s + x)) == 15
+    grouped = Dataset.range(6).group_by_window(lambda x: x % 2, lambda k, w: w.batch(3), 3)
+    assert [b.tolist() for b in grouped] == [[1, 3, 5]]  # shard 1 of [[0, 2, 4], [1, 3, 5]]
+    assert int(Dataset.range(6).skip(5).get_single_element()) == 5
+
+
+def test_from_generator_output_signature_casts_and_checks_shapes(tf: Any) -> None:
+    def gen() -> Any:
+        yield np.array([1.5, 2.5]), 1
+        yield np.array([3.5, 4.5, 5.5]), 2
+
+    def signature(T: Any, f32: Any, i64: Any, n: int | None) -> Any:
+        return (T([n], f32), T([], i64))
+
+    from torchbridge.data import TensorSpec
+
+    theirs = tf.data.Dataset.from_generator(
+        gen, output_signature=signature(tf.TensorSpec, tf.float32, tf.int64, None)
+    )
+    ours = Dataset.from_generator(
+        gen, output_signature=signature(TensorSpec, torch.float32, torch.int64, None)
+    )
+    assert [to_plain(e) for e in ours] == [to_plain(e) for e in theirs]
+    assert [e[0].dtype for e in ours] == [torch.float32] * 2
+    # tf.TensorSpec works too
+    via_tf = Dataset.from_generator(
+        gen, output_signature=signature(tf.TensorSpec, tf.float32, tf.int64, None)
+    )
+    assert [to_plain(e) for e in via_tf] == [to_plain(e) for e in theirs]
+    fixed = Dataset.from_generator(
+        gen, output_signature=signature(TensorSpec, torch.float32, torch.int64, 2)
+    )
+    with pytest.raises(InputError, match=r"shape \(3,\) where an element of shape \(2,\)"):
+        list(fixed)

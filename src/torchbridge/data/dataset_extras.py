@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import torch
 
+from torchbridge.data.iterator import all_elements
 from torchbridge.errors import InputError
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ class DatasetExtrasMixin:
         from torchbridge.data.structure import to_structure
 
         state = to_structure(initial_state)
-        for position, element in enumerate(self._as_dataset()):
+        for position, element in enumerate(all_elements(self)):
             try:
                 state = to_structure(reduce_func(state, element))
             except Exception as e:
@@ -58,7 +59,7 @@ class DatasetExtrasMixin:
 
     def get_single_element(self, name: str | None = None) -> Any:
         """The dataset's only element; an error if it has none or more than one."""
-        it = iter(self._as_dataset())
+        it = all_elements(self)
         try:
             element = next(it)
         except StopIteration:
@@ -70,6 +71,8 @@ class DatasetExtrasMixin:
             next(it)
         except StopIteration:
             return element
+        finally:
+            it.close()
         raise InputError(
             "get_single_element: Dataset had more than one element. It must hold exactly "
             "one (e.g. .take(1), or .batch() everything into one)."
@@ -81,7 +84,7 @@ class DatasetExtrasMixin:
         the first element; tf.data infers it statically)."""
         from torchbridge.data.spec import spec_of
 
-        for element in self._as_dataset():
+        for element in all_elements(self):
             return spec_of(element)
         raise InputError(
             "element_spec: the dataset is empty, and torchbridge reads the spec from the "
@@ -215,7 +218,7 @@ class DatasetExtrasMixin:
 
         writer = DatasetWriter(path, compression, shard_func)
         try:
-            for element in self._as_dataset():
+            for element in all_elements(self):
                 writer.add(element)
         except BaseException:
             writer.abort()

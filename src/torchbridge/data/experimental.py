@@ -92,7 +92,9 @@ def at(dataset: Dataset, index: int) -> Any:
     """The element at ``index`` (reads up to it)."""
     if index < 0:
         raise IndexError(f"at: index must be >= 0, got {index}.")
-    for element in dataset.skip(index).take(1):
+    from torchbridge.data.iterator import all_elements
+
+    for element in all_elements(dataset.skip(index).take(1)):
         return element
     raise IndexError(f"at: index {index} is out of range for the dataset.")
 

@@ -9,16 +9,18 @@ A node's iterator is a plain Python iterator with two more methods:
 
 :class:`DatasetIterator` is what ``iter(dataset)`` returns: it forwards to the
 root node's iterator and adds ``state_dict`` / ``load_state_dict`` aliases and
-``close()`` (which stops worker threads of parallel stages).
+``close()`` (which stops worker threads of parallel stages). :func:`all_elements` reads
+a whole dataset, bypassing the DataLoader-worker / rank sharding of ``iter()`` — what
+whole-dataset operations (``reduce``, ``save`` ...) and nested datasets need.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["NodeIterator", "DatasetIterator"]
+__all__ = ["NodeIterator", "DatasetIterator", "all_elements"]
 
 
 @runtime_checkable
@@ -60,3 +62,12 @@ class DatasetIterator(Iterator[Any]):
     def __del__(self) -> None:
         with contextlib.suppress(Exception):
             self.close()
+
+
+def all_elements(dataset: Any) -> Generator[Any, None, None]:
+    """Every element of ``dataset`` (not this worker's / rank's shard of them)."""
+    it = DatasetIterator(dataset._iterator())
+    try:
+        yield from it
+    finally:
+        it.close()

@@ -23,9 +23,15 @@ __all__ = ["TensorSpec", "spec_of"]
 
 @dataclass(frozen=True)
 class TensorSpec:
+    """``tf.TensorSpec(shape, dtype=float32, name=None)``; usable as ``output_signature``."""
+
     shape: tuple[int | None, ...]
-    dtype: Any
+    dtype: Any = torch.float32
     name: str | None = None
+
+    def __post_init__(self) -> None:
+        shape = tuple(None if d is None or d == -1 else int(d) for d in self.shape)
+        object.__setattr__(self, "shape", shape)
 
     def is_compatible_with(self, value: Any) -> bool:
         """Whether ``value`` (a spec or a leaf) has this dtype and a compatible shape."""

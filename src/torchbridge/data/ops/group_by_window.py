@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from torchbridge.data.dataset import UNKNOWN, Dataset
+from torchbridge.data.iterator import all_elements
 from torchbridge.data.ops._call import call_on_element, wrap_error
 from torchbridge.data.ops._unary import UnaryDataset
 from torchbridge.data.sources.list import ListDataset
@@ -52,7 +53,7 @@ class _GroupByWindowIterator:
                 f"group_by_window: reduce_func must return a Dataset, got {type(out).__name__} "
                 "(e.g. `lambda key, window: window.batch(n)`)."
             )
-        self._pending.extend(out)
+        self._pending.extend(all_elements(out))
 
     def __next__(self) -> Any:
         ds = self._ds

@@ -4,8 +4,9 @@
 in tf.data. Elements are converted to tensors / strings; when
 ``output_signature`` (objects with a ``dtype``, e.g. ``tf.TensorSpec``) or
 ``output_types`` (dtypes: ``torch.float32``, ``"float32"``, ``tf.float32``) are
-given, numeric components are cast to those dtypes. A generator cannot
-be snapshotted, so state is the number of elements consumed, and
+given, numeric components are cast to those dtypes, and a component whose shape does
+not fit the signature's (``None`` dimensions match any size) is an error, as in tf.data.
+A generator cannot be snapshotted, so state is the number of elements consumed, and
 ``set_state`` replays the generator and skips that many (exact when the
 generator is deterministic).
 """
@@ -18,7 +19,7 @@ from typing import Any
 import torch
 
 from torchbridge.data.dataset import Dataset
-from torchbridge.data.structure import to_structure
+from torchbridge.data.structure import leaf_shape, to_structure
 from torchbridge.errors import InputError
 from torchbridge.utils import nest
 
@@ -38,12 +39,25 @@ def _torch_dtype(spec: Any) -> torch.dtype | None:
     return None  # strings and unknown kinds are not cast
 
 
+def _spec_shape(spec: Any) -> tuple[int | None, ...] | None:
+    """The spec's shape as a tuple (``None``: unknown dims); ``None`` when unknown rank."""
+    shape = getattr(spec, "shape", None)
+    if shape is None:
+        return None
+    try:
+        return tuple(None if d is None else int(d) for d in shape)
+    except (TypeError, ValueError):  # tf.TensorShape(None): unknown rank
+        return None
+
+
 def _caster(signature: Any) -> Callable[[Any], Any] | None:
+    """Cast components to the signature's dtypes and check their shapes (as tf.data)."""
     if signature is None:
         return None
     leaves = nest.flatten(signature)
     dtypes = [_torch_dtype(leaf) for leaf in leaves]
-    if all(d is None for d in dtypes):
+    shapes = [_spec_shape(leaf) for leaf in leaves]
+    if all(d is None for d in dtypes) and all(s is None for s in shapes):
         return None
 
     def cast(element: Any) -> Any:
@@ -57,6 +71,15 @@ def _caster(signature: Any) -> Callable[[Any], Any] | None:
             x.to(d) if d is not None and isinstance(x, torch.Tensor) and x.dtype != d else x
             for x, d in zip(flat, dtypes)
         ]
+        for x, want in zip(out, shapes):
+            got = leaf_shape(x)
+            if want is not None and (
+                len(got) != len(want) or any(w is not None and w != g for g, w in zip(got, want))
+            ):
+                raise InputError(
+                    f"`generator` yielded an element of shape {got} where an element of shape "
+                    f"{tuple(want)} was expected (output_signature)."
+                )
         return nest.pack_sequence_as(element, out)
 
     return cast
