@@ -12,6 +12,7 @@ from torchbridge.data.iterator import DatasetIterator
 from torchbridge.data.ops._call import PipelineFunctionError
 from torchbridge.data.options import Options, ThreadingOptions
 from torchbridge.data.sources.csv import CsvDataset
+from torchbridge.data.sources.fixed_length import FixedLengthRecordDataset
 from torchbridge.data.sources.make_csv import make_csv_dataset
 from torchbridge.data.sources.text import TextLineDataset
 from torchbridge.data.sources.tfrecord import TFRecordDataset
@@ -25,6 +26,7 @@ __all__ = [
     "CsvDataset",
     "Dataset",
     "DatasetIterator",
+    "FixedLengthRecordDataset",
     "INFINITE_CARDINALITY",
     "Options",
     "PipelineFunctionError",
