@@ -11,6 +11,7 @@ from torchbridge.layers.adaptive_pooling import (
     AdaptiveMaxPooling3D,
 )
 from torchbridge.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
+from torchbridge.layers.backend_layers import FlaxLayer, JaxLayer, TFSMLayer
 from torchbridge.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from torchbridge.layers.convolutional import (
     Conv1D,
@@ -46,6 +47,7 @@ from torchbridge.layers.core import (
     Reshape,
 )
 from torchbridge.layers.cropping import Cropping1D, Cropping2D, Cropping3D
+from torchbridge.layers.einsum_dense import EinsumDense
 from torchbridge.layers.embedding import (
     Embedding,
 )
@@ -54,7 +56,10 @@ from torchbridge.layers.group_normalization import (
     RMSNormalization,
     UnitNormalization,
 )
-from torchbridge.layers.group_query_attention import GroupQueryAttention
+from torchbridge.layers.group_query_attention import (
+    GroupedQueryAttention,
+    GroupQueryAttention,
+)
 from torchbridge.layers.identity import Identity
 from torchbridge.layers.input_layer import Input, InputLayer, KerasTensor
 from torchbridge.layers.input_spec import InputSpec
@@ -170,9 +175,14 @@ from torchbridge.layers.reshaping import (
     ZeroPadding2D,
     ZeroPadding3D,
 )
+from torchbridge.layers.reversible_embedding import ReversibleEmbedding
 from torchbridge.layers.rnn import RNN
 from torchbridge.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell
+from torchbridge.layers.serialization import deserialize, serialize
+from torchbridge.layers.spectral_normalization import SpectralNormalization
 from torchbridge.layers.stacked_rnn_cells import StackedRNNCells
+from torchbridge.layers.torch_module_wrapper import TorchModuleWrapper
+from torchbridge.layers.wrapper import Wrapper
 from torchbridge.layers.wrappers import Bidirectional, TimeDistributed
 
 __all__ = [
@@ -236,6 +246,7 @@ __all__ = [
     "MelSpectrogram",
     "STFTSpectrogram",
     "GroupQueryAttention",
+    "GroupedQueryAttention",  # Keras's class name: saved configs name it
     "HashedCrossing",
     "AdaptiveAveragePooling1D",
     "AdaptiveAveragePooling2D",
@@ -285,6 +296,16 @@ __all__ = [
     "Cropping2D",
     "Cropping3D",
     "ELU",
+    "EinsumDense",
+    "FlaxLayer",
+    "JaxLayer",
+    "ReversibleEmbedding",
+    "SpectralNormalization",
+    "TFSMLayer",
+    "TorchModuleWrapper",
+    "Wrapper",
+    "deserialize",
+    "serialize",
     "GaussianDropout",
     "GaussianNoise",
     "GroupNormalization",
