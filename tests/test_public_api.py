@@ -25,6 +25,10 @@ PACKAGES = [
     "torchbridge.layers",
     "torchbridge.layers.preprocessing",
     "torchbridge.utils",
+    "torchbridge.utils.legacy",
+    "torchbridge.ops.bounding_boxes",
+    "torchbridge.legacy",
+    "torchbridge.legacy.saving",
     "torchbridge.hf",
     "torchbridge.mixed_precision",
     "torchbridge.regularizers",
@@ -108,7 +112,7 @@ def test_top_level_names() -> None:
     }
 
 
-@pytest.mark.parametrize("namespace", ["backend", "config", "tree"])
+@pytest.mark.parametrize("namespace", ["backend", "config", "tree", "utils"])
 def test_keras_namespaces_have_every_keras_name(namespace: str) -> None:
     keras = pytest.importorskip("keras")
     theirs = {n for n in dir(getattr(keras, namespace)) if not n.startswith("_")}
