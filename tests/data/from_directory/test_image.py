@@ -98,6 +98,27 @@ def test_seeded_split_puts_the_same_files_in_each_subset(image_dir, subset, seed
         np.testing.assert_array_equal(validation, np.concatenate([y.numpy() for _, y in theirs[1]]))
 
 
+@pytest.mark.parametrize("color_mode", ["rgb", "grayscale", "rgba"])
+@pytest.mark.parametrize("ext", ["png", "jpg", "gif"])
+def test_colour_conversion_matches_keras(tmp_path, color_mode, ext):
+    """Grey from colour uses TensorFlow's weights (PNG/GIF exact). JPEG: libjpeg builds
+    differ in IDCT/upsampling rounding, so pixels agree within a few levels.
+    (TensorFlow cannot decode BMP/GIF as grayscale or GIF as RGBA; torchbridge can.)"""
+    import keras
+
+    if ext != "png" and color_mode != "rgb" and not (ext == "jpg" and color_mode == "grayscale"):
+        pytest.skip(f"TensorFlow decodes {ext} only as RGB (torchbridge: any colour mode)")
+    (tmp_path / "a").mkdir()
+    rng = np.random.default_rng(5)
+    for i in range(3):
+        pixels = rng.integers(0, 255, (24, 32, 4 if color_mode == "rgba" else 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(tmp_path / "a" / f"{i}.{ext}")
+    kwargs = {"image_size": (24, 32), "shuffle": False, "verbose": False, "color_mode": color_mode}
+    ours = next(iter(image_dataset_from_directory(tmp_path, **kwargs)))[0].numpy()
+    theirs = next(iter(keras.utils.image_dataset_from_directory(str(tmp_path), **kwargs)))[0]
+    np.testing.assert_allclose(ours, theirs.numpy(), atol=6 if ext == "jpg" else 1e-3)
+
+
 def test_fit_evaluate_predict_take_the_dataset(image_dir):
     import torchbridge as keras
 

@@ -37,6 +37,20 @@ _INTERPOLATIONS = (
 _CHANNELS = {"rgb": 3, "rgba": 4, "grayscale": 1}
 
 
+def _grayscale(img: Any) -> np.ndarray:
+    """One grey channel the way TensorFlow's decoders make it: a JPEG's luma plane as
+    libjpeg decodes it, and libpng's fixed-point ITU-R 601 weights (floored) for colour
+    PNG/BMP/GIF pixels — Pillow's own ``convert("L")`` rounds differently."""
+    if img.mode in ("L", "I;16", "I"):
+        return np.asarray(img)
+    if img.format == "JPEG":
+        img.draft("L", None)
+        return np.asarray(img if img.mode == "L" else img.convert("L"))
+    rgb = np.asarray(img.convert("RGB"), dtype=np.int64)
+    weights = np.array([9797, 19234, 3737], dtype=np.int64)
+    return ((rgb @ weights) >> 15).astype(np.uint8)
+
+
 class _ImageLoader:
     """Picklable ``path -> image tensor`` (so the dataset also works in DataLoader workers)."""
 
@@ -63,7 +77,10 @@ class _ImageLoader:
         image = pil_image("image_dataset_from_directory")
         try:
             with image.open(path) as img:
-                decoded = np.asarray(to_mode(img, self.color_mode))
+                if self.color_mode == "grayscale":
+                    decoded = _grayscale(img)
+                else:
+                    decoded = np.asarray(to_mode(img, self.color_mode))
             is_8bit = decoded.dtype == np.uint8
             pixels = decoded.astype(np.float32)
         except (OSError, ValueError, SyntaxError) as e:
