@@ -7,8 +7,9 @@ Keras learning-rate schedules; ``LossScaleOptimizer`` adds dynamic loss scaling
 (float16 mixed precision). Optimizers without a torch counterpart
 (``Lion``, ``Lamb``, ``Ftrl``, ``Adafactor``, ``Muon``, ``ScheduleFreeAdamW``)
 run Keras's update rule on a small ``torch.optim.Optimizer`` of their own
-(``_keras_rule.py``); ``legacy`` holds the Keras 2 names, which raise as in
-Keras 3.
+(``_keras_rule.py``); ``MultiOptimizer``/``OptimizerMap`` give parameters
+different optimizers by name; ``legacy`` holds the Keras 2 names, which raise
+as in Keras 3.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from torchbridge.optimizers.lamb import Lamb
 from torchbridge.optimizers.learning_rate import get_learning_rate, set_learning_rate
 from torchbridge.optimizers.lion import Lion
 from torchbridge.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from torchbridge.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
 from torchbridge.optimizers.muon import Muon
 from torchbridge.optimizers.optimizer import Optimizer
 from torchbridge.optimizers.resolve import deserialize, get, serialize
@@ -46,6 +48,8 @@ __all__ = [
     "Lion",
     "Muon",
     "ScheduleFreeAdamW",
+    "MultiOptimizer",
+    "OptimizerMap",
     "LossScaleOptimizer",
     "WrappedOptimizer",
     "TorchClassOptimizer",

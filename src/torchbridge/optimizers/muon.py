@@ -7,7 +7,8 @@ rms_rate``. Other parameters — not 2-D, with "embedding" in their name
 (``exclude_embeddings``), or matching a regular expression of
 ``exclude_layers`` — get AdamW at ``learning_rate * adam_lr_ratio``. Decoupled
 weight decay is ``weight_decay`` for the Muon parameters and
-``adam_weight_decay`` for the AdamW ones. Names are the ``named_parameters()``
+``adam_weight_decay`` for the AdamW ones. Names are the Keras paths of
+torchbridge weights (``"embedding/embeddings"``), else the ``named_parameters()``
 names (fit builds the optimizer on the model, so they are known).
 """
 
@@ -203,7 +204,7 @@ class Muon(KerasRuleMixin):
     def _should_use_adamw(self, p: torch.Tensor) -> bool:
         if p.ndim != 2:
             return True
-        path = self._param_names.get(id(p), "")
+        path = getattr(p, "path", None) or self._param_names.get(id(p), "")
         if self.exclude_embeddings and "embedding" in path.lower():
             return True
         return any(re.search(pattern, path) for pattern in self.exclude_layers)

@@ -19,6 +19,7 @@ from torchbridge.optimizers.ftrl import Ftrl
 from torchbridge.optimizers.lamb import Lamb
 from torchbridge.optimizers.lion import Lion
 from torchbridge.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from torchbridge.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
 from torchbridge.optimizers.muon import Muon
 from torchbridge.optimizers.optimizer import Optimizer
 from torchbridge.optimizers.rmsprop import RMSprop
@@ -46,9 +47,12 @@ for _cls in (
     Lion,
     Muon,
     ScheduleFreeAdamW,
+    MultiOptimizer,
     LossScaleOptimizer,
 ):
     OPTIMIZERS.add(_cls.__name__.lower(), _cls)
+#: Not an optimizer, but deserialized with them (MultiOptimizer's config holds one).
+OPTIMIZERS.add("optimizermap", OptimizerMap)  # type: ignore[arg-type]
 
 
 def serialize(optimizer: Optimizer) -> dict[str, Any]:
