@@ -139,6 +139,8 @@ class MultiHeadAttention(Layer):
     The layer builds on its first call from the query/value/key shapes.
     """
 
+    _DENSE_PREFIX = ""  # the projections are query_dense, key_dense ... (Keras's names)
+
     def __init__(
         self,
         num_heads: int,
@@ -280,28 +282,40 @@ class MultiHeadAttention(Layer):
             activity_regularizer=self._activity_regularizer,
         )
         heads, kv_heads = self.num_heads, self._kv_heads()
-        self.query_dense = _Projection(
-            (query_shape[-1],), (heads, self.key_dim), name="query", **common
+        # Keras's attribute names (GroupQueryAttention's are private: ``_query_dense``),
+        # which are also the groups of the projections in .weights.h5 files.
+        p = self._DENSE_PREFIX
+        setattr(
+            self,
+            f"{p}query_dense",
+            _Projection((query_shape[-1],), (heads, self.key_dim), name="query", **common),
         )
-        self.key_dense = _Projection(
-            (key_shape[-1],), (kv_heads, self.key_dim), name="key", **common
+        setattr(
+            self,
+            f"{p}key_dense",
+            _Projection((key_shape[-1],), (kv_heads, self.key_dim), name="key", **common),
         )
-        self.gate_dense: _Projection | None = None
+        setattr(self, f"{p}gate_dense", None)
         if self.use_gate:
-            self.gate_dense = _Projection(
+            gate = _Projection(
                 (query_shape[-1],),
                 (heads, self.value_dim),
                 activation="sigmoid",
                 name="gate",
                 **common,
             )
-        self.value_dense = _Projection(
-            (value_shape[-1],), (kv_heads, self.value_dim), name="value", **common
+            setattr(self, f"{p}gate_dense", gate)
+        setattr(
+            self,
+            f"{p}value_dense",
+            _Projection((value_shape[-1],), (kv_heads, self.value_dim), name="value", **common),
         )
         self._dropout_layer = Dropout(self.dropout, seed=self.seed, name="dropout")
         out_dims = self.output_shape or (int(query_shape[-1]),)
-        self.output_dense = _Projection(
-            (heads, self.value_dim), out_dims, name="attention_output", **common
+        setattr(
+            self,
+            f"{p}output_dense",
+            _Projection((heads, self.value_dim), out_dims, name="attention_output", **common),
         )
         rank = len(value_shape) + 1  # the projected tensors: (batch, ..., heads, dim)
         if self.attention_axes is None:
@@ -375,7 +389,7 @@ class MultiHeadAttention(Layer):
             )
         if key is None:
             key = value
-        dtype = self.query_dense.kernel.dtype
+        dtype = self._dense("query").kernel.dtype
         query, value, key = (self._as_input(t, dtype) for t in (query, value, key))
         self._check_inputs(query, value, key)
         causal_only = (
@@ -393,10 +407,11 @@ class MultiHeadAttention(Layer):
                 query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask
             )
         )
-        gate = self.gate_dense.project(query) if self.gate_dense is not None else None
-        q = self.query_dense.project(query)
-        k = self.key_dense.project(key)
-        v = self.value_dense.project(value)
+        gate_dense = self._dense("gate")
+        gate = gate_dense.project(query) if gate_dense is not None else None
+        q = self._dense("query").project(query)
+        k = self._dense("key").project(key)
+        v = self._dense("value").project(value)
         if self._kv_heads() != self.num_heads:  # grouped-query attention: share k/v heads
             repeats = self.num_heads // self._kv_heads()
             k, v = k.repeat_interleave(repeats, dim=-2), v.repeat_interleave(repeats, dim=-2)
@@ -405,8 +420,12 @@ class MultiHeadAttention(Layer):
         )
         if gate is not None:
             out = out * gate
-        out = self.output_dense.project(out)
+        out = self._dense("output").project(out)
         return (out, scores) if return_attention_scores else out
+
+    def _dense(self, role: str) -> Any:
+        """The ``role`` projection (query, key, value, gate, output)."""
+        return getattr(self, f"{self._DENSE_PREFIX}{role}_dense")
 
     def _kv_heads(self) -> int:
         """Heads of the key/value projections (GroupQueryAttention shares them)."""

@@ -1,4 +1,4 @@
-"""GroupQueryAttention: Keras's grouped-query attention (``GroupedQueryAttention``).
+"""GroupQueryAttention: Keras's grouped-query attention (class ``GroupedQueryAttention``).
 
 ``num_query_heads`` query heads share ``num_key_value_heads`` key/value heads
 (each key/value head serves ``num_query_heads // num_key_value_heads``
@@ -18,16 +18,20 @@ from typing import Any
 from torchbridge.errors import InputError
 from torchbridge.layers.attention import MultiHeadAttention
 
-__all__ = ["GroupQueryAttention"]
+__all__ = ["GroupQueryAttention", "GroupedQueryAttention"]
 
 
-class GroupQueryAttention(MultiHeadAttention):
+class GroupedQueryAttention(MultiHeadAttention):
     """Keras's ``GroupQueryAttention`` (inputs ``(batch, time, features)``).
 
     Call it as ``gqa(query, value, key=None, attention_mask=None,
     return_attention_scores=False, training=None, use_causal_mask=False)``;
-    the scores have shape ``(batch, num_query_heads, T, S)``.
+    the scores have shape ``(batch, num_query_heads, T, S)``. As in Keras, the class
+    is ``GroupedQueryAttention`` (so configs, default names and .weights.h5 groups
+    match) and the projections are ``_query_dense`` ... ``_output_dense``.
     """
+
+    _DENSE_PREFIX = "_"
 
     def __init__(
         self,
@@ -136,3 +140,7 @@ class GroupQueryAttention(MultiHeadAttention):
             f"num_query_heads={self.num_query_heads}, "
             f"num_key_value_heads={self.num_key_value_heads}"
         )
+
+
+# Keras's public name for the class.
+GroupQueryAttention = GroupedQueryAttention
