@@ -102,6 +102,44 @@ def test_experimental_names_cover_the_common_tf_ones(tf: Any) -> None:
         "shuffle_and_repeat", "map_and_batch", "parallel_interleave", "save", "load",
         "snapshot", "from_list", "Counter", "RandomDataset", "at", "get_structure",
         "make_csv_dataset", "CsvDataset", "AutoShardPolicy", "ExternalStatePolicy",
+        "SHARD_HINT", "ServiceOptions", "TFRecordWriter", "pad_to_cardinality",
+        "parse_example_dataset", "prefetch_to_device", "copy_to_device", "enable_debug_mode",
     }  # fmt: skip
     assert common <= set(dir(tf.data.experimental))
     assert common <= set(experimental.__all__)
+
+
+def test_pad_to_cardinality_matches_tf(tf: Any) -> None:
+    def run(e: Any, D: Any) -> Any:
+        return D.from_tensor_slices({"a": [1, 2], "s": ["x", "y"]}).apply(e.pad_to_cardinality(4))
+
+    ours = run(experimental, Dataset)
+    theirs = run(tf.data.experimental, tf.data.Dataset)
+    assert [to_plain(e) for e in ours] == [to_plain(e) for e in theirs]
+    assert experimental.SHARD_HINT == tf.data.experimental.SHARD_HINT
+    with pytest.raises(InputError, match="known, finite cardinality"):
+        Dataset.range(3).filter(lambda x: x > 0).map(lambda x: {"a": x}).apply(
+            experimental.pad_to_cardinality(5)
+        )
+
+
+def test_parse_example_dataset_and_device_copies(tmp_path: Any, tf: Any) -> None:
+    from torchbridge import io
+
+    path = str(tmp_path / "r.tfrecord")
+    with experimental.TFRecordWriter(path) as w:
+        for i in range(3):
+            w.write(io.encode_example({"v": io.int64_feature([i, i + 1])}))
+    spec = {"v": io.FixedLenFeature([2], "int64")}
+    ds = tbdata.TFRecordDataset(path).batch(2).apply(experimental.parse_example_dataset(spec))
+    tf_spec = {"v": tf.io.FixedLenFeature([2], tf.int64)}
+    theirs = (
+        tf.data.TFRecordDataset(path)
+        .batch(2)
+        .apply(tf.data.experimental.parse_example_dataset(tf_spec))
+    )
+    assert [to_plain(e) for e in ds] == [to_plain(e) for e in theirs]
+    moved = Dataset.range(3).map(lambda x: (x, x)).apply(experimental.prefetch_to_device("/cpu:0"))
+    assert [to_plain(e) for e in moved] == [(0, 0), (1, 1), (2, 2)]
+    assert experimental._torch_device("/device:GPU:1") == torch.device("cuda:1")
+    assert experimental.enable_debug_mode() is None

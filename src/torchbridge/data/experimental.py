@@ -20,10 +20,13 @@ from torchbridge.data.options import (
     DistributeOptions,
     ExternalStatePolicy,
     OptimizationOptions,
+    ServiceOptions,
     ThreadingOptions,
 )
 from torchbridge.data.sources.csv import CsvDataset
 from torchbridge.data.sources.make_csv import make_csv_dataset
+from torchbridge.errors import InputError
+from torchbridge.io import TFRecordWriter
 
 __all__ = [
     "AUTOTUNE",
@@ -37,6 +40,9 @@ __all__ = [
     "INFINITE_CARDINALITY",
     "OptimizationOptions",
     "RandomDataset",
+    "SHARD_HINT",
+    "ServiceOptions",
+    "TFRecordWriter",
     "ThreadingOptions",
     "UNKNOWN_CARDINALITY",
     "assert_cardinality",
@@ -44,8 +50,10 @@ __all__ = [
     "bucket_by_sequence_length",
     "cardinality",
     "choose_from_datasets",
+    "copy_to_device",
     "dense_to_ragged_batch",
     "dense_to_sparse_batch",
+    "enable_debug_mode",
     "enumerate_dataset",
     "from_list",
     "get_single_element",
@@ -55,7 +63,10 @@ __all__ = [
     "load",
     "make_csv_dataset",
     "map_and_batch",
+    "pad_to_cardinality",
     "parallel_interleave",
+    "parse_example_dataset",
+    "prefetch_to_device",
     "rejection_resample",
     "sample_from_datasets",
     "save",
@@ -69,6 +80,8 @@ __all__ = [
 
 INFINITE_CARDINALITY = INFINITE
 UNKNOWN_CARDINALITY = UNKNOWN
+SHARD_HINT = -1  # tf.data's placeholder for shard(): "shard by the auto-shard policy"
+
 
 Transformation = Callable[[Dataset], Dataset]
 
@@ -276,3 +289,87 @@ def snapshot(
     shard_func: Callable[..., Any] | None = None,
 ) -> Transformation:
     return lambda ds: ds.snapshot(path, compression, reader_func, shard_func)
+
+
+def pad_to_cardinality(cardinality: int, mask_key: str = "valid") -> Transformation:
+    """Pad a dataset of dicts with zero elements (``mask_key`` False) up to ``cardinality``
+    elements; the real ones get ``mask_key`` True."""
+
+    def apply(ds: Dataset) -> Dataset:
+        from torchbridge.data.iterator import all_elements
+        from torchbridge.data.sources.list import ListDataset
+
+        n = ds.cardinality()
+        if n < 0:
+            raise InputError(
+                "pad_to_cardinality needs a dataset of known, finite cardinality; got "
+                f"{n} ({'infinite' if n == INFINITE else 'unknown'}). Use "
+                "assert_cardinality(n) first if you know it."
+            )
+        if n > cardinality:
+            raise InputError(
+                f"pad_to_cardinality({cardinality}): the dataset already has {n} elements."
+            )
+        first = next(all_elements(ds), None)
+        if not isinstance(first, dict):
+            raise InputError("pad_to_cardinality needs dict elements (to add the mask key).")
+        filler = {k: _zeros_like(v) for k, v in first.items()}
+        filler[mask_key] = torch.tensor(False)
+        real = ds.map(lambda e: {**e, mask_key: torch.tensor(True)})
+        return real.concatenate(ListDataset([filler] * (cardinality - n), convert=False))
+
+    return apply
+
+
+def _zeros_like(leaf: Any) -> Any:
+    import numpy as np
+
+    if isinstance(leaf, torch.Tensor):
+        return torch.zeros_like(leaf)
+    if isinstance(leaf, np.ndarray):
+        return np.full(leaf.shape, "", dtype=object)
+    return "" if isinstance(leaf, str) else b""
+
+
+def parse_example_dataset(
+    features: Any, num_parallel_calls: int = 1, deterministic: bool | None = None
+) -> Transformation:
+    """Parse batches of serialized ``tf.train.Example``s into dicts (``torchbridge.io``)."""
+    from torchbridge.io import parse_example
+
+    return lambda ds: ds.map(
+        lambda serialized: parse_example(serialized, features), num_parallel_calls, deterministic
+    )
+
+
+def _torch_device(device: str) -> torch.device:
+    """``"/gpu:0"``, ``"/device:GPU:1"``, ``"/cpu:0"`` or a torch device string."""
+    text = str(device).lower().replace("/device:", "").lstrip("/")
+    kind, _, index = text.partition(":")
+    if kind == "gpu":
+        return torch.device(f"cuda:{index or 0}")
+    if kind == "cpu":
+        return torch.device("cpu")
+    return torch.device(str(device))
+
+
+def copy_to_device(target_device: str, source_device: str = "/cpu:0") -> Transformation:
+    """Move every tensor of each element to ``target_device``."""
+    from torchbridge.utils import nest
+
+    device = _torch_device(target_device)
+    return lambda ds: ds.map(
+        lambda *e: nest.map_structure(
+            lambda x: x.to(device) if isinstance(x, torch.Tensor) else x,
+            e if len(e) != 1 else e[0],
+        )
+    )
+
+
+def prefetch_to_device(device: str, buffer_size: int | None = None) -> Transformation:
+    """``copy_to_device`` then ``prefetch(buffer_size or 1)``."""
+    return lambda ds: copy_to_device(device)(ds).prefetch(buffer_size or 1)
+
+
+def enable_debug_mode() -> None:
+    """tf.data runs its functions eagerly in debug mode; torchbridge pipelines always do."""

@@ -21,6 +21,7 @@ __all__ = [
     "ExternalStatePolicy",
     "OptimizationOptions",
     "Options",
+    "ServiceOptions",
     "ThreadingOptions",
 ]
 
