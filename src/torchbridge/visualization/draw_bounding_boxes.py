@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from torchbridge.backend.config import image_data_format
-from torchbridge.visualization._arrays import boxes_to_xyxy, to_numpy
+from torchbridge.ops.bounding_boxes.converters import convert_format
+from torchbridge.visualization._arrays import to_numpy
 
 __all__ = ["draw_bounding_boxes"]
 
@@ -64,7 +65,9 @@ def draw_bounding_boxes(
         )
     h_axis, w_axis = (-3, -2) if data_format == "channels_last" else (-2, -1)
     height, width = images_shape[h_axis], images_shape[w_axis]
-    boxes = boxes_to_xyxy(bounding_boxes["boxes"], bounding_box_format, height, width)
+    boxes = to_numpy(
+        convert_format(bounding_boxes["boxes"], bounding_box_format, "xyxy", height, width)
+    )
 
     pixels = to_numpy(images)
     if pixels.dtype.kind == "f" and pixels.size > 0:
