@@ -189,3 +189,19 @@ def test_pipeline_gridsearch_cross_val_score() -> None:
     )
     out = make_pipeline(StandardScaler(), trs).fit(X, y).transform(X)
     assert out.shape == (60, 1)
+
+
+def test_missing_scikit_learn_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import torchbridge.wrappers._sklearn as sk
+
+    monkeypatch.setattr(sk, "sklearn", None)
+    with pytest.raises(ImportError, match=r"torchbridge\[sklearn\]"):
+        SKLearnRegressor(model=dynamic_model)
+
+
+def test_clone_keeps_every_parameter() -> None:
+    est = SKLearnRegressor(
+        model=dynamic_model, warm_start=True, model_kwargs={"loss": "mse"}, fit_kwargs={"epochs": 2}
+    )
+    copy = sklearn.base.clone(est)
+    assert copy.get_params() == est.get_params() and copy is not est
