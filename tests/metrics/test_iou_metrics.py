@@ -102,3 +102,14 @@ def test_config_matches_keras(name, kwargs):
 def test_target_class_out_of_range_is_an_error():
     with pytest.raises(ValueError, match="out of range"):
         metrics.IoU(num_classes=2, target_class_ids=[2])
+
+
+def test_float_weights_with_an_integer_matrix_warn_like_keras():
+    weights = np.array([0.5, 1.5], dtype="float32")
+    theirs = keras.metrics.MeanIoU(2)
+    with pytest.warns(UserWarning, match="passing weight as `float`"):
+        theirs.update_state([0, 1], [0, 1], sample_weight=weights)
+    ours = metrics.MeanIoU(2)
+    with pytest.warns(UserWarning, match="passing weight as `float`"):
+        ours.update_state(np.array([0, 1]), np.array([0, 1]), sample_weight=weights)
+    assert ours.total_cm.tolist() == np.asarray(theirs.total_cm).tolist() == [[0, 0], [0, 1]]

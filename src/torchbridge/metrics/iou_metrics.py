@@ -13,6 +13,7 @@ do not count.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -68,7 +69,15 @@ class _IoUBase(Metric):
         if sample_weight is None:
             weight = torch.ones((), dtype=dtype, device=true.device)
         else:
-            weight = self._input(sample_weight).to(dtype).reshape(-1)
+            weight = self._input(sample_weight)
+            if weight.is_floating_point() and not dtype.is_floating_point:
+                warnings.warn(
+                    "You are passing weight as `float`, but dtype is `int`. This may result in "
+                    "an incorrect weight due to type casting. Consider using integer weights "
+                    "(or dtype='float32').",
+                    stacklevel=2,
+                )
+            weight = weight.to(dtype).reshape(-1)
         weight = weight.broadcast_to(true.shape)
         n = self.num_classes
         valid = (true >= 0) & (true < n) & (pred >= 0) & (pred < n)
