@@ -1,7 +1,10 @@
 """layers.serialize / layers.deserialize for the layers of issue 12 (item 3), against
-Keras's configs; and a model holding them saved and loaded as a .keras file."""
+Keras's configs and signatures; a model holding them saved and loaded as a .keras
+file; Keras's .weights.h5 of the same model loaded into ours."""
 
 from __future__ import annotations
+
+import inspect
 
 import keras
 import numpy as np
@@ -116,3 +119,37 @@ def test_keras_weights_file_loads_into_the_same_model(tmp_path, rng):
     np.testing.assert_allclose(
         ours(torch.from_numpy(data)).detach().numpy(), np.asarray(theirs(data)), atol=1e-5
     )
+
+
+NAMES = [n for n, _ in LAYERS] + [
+    "SpectralNormalization",
+    "Wrapper",
+    "TorchModuleWrapper",
+    "JaxLayer",
+    "FlaxLayer",
+    "TFSMLayer",
+    "add",
+    "subtract",
+    "multiply",
+    "average",
+    "maximum",
+    "minimum",
+    "concatenate",
+    "dot",
+    "serialize",
+    "deserialize",
+]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_signature_matches_keras(name):
+    """Same parameter names, order and defaults: positional calls mean the same."""
+
+    def params(obj):
+        fn = obj.__init__ if isinstance(obj, type) else obj
+        return [
+            (p.name, p.kind, None if p.default is inspect.Parameter.empty else repr(p.default))
+            for p in inspect.signature(fn).parameters.values()
+        ]
+
+    assert params(getattr(layers, name)) == params(getattr(keras.layers, name))

@@ -40,6 +40,7 @@ class JaxLayer:
         params: Any = None,
         state: Any = None,
         seed: Any = None,
+        native_serialization_platforms: Any = None,
         **kwargs: Any,
     ) -> None:
         _refuse("JaxLayer", "wraps a JAX function", _PORT)

@@ -22,6 +22,7 @@ from torchbridge.layers._conv_utils import normalize_data_format
 from torchbridge.layers.core import Dropout
 from torchbridge.layers.input_spec import InputSpec
 from torchbridge.layers.layer import Layer
+from torchbridge.random.seed_generator import make_generator
 
 __all__ = [
     "ActivityRegularization",
@@ -36,6 +37,18 @@ __all__ = [
 # SELU's constants (the fixed point AlphaDropout keeps the mean and variance at).
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _draw(
+    kind: str, shape: Sequence[int], like: torch.Tensor, seed: tb_random.SeedGenerator
+) -> torch.Tensor:
+    """Standard normal (``kind="normal"``) or U[0, 1) draws on ``like``'s device, in its
+    dtype (half types drawn in float32), from the layer's SeedGenerator."""
+    dtype = like.dtype if like.dtype in (torch.float32, torch.float64) else torch.float32
+    generator = make_generator(seed, like.device)
+    draw = torch.randn if kind == "normal" else torch.rand
+    out = draw(tuple(shape), generator=generator, dtype=dtype, device=like.device)
+    return out.to(like.dtype) if like.is_floating_point() else out
 
 
 def _check_unit_interval(owner: str, name: str, value: Any) -> None:
@@ -70,10 +83,7 @@ class GaussianNoise(_Noise):
     def call(self, inputs: torch.Tensor, training: bool | None = False) -> torch.Tensor:
         if not training or self.stddev <= 0:
             return inputs
-        noise = tb_random.normal(
-            tuple(inputs.shape), stddev=self.stddev, dtype=inputs.dtype, seed=self.seed_generator
-        )
-        return inputs + noise.to(inputs.device)
+        return inputs + self.stddev * _draw("normal", inputs.shape, inputs, self.seed_generator)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "stddev": self.stddev, "seed": self.seed}
@@ -92,14 +102,8 @@ class GaussianDropout(_Noise):
         if not training or self.rate <= 0:
             return inputs
         stddev = math.sqrt(self.rate / (1.0 - self.rate))
-        noise = tb_random.normal(
-            tuple(inputs.shape),
-            mean=1.0,
-            stddev=stddev,
-            dtype=inputs.dtype,
-            seed=self.seed_generator,
-        )
-        return inputs * noise.to(inputs.device)
+        noise = 1.0 + stddev * _draw("normal", inputs.shape, inputs, self.seed_generator)
+        return inputs * noise
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
@@ -135,8 +139,7 @@ class AlphaDropout(_Noise):
                 n if d is None else int(d) for d, n in zip(self.noise_shape, inputs.shape)
             )
         alpha_p = -_SELU_ALPHA * _SELU_SCALE
-        draw = tb_random.uniform(shape, seed=self.seed_generator).to(inputs.device)
-        kept = (draw >= self.rate).to(inputs.dtype)
+        kept = (_draw("uniform", shape, inputs, self.seed_generator) >= self.rate).to(inputs.dtype)
         a = ((1 - self.rate) * (1 + self.rate * alpha_p**2)) ** -0.5
         b = -a * alpha_p * self.rate
         return a * (inputs * kept + alpha_p * (1 - kept)) + b
