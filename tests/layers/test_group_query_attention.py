@@ -110,6 +110,14 @@ def test_weight_layout_and_positional_order():
     ]
 
 
+def test_class_and_default_name_are_keras():
+    theirs = keras.layers.GroupQueryAttention(2, 2, 1)
+    ours = GroupQueryAttention(2, 2, 1)
+    assert type(ours).__name__ == type(theirs).__name__ == "GroupedQueryAttention"
+    assert ours.name.startswith("grouped_query_attention")
+    assert theirs.name.startswith("grouped_query_attention")
+
+
 def test_keras_masks_on_inputs(rng):
     kw = {"head_dim": 4, "num_query_heads": 4, "num_key_value_heads": 2}
     ids = np.array([[1, 2, 3, 0, 0], [4, 5, 0, 0, 0]])
