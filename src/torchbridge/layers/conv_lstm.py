@@ -25,7 +25,7 @@ from torchbridge import activations, backend, initializers, regularizers
 from torchbridge.errors import InputError
 from torchbridge.layers._conv_utils import normalize_tuple, output_length, same_pads
 from torchbridge.layers.layer import Layer
-from torchbridge.layers.rnn import RNN
+from torchbridge.layers.rnn import RNN, run_steps
 from torchbridge.layers.rnn_cells import (
     activation_name,
     draw_dropout_mask,
@@ -196,28 +196,39 @@ class ConvLSTMCell(Layer):
         return getattr(self, attr)  # type: ignore[no-any-return]
 
     # --- the step --------------------------------------------------------------------------
-    def call(self, inputs: torch.Tensor, states: Any, training: bool = False) -> Any:
-        h, c = states[0], states[1]
+    def input_dropout_mask(self, step_input: torch.Tensor, training: bool) -> torch.Tensor | None:
+        """The input-dropout mask of the running sequence (``None`` outside training)."""
         if training and 0.0 < self.dropout < 1.0:
-            inputs = inputs * self._mask(inputs, self.dropout, "_dropout_mask")
-        if training and 0.0 < self.recurrent_dropout < 1.0:
-            h = h * self._mask(h, self.recurrent_dropout, "_recurrent_dropout_mask")
-        last = self.data_format == "channels_last"
-        x = inputs.movedim(-1, 1) if last else inputs
-        hf = h.movedim(-1, 1) if last else h
-        conv = _CONV[self.rank]
+            return self._mask(step_input, self.dropout, "_dropout_mask")
+        return None
+
+    def input_part(self, inputs: torch.Tensor) -> torch.Tensor:
+        """The gates' input convolution plus bias, channels-first ``(n, 4 * filters, ...)``;
+        ``inputs`` may hold many steps at once (batch and time flattened together)."""
+        x = inputs.movedim(-1, 1) if self.data_format == "channels_last" else inputs
         if self.padding == "same":
             x = _pad_same(x, self.kernel_size, self.strides, self.dilation_rate)
-        z = conv(
+        return _CONV[self.rank](
             x,
             self._torch_kernel(self.kernel).to(x.dtype),
             self.bias,
             stride=self.strides,
             dilation=self.dilation_rate,
         )
+
+    def recurrent_part(
+        self, z: torch.Tensor, states: Any, training: bool, recurrent_kernel: torch.Tensor
+    ) -> Any:
+        """One step from the input part ``z`` and ``[h, c]``; ``recurrent_kernel`` in
+        torch's layout (see ``_torch_kernel``)."""
+        h, c = states[0], states[1]
+        if training and 0.0 < self.recurrent_dropout < 1.0:
+            h = h * self._mask(h, self.recurrent_dropout, "_recurrent_dropout_mask")
+        last = self.data_format == "channels_last"
+        hf = h.movedim(-1, 1) if last else h
         ones = (1,) * self.rank
         hf = _pad_same(hf, self.kernel_size, ones, ones)
-        z = z + conv(hf, self._torch_kernel(self.recurrent_kernel).to(hf.dtype))
+        z = z + _CONV[self.rank](hf, recurrent_kernel.to(hf.dtype))
         zi, zf, zc, zo = z.chunk(4, dim=1)
         i = self.recurrent_activation(zi)
         f = self.recurrent_activation(zf)
@@ -228,6 +239,11 @@ class ConvLSTMCell(Layer):
         if last:
             h_new, c_new = h_new.movedim(1, -1), c_new.movedim(1, -1)
         return h_new, [h_new, c_new]
+
+    def call(self, inputs: torch.Tensor, states: Any, training: bool = False) -> Any:
+        mask = self.input_dropout_mask(inputs, training)
+        z = self.input_part(inputs if mask is None else inputs * mask)
+        return self.recurrent_part(z, states, training, self._torch_kernel(self.recurrent_kernel))
 
     def state_shape(self) -> tuple[int, ...]:
         """The per-sample shape of ``h`` and ``c``."""
@@ -345,6 +361,35 @@ class _ConvLSTM(RNN):
     @property
     def state_size(self) -> list[Any]:
         return [-1, -1]  # h and c, shaped like the output (see ConvLSTMCell.state_shape)
+
+    def _run(
+        self, x: torch.Tensor, states: list[Any], mask: torch.Tensor | None, training: bool
+    ) -> tuple[torch.Tensor | None, torch.Tensor, Any]:
+        """As ``RNN._run``, with the input convolution of every step done at once
+        (it does not depend on the states; Keras's one input-dropout mask per sequence
+        is applied to all steps) — only the recurrent convolution runs per step."""
+        cell = self.cell
+        assert isinstance(cell, ConvLSTMCell)
+        cell.reset_dropout_mask()
+        cell.reset_recurrent_dropout_mask()
+        try:
+            batch, steps = x.shape[0], x.shape[1]
+            drop = cell.input_dropout_mask(x[:, 0], training)
+            xs = x if drop is None else x * drop.unsqueeze(1)
+            z = cell.input_part(xs.reshape(batch * steps, *x.shape[2:]))
+            z = z.reshape(batch, steps, *z.shape[1:])
+            rk = cell._torch_kernel(cell.recurrent_kernel)
+            return run_steps(
+                lambda t, s: cell.recurrent_part(z[:, t], s, training, rk),
+                steps,
+                states,
+                mask,
+                zero_output_for_mask=self.zero_output_for_mask,
+                return_sequences=self.return_sequences,
+            )
+        finally:
+            cell.reset_dropout_mask()
+            cell.reset_recurrent_dropout_mask()
 
     def _check_shape(self, shape: Any, rank: int | None = None) -> None:
         super()._check_shape(shape, self.rank + 3)
