@@ -60,6 +60,23 @@ TRANSFORMS = {
     ),
     "from_list": lambda e, D: e.from_list([(1, "a"), (2, "b")]),
     "Counter": lambda e, D: e.Counter(4, 3).take(3),
+    "group_by_reducer": lambda e, D: D.from_tensor_slices(
+        np.array([11, 22, 33, 44, 10, 21], np.int64)
+    ).apply(
+        e.group_by_reducer(
+            lambda x: x % 10, e.Reducer(lambda k: np.int64(0), lambda s, x: s + x, lambda s: s)
+        )
+    ),
+    "group_by_reducer_tuple_state": lambda e, D: D.range(7).apply(
+        e.group_by_reducer(
+            lambda x: x % 3,
+            e.Reducer(
+                lambda k: (np.int64(0), np.int64(1)),
+                lambda s, x: (s[0] + x, s[1] * (x + 1)),
+                lambda total, product: total * 1000 + product,
+            ),
+        )
+    ),
     "assert_cardinality": lambda e, D: (
         D.range(4).filter(lambda x: x > 0).apply(e.assert_cardinality(3))
     ),
@@ -102,7 +119,7 @@ def test_experimental_names_cover_the_common_tf_ones(tf: Any) -> None:
         "shuffle_and_repeat", "map_and_batch", "parallel_interleave", "save", "load",
         "snapshot", "from_list", "Counter", "RandomDataset", "at", "get_structure",
         "make_csv_dataset", "CsvDataset", "AutoShardPolicy", "ExternalStatePolicy",
-        "SHARD_HINT", "ServiceOptions", "TFRecordWriter", "pad_to_cardinality",
+        "SHARD_HINT", "ServiceOptions", "Reducer", "group_by_reducer", "TFRecordWriter", "pad_to_cardinality",
         "parse_example_dataset", "prefetch_to_device", "copy_to_device", "enable_debug_mode",
     }  # fmt: skip
     assert common <= set(dir(tf.data.experimental))
@@ -143,3 +160,11 @@ def test_parse_example_dataset_and_device_copies(tmp_path: Any, tf: Any) -> None
     assert [to_plain(e) for e in moved] == [(0, 0), (1, 1), (2, 2)]
     assert experimental._torch_device("/device:GPU:1") == torch.device("cuda:1")
     assert experimental.enable_debug_mode() is None
+
+
+def test_group_by_reducer_resumes_and_checks_reducer() -> None:
+    from data_helpers import resume_matches
+
+    resume_matches(TRANSFORMS["group_by_reducer_tuple_state"](experimental, Dataset), 1)
+    with pytest.raises(TypeError, match="Reducer"):
+        Dataset.range(3).apply(experimental.group_by_reducer(lambda x: x, lambda s, x: s))

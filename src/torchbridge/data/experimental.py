@@ -13,6 +13,7 @@ from typing import Any
 import torch
 
 from torchbridge.data.dataset import AUTOTUNE, INFINITE, UNKNOWN, Dataset
+from torchbridge.data.ops.group_by_reducer import Reducer
 from torchbridge.data.options import (
     AutoShardPolicy,
     AutotuneAlgorithm,
@@ -40,6 +41,7 @@ __all__ = [
     "INFINITE_CARDINALITY",
     "OptimizationOptions",
     "RandomDataset",
+    "Reducer",
     "SHARD_HINT",
     "ServiceOptions",
     "TFRecordWriter",
@@ -58,6 +60,7 @@ __all__ = [
     "from_list",
     "get_single_element",
     "get_structure",
+    "group_by_reducer",
     "group_by_window",
     "ignore_errors",
     "load",
@@ -192,6 +195,12 @@ def group_by_window(
     window_size_func: Callable[[Any], Any] | None = None,
 ) -> Transformation:
     return lambda ds: ds.group_by_window(key_func, reduce_func, window_size, window_size_func)
+
+
+def group_by_reducer(key_func: Callable[..., Any], reducer: Reducer) -> Transformation:
+    from torchbridge.data.ops.group_by_reducer import GroupByReducerDataset
+
+    return lambda ds: GroupByReducerDataset(ds, key_func, reducer)
 
 
 def rejection_resample(
