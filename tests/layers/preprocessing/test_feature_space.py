@@ -30,7 +30,7 @@ def _table() -> dict[str, np.ndarray]:
     }
 
 
-def _features(module) -> dict:
+def _features(module, thal_oov: int) -> dict:
     fs = module.utils.FeatureSpace
     return {
         "age": fs.float_discretized(num_bins=4),
@@ -39,7 +39,7 @@ def _features(module) -> dict:
         "trestbps": fs.float_rescaled(scale=0.01, offset=-1.0),
         "sex": fs.integer_categorical(num_oov_indices=0),
         "ca": "integer_categorical",
-        "thal": fs.string_categorical(),
+        "thal": fs.string_categorical(num_oov_indices=thal_oov),
         "slope": fs.integer_hashed(num_bins=5),
         "city": fs.string_hashed(num_bins=7),
     }
@@ -48,15 +48,15 @@ def _features(module) -> dict:
 CROSSES = [("sex", "ca"), ("thal", "slope")]
 
 
-def _pair(output_mode: str):
+def _pair(output_mode: str, thal_oov: int = 0):
     data = _table()
     theirs = keras.utils.FeatureSpace(
-        _features(keras),
+        _features(keras, thal_oov),
         output_mode=output_mode,
         crosses=[keras.utils.FeatureSpace.cross(c, crossing_dim=16) for c in CROSSES],
     )
     ours = tb.utils.FeatureSpace(
-        _features(tb),
+        _features(tb, thal_oov),
         output_mode=output_mode,
         crosses=[tb.utils.FeatureSpace.cross(c, crossing_dim=16) for c in CROSSES],
     )
@@ -88,7 +88,9 @@ def test_dict_output_matches_keras() -> None:
 
 
 def test_functional_models_train_and_save(tmp_path) -> None:
-    data, _, ours = _pair("concat")
+    # thal_oov=1: loading a model rebuilds its graph on probe inputs, which a lookup without
+    # OOV indices refuses (a known gap of the lookup layers, not of FeatureSpace).
+    data, _, ours = _pair("concat", thal_oov=1)
     labels = (data["age"] > 50).astype("float32")
     encoded = ours.get_encoded_features()
     # keras-io builds Model(inputs=encoded, ...) from the intermediate tensor, which

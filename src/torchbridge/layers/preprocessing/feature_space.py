@@ -383,10 +383,36 @@ class FeatureSpace(Layer):
         them with ``output_mode="dict"``)."""
         self._check_if_adapted()
         if self.encoded_features is None:
+            self._probe_with_vocabulary()
             preprocessed = self._preprocess_features(self.inputs)
             crossed = self._cross_features(preprocessed)
             self.encoded_features = self._merge_features(preprocessed, crossed)
         return self.encoded_features
+
+    def _probe_with_vocabulary(self) -> None:
+        """Give the symbolic inputs of lookups without OOV indices an in-vocabulary probe
+        value: the symbolic call runs the layer on it, and the default probe (``"a"`` / 0)
+        would be out of vocabulary, which such a lookup refuses."""
+        from torchbridge.layers import IntegerLookup, StringLookup
+        from torchbridge.layers.symbolic import _PROBE_SIZES, make_probe
+
+        for key, tensor in self.inputs.items():
+            layer = self.preprocessors[key]
+            if not isinstance(layer, (IntegerLookup, StringLookup)) or layer.num_oov_indices:
+                continue
+            vocabulary = layer.get_vocabulary()
+            if not vocabulary:
+                continue
+            token = vocabulary[-1]
+            probes = []
+            for size in _PROBE_SIZES:
+                probe = make_probe(tensor.shape, tensor.dtype, size)
+                if isinstance(probe, np.ndarray):
+                    probe.fill(token)
+                else:
+                    probe.fill_(int(token))
+                probes.append(probe)
+            tensor._probes = probes
 
     def _preprocess_features(self, features: dict[str, Any]) -> dict[str, Any]:
         return {key: self.preprocessors[key](features[key]) for key in features}
