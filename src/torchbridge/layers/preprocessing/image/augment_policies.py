@@ -228,6 +228,11 @@ class AugMix(_PolicyLayer):
         out = blend * images + (1 - blend) * mixed
         return self._cast(out.clamp(self.value_range[0], self.value_range[1]))
 
+    def transform_bounding_boxes(
+        self, bounding_boxes: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        return bounding_boxes  # as Keras: boxes kept
+
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),

@@ -7,9 +7,13 @@ neutral values at inference), then ``transform_images`` / ``transform_labels`` /
 own transformation to ``transform_images`` to check a fixed draw.
 
 Inputs are a batch ``(N, H, W, C)`` / ``(N, C, H, W)`` or one image (rank 3),
-or a dict with ``"images"`` and optionally ``"labels"`` and
-``"segmentation_masks"`` (the same draw applies to all of them). Float inputs
-are cast to the layer's compute dtype, as Keras's layers autocast.
+or a dict with ``"images"`` and optionally ``"labels"``,
+``"segmentation_masks"`` and ``"bounding_boxes"`` (``{"boxes", "labels"}`` in
+the layer's ``bounding_box_format``; ragged lists are padded) — the same draw
+applies to all of them. Layers that move pixels implement
+``transform_bounding_boxes`` where torchbridge supports it (the others raise
+an error naming the layers that do). Float inputs are cast to the layer's
+compute dtype, as Keras's layers autocast.
 
 Training mode: Keras's image layers default to ``training=True`` in their
 ``call`` signature, so a direct ``layer(x)`` — or ``Dataset.map(layer)`` —
@@ -34,7 +38,12 @@ from torchbridge.layers.symbolic import any_symbolic
 from torchbridge.ops._convert import to_tensor
 from torchbridge.ops._nn_layout import data_format_of
 
-__all__ = ["BaseImagePreprocessingLayer", "TrainingByDefault", "as_tensor_like"]
+__all__ = [
+    "BaseImagePreprocessingLayer",
+    "TrainingByDefault",
+    "as_tensor_like",
+    "densify_bounding_boxes",
+]
 
 
 def as_tensor_like(
@@ -43,6 +52,29 @@ def as_tensor_like(
     """``value`` (NumPy, Python or torch) as a tensor on ``like``'s device."""
     out = value if isinstance(value, torch.Tensor) else torch.as_tensor(np.asarray(value))
     return out.to(device=like.device, dtype=dtype or out.dtype)
+
+
+def densify_bounding_boxes(bounding_boxes: Any, batched: bool) -> dict[str, Any]:
+    """``{"boxes", "labels"}`` as tensors (float32 boxes); ragged Python lists of a batch are
+    padded with zero boxes and label -1, as Keras pads ragged boxes."""
+    if not isinstance(bounding_boxes, dict) or "boxes" not in bounding_boxes:
+        raise InputError(
+            "`bounding_boxes` must be a dict with 'boxes' (and 'labels'); received "
+            f"{type(bounding_boxes).__name__}."
+        )
+    boxes, labels = bounding_boxes["boxes"], bounding_boxes.get("labels")
+    out = dict(bounding_boxes)
+    if batched and isinstance(boxes, list) and boxes and isinstance(boxes[0], list):
+        longest = max(len(b) for b in boxes)
+        boxes = [list(b) + [[0, 0, 0, 0]] * (longest - len(b)) for b in boxes]
+        if labels is not None:
+            labels = [list(lab) + [-1] * (longest - len(lab)) for lab in labels]
+    out["boxes"] = to_tensor(
+        np.asarray(boxes, dtype="float32") if not isinstance(boxes, torch.Tensor) else boxes.float()
+    )
+    if labels is not None:
+        out["labels"] = to_tensor(labels)
+    return out
 
 
 class TrainingByDefault:
@@ -128,12 +160,24 @@ class BaseImagePreprocessingLayer(TrainingByDefault, Layer):
     def _cast(self, images: torch.Tensor) -> torch.Tensor:
         return images.to(self._torch_compute_dtype)
 
+    @property
+    def _box_format(self) -> str:
+        if not self.bounding_box_format:
+            raise ValueError(
+                f"{type(self).__name__}: transforming bounding boxes needs a "
+                "`bounding_box_format` argument, e.g. `bounding_box_format='xyxy'`."
+            )
+        return str(self.bounding_box_format)
+
     def _hw_axes(self) -> tuple[int, int]:
         return (-2, -1) if self.data_format == "channels_first" else (-3, -2)
 
     def _image_hw(self, images: Any) -> tuple[int, int]:
+        return self._hw_of_shape(images.shape)
+
+    def _hw_of_shape(self, shape: Any) -> tuple[int, int]:
         h_axis, w_axis = self._hw_axes()
-        shape = tuple(images.shape)
+        shape = tuple(shape)
         return int(shape[h_axis]), int(shape[w_axis])
 
     def _batch_size(self, images: Any) -> int:
@@ -209,8 +253,10 @@ class BaseImagePreprocessingLayer(TrainingByDefault, Layer):
         self, bounding_boxes: Any, transformation: Any, training: bool = True
     ) -> Any:
         raise InputError(
-            f"{type(self).__name__}: bounding boxes are not supported by torchbridge's image "
-            "layers yet; transform the images here and the boxes with your own code."
+            f"{type(self).__name__}: bounding boxes are not supported by this layer in "
+            "torchbridge yet (RandomFlip, Resizing, CenterCrop, RandomRotation, "
+            "RandomTranslation, MaxNumBoundingBoxes and the colour layers support them); "
+            "transform the boxes with your own code."
         )
 
     def transform_segmentation_masks(
@@ -278,9 +324,14 @@ class BaseImagePreprocessingLayer(TrainingByDefault, Layer):
                     f"bounding box format. Pass a `bounding_box_format` argument to your "
                     f"{type(self).__name__} layer, e.g. `bounding_box_format='xyxy'`."
                 )
-            data["bounding_boxes"] = self.transform_bounding_boxes(
-                data["bounding_boxes"], transformation, training=training
-            )
+            boxes = densify_bounding_boxes(data["bounding_boxes"], batched)
+            if batched:
+                boxes = self.transform_bounding_boxes(boxes, transformation, training=training)
+            else:
+                boxes = {k: v[None] if k in ("boxes", "labels") else v for k, v in boxes.items()}
+                boxes = self.transform_bounding_boxes(boxes, transformation, training=training)
+                boxes = {k: v[0] if k in ("boxes", "labels") else v for k, v in boxes.items()}
+            data["bounding_boxes"] = boxes
         if "labels" in data:
             labels = to_tensor(data["labels"])
             data["labels"] = (

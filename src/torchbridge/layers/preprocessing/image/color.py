@@ -39,6 +39,11 @@ class _PixelLayer(BaseImagePreprocessingLayer):
     ) -> Any:
         return segmentation_masks
 
+    def transform_bounding_boxes(
+        self, bounding_boxes: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        return bounding_boxes  # pixel values change, geometry does not
+
 
 class RandomContrast(_PixelLayer):
     """Keras's ``RandomContrast``: ``(x - mean) * c + mean`` per image and channel, with

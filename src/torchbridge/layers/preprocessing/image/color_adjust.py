@@ -361,6 +361,11 @@ class RandomColorJitter(BaseImagePreprocessingLayer):
     ) -> Any:
         return segmentation_masks
 
+    def transform_bounding_boxes(
+        self, bounding_boxes: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        return bounding_boxes  # colour only
+
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),

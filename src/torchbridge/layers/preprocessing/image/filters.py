@@ -118,6 +118,11 @@ class RandomGaussianBlur(_ProbabilityLayer):
     ) -> Any:
         return segmentation_masks
 
+    def transform_bounding_boxes(
+        self, bounding_boxes: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        return bounding_boxes  # blur only
+
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),

@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from torchbridge.layers.preprocessing.image.base import BaseImagePreprocessingLayer, as_tensor_like
+from torchbridge.ops import bounding_boxes as box_ops
 from torchbridge.ops import image as image_ops
 from torchbridge.ops._convert import to_tensor
 from torchbridge.random import SeedGenerator
@@ -129,6 +130,29 @@ class RandomFlip(BaseImagePreprocessingLayer):
     ) -> Any:
         return self.transform_images(segmentation_masks, transformation, training=training)
 
+    def transform_bounding_boxes(
+        self, bounding_boxes: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        if not training or transformation is None:
+            return bounding_boxes
+        height, width = self._hw_of_shape(transformation["input_shape"])
+        boxes = box_ops.convert_format(
+            dict(bounding_boxes), self._box_format, "rel_xyxy", height, width
+        )
+        flips = as_tensor_like(transformation["flips"], boxes["boxes"], torch.bool)
+        flips = flips.reshape(-1, 1, 1)
+        x1, y1, x2, y2 = boxes["boxes"].unbind(-1)
+        out = boxes["boxes"]
+        if self.mode in (HORIZONTAL, HORIZONTAL_AND_VERTICAL):
+            out = torch.where(flips, torch.stack([1 - x2, y1, 1 - x1, y2], -1), out)
+            x1, y1, x2, y2 = out.unbind(-1)
+        if self.mode in (VERTICAL, HORIZONTAL_AND_VERTICAL):
+            out = torch.where(flips, torch.stack([x1, 1 - y2, x2, 1 - y1], -1), out)
+        boxes["boxes"] = out
+        # Keras clips the relative boxes with bounding_box_format="xyxy" (to the pixel size).
+        boxes = box_ops.clip_to_image_size(boxes, height, width, bounding_box_format="xyxy")
+        return box_ops.convert_format(boxes, "rel_xyxy", self._box_format, height, width)
+
     def _flip(self, images: torch.Tensor, transformation: Any) -> torch.Tensor:
         if transformation is None:
             return images
@@ -194,6 +218,30 @@ class RandomRotation(_AffineLayer):
             "image_width": width,
             "batch_size": batch,
         }
+
+    def transform_bounding_boxes(
+        self, bounding_boxes: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        if not training or transformation is None:
+            return bounding_boxes
+        height, width = transformation["image_height"], transformation["image_width"]
+        batch = int(transformation["batch_size"])
+        zeros, ones = torch.zeros(batch), torch.ones(batch)
+        out = dict(bounding_boxes)
+        # As Keras: the boxes are taken as xyxy here, whatever bounding_box_format says.
+        out["boxes"] = box_ops.affine_transform(
+            out["boxes"],
+            as_tensor_like(transformation["angle"], zeros, torch.float32),
+            zeros,
+            zeros,
+            ones,
+            zeros,
+            zeros,
+            height,
+            width,
+        ).to(bounding_boxes["boxes"].device)
+        out = box_ops.clip_to_image_size(out, height, width, bounding_box_format="xyxy")
+        return box_ops.convert_format(out, "xyxy", self._box_format, height, width)
 
     def _rotation_matrix(self, angle: torch.Tensor, height: int, width: int) -> torch.Tensor:
         zeros = torch.zeros_like(angle)
@@ -343,6 +391,25 @@ class RandomTranslation(_AffineLayer):
         dy = self._uniform(shape, self.height_lower, self.height_upper, images, seed) * height
         dx = self._uniform(shape, self.width_lower, self.width_upper, images, seed) * width
         return {"translations": torch.cat([dx, dy], dim=1), "input_shape": tuple(images.shape)}
+
+    def transform_bounding_boxes(
+        self, bounding_boxes: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        if not training or transformation is None:
+            return bounding_boxes
+        height, width = self._hw_of_shape(transformation["input_shape"])
+        boxes = box_ops.convert_format(
+            dict(bounding_boxes), self._box_format, "xyxy", height, width
+        )
+        shifts = as_tensor_like(transformation["translations"], boxes["boxes"], torch.float32)
+        # The inverse map sends (0, 0) to (-dx, -dy): Keras shifts the boxes by that amount.
+        dx, dy = -shifts[:, 0], -shifts[:, 1]
+        if boxes["boxes"].ndim == 3:
+            dx, dy = dx[:, None], dy[:, None]
+        x1, y1, x2, y2 = boxes["boxes"].unbind(-1)
+        boxes["boxes"] = torch.stack([x1 - dx, y1 - dy, x2 - dx, y2 - dy], -1)
+        boxes = box_ops.clip_to_image_size(boxes, height, width, bounding_box_format="xyxy")
+        return box_ops.convert_format(boxes, "xyxy", self._box_format, height, width)
 
     def _matrix(self, transformation: Any, like: torch.Tensor) -> torch.Tensor:
         shifts = as_tensor_like(transformation["translations"], like, torch.float32)

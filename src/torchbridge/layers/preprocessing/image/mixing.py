@@ -264,6 +264,11 @@ class RandomErasing(_BoxMaskLayer):
     ) -> Any:
         return segmentation_masks
 
+    def transform_bounding_boxes(
+        self, bounding_boxes: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        return bounding_boxes  # as Keras: boxes kept
+
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),

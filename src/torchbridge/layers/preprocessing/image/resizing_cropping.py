@@ -14,6 +14,7 @@ from typing import Any
 import torch
 
 from torchbridge.layers.preprocessing.image.base import BaseImagePreprocessingLayer
+from torchbridge.ops import bounding_boxes as box_ops
 from torchbridge.ops import image as image_ops
 from torchbridge.ops._convert import to_tensor
 from torchbridge.random import SeedGenerator
@@ -26,6 +27,21 @@ def _with_hw(layer: BaseImagePreprocessingLayer, input_shape: Any, height: int, 
     h_axis, w_axis = layer._hw_axes()
     shape[h_axis], shape[w_axis] = height, width
     return tuple(shape)
+
+
+def _clip_shift(boxes: torch.Tensor, top: int, left: int, height: int, width: int) -> torch.Tensor:
+    """xyxy boxes clipped to the window ``[left, left + width) × [top, top + height)`` and
+    moved to its origin."""
+    x1, y1, x2, y2 = boxes.unbind(-1)
+    return torch.stack(
+        [
+            x1.clamp(left, left + width) - left,
+            y1.clamp(top, top + height) - top,
+            x2.clamp(left, left + width) - left,
+            y2.clamp(top, top + height) - top,
+        ],
+        -1,
+    )
 
 
 class Resizing(BaseImagePreprocessingLayer):
@@ -90,6 +106,36 @@ class Resizing(BaseImagePreprocessingLayer):
     def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> Any:
         return self._image_hw(self._images_of(data))
 
+    def transform_bounding_boxes(
+        self, bounding_boxes: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        in_h, in_w = transformation
+        boxes = to_tensor(bounding_boxes["boxes"]).float()
+        empty = (boxes == -1).all(-1) | (boxes == 0).all(-1)  # padding boxes stay zero
+        out = box_ops.convert_format(dict(bounding_boxes), self._box_format, "xyxy", in_h, in_w)
+        out["boxes"] = self._resize_xyxy(out["boxes"], float(in_h), float(in_w))
+        out = box_ops.clip_to_image_size(out, self.height, self.width, bounding_box_format="xyxy")
+        out["boxes"] = torch.where(empty[..., None], torch.zeros_like(out["boxes"]), out["boxes"])
+        return box_ops.convert_format(out, "xyxy", self._box_format, self.height, self.width)
+
+    def _resize_xyxy(self, boxes: torch.Tensor, in_h: float, in_w: float) -> torch.Tensor:
+        """xyxy boxes mapped as the pixels are (pad, crop or stretch to the new size)."""
+        if self.pad_to_aspect_ratio:
+            ratio = min(self.height / in_h, self.width / in_w)
+            sx = sy = ratio
+            dx = (self.width - in_w * ratio) // 2
+            dy = (self.height - in_h * ratio) // 2
+        elif self.crop_to_aspect_ratio:
+            source, target = in_w / in_h, self.width / self.height
+            new_w = self.height * source if source > target else self.width
+            new_h = self.height if source > target else self.width / source
+            sx, sy = new_w / in_w, new_h / in_h
+            dx, dy = -((new_w - self.width) // 2), -((new_h - self.height) // 2)
+        else:
+            sx, sy, dx, dy = self.width / in_w, self.height / in_h, 0.0, 0.0
+        x1, y1, x2, y2 = boxes.unbind(-1)
+        return torch.stack([x1 * sx + dx, y1 * sy + dy, x2 * sx + dx, y2 * sy + dy], -1)
+
     def compute_output_shape(self, input_shape: Any) -> Any:
         return _with_hw(self, input_shape, self.height, self.width)
 
@@ -144,6 +190,24 @@ class CenterCrop(BaseImagePreprocessingLayer):
         self, segmentation_masks: Any, transformation: Any, training: bool = True
     ) -> Any:
         return self.transform_images(segmentation_masks, transformation, training=training)
+
+    def transform_bounding_boxes(
+        self, bounding_boxes: Any, transformation: Any, training: bool = True
+    ) -> Any:
+        in_h, in_w = self._hw_of_shape(transformation["input_shape"])
+        out = box_ops.convert_format(dict(bounding_boxes), self._box_format, "xyxy", in_h, in_w)
+        if in_h >= self.height and in_w >= self.width:
+            top, left = int((in_h - self.height) / 2), int((in_w - self.width) / 2)
+            out["boxes"] = _clip_shift(out["boxes"], top, left, self.height, self.width)
+        else:  # the smart_resize path: crop to the target aspect ratio, then rescale
+            crop_h = max(min(in_h, int(float(in_w * self.height) / self.width)), 1)
+            crop_w = max(min(in_w, int(float(in_h * self.width) / self.height)), 1)
+            top, left = int(float(in_h - crop_h) / 2), int(float(in_w - crop_w) / 2)
+            out["boxes"] = _clip_shift(out["boxes"], top, left, crop_h, crop_w)
+            out = box_ops.convert_format(out, "xyxy", "rel_xyxy", crop_h, crop_w)
+            out = box_ops.convert_format(out, "rel_xyxy", "xyxy", self.height, self.width)
+        out = box_ops.clip_to_image_size(out, self.height, self.width, bounding_box_format="xyxy")
+        return box_ops.convert_format(out, "xyxy", self._box_format, self.height, self.width)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         if len(input_shape) not in (3, 4):
