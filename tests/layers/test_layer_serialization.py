@@ -153,3 +153,13 @@ def test_signature_matches_keras(name):
         ]
 
     assert params(getattr(layers, name)) == params(getattr(keras.layers, name))
+
+
+@pytest.mark.parametrize(("name", "kwargs"), LAYERS, ids=[n for n, _ in LAYERS])
+def test_default_name_and_built_state_match_keras(name, kwargs):
+    ours = getattr(layers, name)(**kwargs)
+    theirs = getattr(keras.layers, name)(**kwargs)
+    if name != "ReversibleEmbedding":  # torchbridge's Embedding is built at creation
+        assert ours.built == theirs.built  # weightless layers are built at creation
+    base = theirs.name.rsplit("_", 1)[0] if theirs.name[-1].isdigit() else theirs.name
+    assert ours.name.startswith(base)  # Keras's snake case: ReLU -> "re_lu"

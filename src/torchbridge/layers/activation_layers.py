@@ -16,7 +16,7 @@ import torch
 
 from torchbridge import activations, constraints, initializers, regularizers
 from torchbridge.errors import InputError
-from torchbridge.layers.layer import Layer
+from torchbridge.layers.layer import Layer, _auto_name
 
 __all__ = ["ELU", "LeakyReLU", "PReLU", "ReLU", "Softmax"]
 
@@ -31,10 +31,16 @@ def _check_non_negative(owner: str, name: str, value: Any, allow_none: bool = Fa
         )
 
 
+# Keras's default names split "ReLU" as "re_lu" (its snake-case rule)
+_KERAS_NAMES = {"ReLU": "re_lu", "LeakyReLU": "leaky_re_lu", "PReLU": "p_re_lu"}
+
+
 class _ShapePreserving(Layer):
     """An element-wise layer: masks pass through, the output shape is the input's."""
 
     def __init__(self, **kwargs: Any) -> None:
+        if kwargs.get("name") is None and type(self).__name__ in _KERAS_NAMES:
+            kwargs["name"] = _auto_name(_KERAS_NAMES[type(self).__name__])
         super().__init__(**kwargs)
         self.supports_masking = True
 
@@ -59,6 +65,7 @@ class ReLU(_ShapePreserving):
         self.max_value = max_value
         self.negative_slope = negative_slope
         self.threshold = threshold
+        self.built = True  # no weights: built at creation, as in Keras
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         return activations.relu(
@@ -91,6 +98,7 @@ class LeakyReLU(_ShapePreserving):
         super().__init__(**kwargs)
         _check_non_negative("LeakyReLU", "negative_slope", negative_slope)
         self.negative_slope = negative_slope
+        self.built = True
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         return activations.leaky_relu(inputs, negative_slope=self.negative_slope)
@@ -105,6 +113,7 @@ class ELU(_ShapePreserving):
     def __init__(self, alpha: float = 1.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.alpha = alpha
+        self.built = True
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         return activations.elu(inputs, alpha=self.alpha)
@@ -196,6 +205,7 @@ class Softmax(_ShapePreserving):
     def __init__(self, axis: int | Sequence[int] = -1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.axis: Any = axis
+        self.built = True
 
     def call(self, inputs: torch.Tensor, mask: Any = None) -> torch.Tensor:
         if mask is not None:

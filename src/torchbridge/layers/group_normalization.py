@@ -53,6 +53,7 @@ class UnitNormalization(Layer):
                 f"Received: axis={axis!r}"
             )
         self.supports_masking = True
+        self.built = True  # no weights: built at creation, as in Keras
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         square_sum = torch.sum(torch.square(inputs), dim=_axes(self.axis), keepdim=True)

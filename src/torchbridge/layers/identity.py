@@ -15,6 +15,7 @@ class Identity(Layer):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.supports_masking = True
+        self.built = True  # built at creation, as in Keras
 
     def call(self, inputs: Any) -> Any:
         return inputs

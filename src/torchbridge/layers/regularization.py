@@ -67,6 +67,7 @@ class _Noise(Layer):
         self.supports_masking = True
         if amount > 0:
             self.seed_generator = tb_random.SeedGenerator(seed)
+        self.built = True  # no weights: built at creation, as in Keras
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return input_shape
@@ -169,6 +170,7 @@ class _SpatialDropout(Dropout):
         self.seed_generator = tb_random.SeedGenerator(seed)
         self.input_spec = InputSpec(ndim=self._rank)
         self.data_format = "channels_last"
+        self.built = True
 
     def _noise_shape(self, inputs: torch.Tensor) -> tuple[int, ...]:
         ones = (1,) * (inputs.ndim - 2)
@@ -237,6 +239,7 @@ class ActivityRegularization(Layer):
         self.supports_masking = True
         self.l1 = l1
         self.l2 = l2
+        self.built = True
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         return inputs
