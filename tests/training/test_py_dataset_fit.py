@@ -136,6 +136,17 @@ def test_endless_dataset_needs_steps_per_epoch() -> None:
     assert data.read == list(range(6))  # one stream continued across epochs
 
 
+def test_epoch_hooks_with_steps_per_epoch() -> None:
+    x, y, _ = _data()
+    _, ours = _models()
+    data = OurBatches(x, y)
+    ours.fit(data, epochs=2, steps_per_epoch=6, shuffle=False, verbose=0)
+    assert data.log == [*range(6), "end", *range(6), "end"]
+    data = OurBatches(x, y)
+    ours.fit(data, epochs=2, steps_per_epoch=3, shuffle=False, verbose=0)
+    assert data.log == [*range(6), "end"]  # one pass spans the two epochs
+
+
 def test_processes_give_the_same_batches_as_sequential_reading() -> None:
     x, _, _ = _data()
     _, ours = _models()

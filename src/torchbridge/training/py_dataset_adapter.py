@@ -2,7 +2,8 @@
 
 Each epoch is one pass over the batch indices (shuffled with Python's ``random`` when
 ``fit(shuffle=True)``, as Keras), framed by the dataset's ``on_epoch_begin()`` and
-``on_epoch_end()``. A dataset with ``workers > 1`` is read by a pool of threads, one with
+``on_epoch_end()``; with a ``steps_per_epoch`` shorter than the dataset, a pass (and so the
+pair of hooks) spans several epochs, where Keras calls the hooks at every epoch. A dataset with ``workers > 1`` is read by a pool of threads, one with
 ``use_multiprocessing=True`` by a pool of processes (the dataset is sent to each worker
 once); at most ``max_queue_size`` batches are read ahead, and they come out in index order.
 An endless dataset (``num_batches is None``) needs ``steps_per_epoch``.
@@ -135,9 +136,14 @@ class PyDatasetAdapter:
             source: Iterator[Any] = self._read_parallel(indices)
         else:
             source = (self.dataset[i] for i in indices)
-        for batch in source:
-            yield self._standardize(batch)
-        self.dataset.on_epoch_end()  # reached only when the pass is complete
+        try:
+            for batch in source:
+                yield self._standardize(batch)
+        finally:
+            # The pass is over: read to the end, or left by the epoch loop once it has its
+            # steps (the loop drops this generator, which closes it right away).
+            getattr(source, "close", lambda: None)()
+            self.dataset.on_epoch_end()
 
 
 def make_py_dataset_adapter(
