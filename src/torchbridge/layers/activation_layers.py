@@ -16,6 +16,7 @@ import torch
 
 from torchbridge import activations, constraints, initializers, regularizers
 from torchbridge.errors import InputError
+from torchbridge.layers.input_spec import InputSpec
 from torchbridge.layers.layer import Layer, _auto_name
 
 __all__ = ["ELU", "LeakyReLU", "PReLU", "ReLU", "Softmax"]
@@ -174,6 +175,9 @@ class PReLU(_ShapePreserving):
             regularizer=self.alpha_regularizer,
             constraint=self.alpha_constraint,
         )
+        shared = set(self.shared_axes or ())
+        axes = {i: input_shape[i] for i in range(1, len(input_shape)) if i not in shared}
+        self.input_spec = InputSpec(ndim=len(input_shape), axes=axes if shared else {})
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         return torch.relu(inputs) - self.alpha * torch.relu(-inputs)
