@@ -80,6 +80,10 @@ def test_progbar_add_and_conflicting_arguments() -> None:
     bar.add(2, [("loss", 1.0)])
     bar.add(2, [("loss", 3.0)])
     assert bar._seen_so_far == 4
+    import torch
+
+    bar.update(4, [("loss", torch.tensor(2.0, requires_grad=True))], finalize=False)
+    assert float(bar._values["loss"][0]) == pytest.approx(3.0 + 2.0)  # last value + one step
     with pytest.raises(ValueError, match="Only one of"):
         tb.utils.Progbar(3, stateful_metrics=["a"], stateless_metrics=["b"])
 

@@ -67,6 +67,8 @@ class Progbar(_engine_progbar.Progbar):
             finalize = self.target is not None and current >= self.target
         base = max(current - self._seen_so_far, 1)
         for name, value in values or ():
+            if hasattr(value, "detach"):  # a torch tensor (possibly on a device, with grad)
+                value = value.detach().cpu().numpy()
             if not self._averaged(name) or finalize:
                 self._values[name] = [value, 1]  # the last value, as Keras shows at the end
             elif name in self._values:
