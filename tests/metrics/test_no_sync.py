@@ -81,6 +81,16 @@ HOT = [
         _binary,
     ),
     ("F1Score", lambda: metrics.F1Score(average="macro"), _binary),
+    ("OneHotMeanIoU", lambda: metrics.OneHotMeanIoU(6, dtype="float32"), _onehot),
+    (
+        "BinaryIoU",
+        lambda: metrics.BinaryIoU(dtype="float32"),
+        lambda: tuple(t[:, 0] for t in _binary()),  # one value per weight, as Keras needs
+    ),
+    ("R2Score", metrics.R2Score, _binary),
+    ("PearsonCorrelation", metrics.PearsonCorrelation, _binary),
+    ("SensitivityAtSpecificity", lambda: metrics.SensitivityAtSpecificity(0.5), _binary),
+    ("PrecisionAtRecall-class_id", lambda: metrics.PrecisionAtRecall(0.5, class_id=1), _binary),
 ]
 
 
