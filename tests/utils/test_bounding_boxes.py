@@ -151,3 +151,23 @@ def test_encode_decode_deltas(variance, encoding: str) -> None:
         K.decode_deltas_to_boxes(anchors, expected, encoded_format=encoding, **kwargs),
     )
     _close(decoded["p3"], rel)
+
+
+def test_results_stay_on_the_boxes_device() -> None:
+    """Helper tensors are made on the boxes' device (checked on torch's "meta" device)."""
+    import torch
+
+    boxes = torch.rand(2, 3, 4, device="meta")
+    bb = ours()
+    results = [
+        bb.convert_format(boxes, "xyxy", "rel_center_xywh", height=10, width=20),
+        bb.clip_to_image_size({"boxes": boxes}, 10, 20)["boxes"],
+        bb.compute_iou(boxes, boxes, "xyxy", use_masking=True),
+        bb.compute_ciou(boxes, boxes, "xyxy"),
+        bb.affine_transform(boxes, torch.zeros(2, device="meta"), 0.1, 0.1, 1.0, 0.0, 0.0, 10, 20),
+        bb.crop(boxes, 1, 2, 5, 5),
+        bb.pad(boxes, 1, 2),
+        bb.encode_box_to_deltas(boxes, boxes, "xyxy", "xyxy", variance=[0.1, 0.1, 0.2, 0.2]),
+        bb.decode_deltas_to_boxes(boxes, boxes, "xyxy", "xyxy", variance=[0.1, 0.1, 0.2, 0.2]),
+    ]
+    assert all(r.device.type == "meta" for r in results)

@@ -174,11 +174,11 @@ def clip_to_image_size(
     labels = bounding_boxes.get("labels")
     x1, y1, x2, y2 = _parts(boxes)
     if bounding_box_format == "xyxy":
-        w = _tensor(width, boxes.dtype)
-        h = _tensor(height, boxes.dtype)
+        w = _tensor(width, boxes.dtype).to(boxes.device)
+        h = _tensor(height, boxes.dtype).to(boxes.device)
     else:
-        w = h = torch.tensor(1.0, dtype=boxes.dtype)
-    zero = torch.zeros((), dtype=boxes.dtype)
+        w = h = torch.tensor(1.0, dtype=boxes.dtype, device=boxes.device)
+    zero = torch.zeros((), dtype=boxes.dtype, device=boxes.device)
     boxes = torch.cat(
         [
             torch.clamp(x1, zero, w),
@@ -212,7 +212,7 @@ def _inverse_affine_matrix(
     dtype = angle.dtype
 
     def t(v: Any) -> torch.Tensor:
-        return _tensor(v, dtype)
+        return _tensor(v, dtype).to(angle.device)
 
     deg = math.pi / 180.0
     cx, cy = t(center_x) * (t(width) - 1), t(center_y) * (t(height) - 1)
@@ -228,7 +228,8 @@ def _inverse_affine_matrix(
     a2 = cx - a0 * (cx + tx) - a1 * (cy + ty)
     b2 = cy - b0 * (cx + tx) - b1 * (cy + ty)
     n = angle.shape[0]
-    zeros, ones = torch.zeros(n, dtype=dtype), torch.ones(n, dtype=dtype)
+    zeros = torch.zeros(n, dtype=dtype, device=angle.device)
+    ones = torch.ones(n, dtype=dtype, device=angle.device)
     rows = [a0, a1, a2, b0, b1, b2]
     rows = [r.expand(n) if r.dim() == 0 else r for r in rows]
     return torch.stack([*rows, zeros, zeros, ones], dim=-1).reshape(n, 3, 3)
@@ -268,11 +269,12 @@ def affine_transform(
         height,
         width,
     )
-    boxes = _tensor(boxes, matrix.dtype)
+    boxes = _tensor(boxes, matrix.dtype).to(matrix.device)
     batch, n_boxes = boxes.shape[0], boxes.shape[1]
     x1, y1, x2, y2 = boxes.unbind(-1)
     corners = torch.stack([x1, y1, x2, y1, x2, y2, x1, y2], dim=-1).reshape(batch, n_boxes, 4, 2)
-    corners = torch.cat([corners, torch.ones(batch, n_boxes, 4, 1, dtype=corners.dtype)], dim=-1)
+    ones = torch.ones(batch, n_boxes, 4, 1, dtype=corners.dtype, device=corners.device)
+    corners = torch.cat([corners, ones], dim=-1)
     moved = torch.einsum("bnxy,byz->bnxz", corners, matrix[:, :2, :].transpose(1, 2))
     return torch.cat([moved.amin(dim=2), moved.amax(dim=2)], dim=-1)
 
@@ -286,8 +288,9 @@ def crop(
             f"crop supports bounding_box_format='xyxy' (as Keras); got {bounding_box_format!r}."
         )
     x1, y1, x2, y2 = _parts(_tensor(boxes))
-    w, h = _tensor(width, x1.dtype), _tensor(height, x1.dtype)
-    zero = torch.zeros((), dtype=x1.dtype)
+    w = _tensor(width, x1.dtype).to(x1.device)
+    h = _tensor(height, x1.dtype).to(x1.device)
+    zero = torch.zeros((), dtype=x1.dtype, device=x1.device)
     return torch.cat(
         [
             torch.clamp(x1 - left, zero, w),
@@ -364,7 +367,7 @@ def encode_box_to_deltas(
         ],
         dim=-1,
     )
-    return deltas / var if var is not None else deltas
+    return deltas / var.to(deltas.device) if var is not None else deltas
 
 
 def decode_deltas_to_boxes(
@@ -387,9 +390,9 @@ def decode_deltas_to_boxes(
 
     def decode(anchor: Any, delta: Any) -> torch.Tensor:
         enc_anchor = convert_format(anchor, anchor_format, encoded_format, height, width)
-        delta = _tensor(delta, enc_anchor.dtype)
+        delta = _tensor(delta, enc_anchor.dtype).to(enc_anchor.device)
         if var is not None:
-            delta = delta * var
+            delta = delta * var.to(delta.device)
         box = torch.cat(
             [
                 delta[..., :2] * enc_anchor[..., 2:] + enc_anchor[..., :2],
