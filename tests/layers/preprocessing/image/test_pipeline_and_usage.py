@@ -78,6 +78,12 @@ def test_layers_in_dataset_map_augment_each_batch() -> None:
     single = Dataset.from_tensor_slices(x).map(layers.RandomContrast(0.5, seed=1))
     outs = [np.asarray(o) for o in single]
     assert outs[0].shape == (8, 8, 3) and not np.allclose(outs[0], x[0])
+    # Threads calling one layer at once: every call augments (direct calls change no state).
+    contrast = layers.RandomContrast(0.5, seed=2)
+    many = Dataset.from_tensor_slices(np.repeat(x, 8, axis=0)).map(contrast, num_parallel_calls=4)
+    pairs = zip(many, np.repeat(x, 8, axis=0))
+    assert not any(np.allclose(np.asarray(out), image) for out, image in pairs)
+    assert "_mode_chosen" not in contrast.__dict__ and contrast.training
 
 
 def test_dict_inputs_transform_images_and_masks_together() -> None:

@@ -29,11 +29,13 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
 from torchbridge import random as tb_random
 from torchbridge.backend.dtypes import to_torch_dtype
 from torchbridge.errors import InputError
 from torchbridge.layers.layer import Layer
+from torchbridge.layers.layer import _arrays_to_tensors as arrays_to_tensors
 from torchbridge.layers.symbolic import any_symbolic
 from torchbridge.ops._convert import to_tensor
 from torchbridge.ops._nn_layout import data_format_of
@@ -80,20 +82,18 @@ def densify_bounding_boxes(bounding_boxes: Any, batched: bool) -> dict[str, Any]
 class TrainingByDefault:
     """Keras's image layers (and ``Pipeline``) declare ``call(..., training=True)``: a direct
     call augments. Mixed in before ``Layer``: a call without ``training`` on a layer whose
-    mode nobody chose (no ``train()``/``eval()`` on it or on a module holding it) trains;
-    direct calls never count as choosing a mode."""
+    mode nobody chose (no ``train()``/``eval()`` on it or on a module holding it) trains.
+    Such direct calls change no state on the layer (``Layer.__call__`` would switch it to
+    inference mode), so concurrent calls from ``Dataset.map`` threads are safe."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.__dict__.get("_mode_chosen", False) or any_symbolic(args, kwargs):
             return super().__call__(*args, **kwargs)  # type: ignore[misc]
         if kwargs.get("training") is None and len(args) < 2:
             kwargs["training"] = True
-        unchosen = [m for m in self.modules() if not m.__dict__.get("_mode_chosen")]  # type: ignore[attr-defined]
-        try:
-            return super().__call__(*args, **kwargs)  # type: ignore[misc]
-        finally:
-            for module in unchosen:
-                module.__dict__.pop("_mode_chosen", None)
+        if args and isinstance(args[0], (np.ndarray, list, tuple)):
+            args = (arrays_to_tensors(args[0]), *args[1:])  # NumPy in, as Layer.__call__
+        return nn.Module.__call__(self, *args, **kwargs)  # type: ignore[arg-type]
 
 
 class BaseImagePreprocessingLayer(TrainingByDefault, Layer):
