@@ -163,3 +163,12 @@ def test_errors_name_the_problem() -> None:
         tb.utils.FeatureSpace(
             {"a": tb.utils.FeatureSpace.integer_categorical(output_mode="int")}
         ).adapt({"a": np.array([1, 2])})
+
+
+def test_auto_names_follow_keras() -> None:
+    names = []
+    for module in (keras, tb):
+        module.backend.clear_session()
+        fs = module.utils.FeatureSpace
+        names.append([fs.float().preprocessor.name, fs.float().preprocessor.name])
+    assert names[0] == names[1] == ["float_preprocessor", "float_1_preprocessor"]

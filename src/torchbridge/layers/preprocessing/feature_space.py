@@ -27,18 +27,14 @@ import torch
 from torch import nn
 
 from torchbridge.errors import InputError
-from torchbridge.layers.layer import Layer
+from torchbridge.layers.layer import (
+    Layer,
+    _auto_name,  # Keras's auto_name: the layer-name counters
+)
 
 __all__ = ["Cross", "Feature", "FeatureSpace"]
 
 _OUTPUT_MODES = ("int", "one_hot", "float")
-_name_counts: dict[str, int] = {}
-
-
-def _auto_name(prefix: str) -> str:
-    count = _name_counts.get(prefix, 0)
-    _name_counts[prefix] = count + 1
-    return prefix if count == 0 else f"{prefix}_{count}"
 
 
 def _serialize(obj: Any) -> Any:
