@@ -34,3 +34,15 @@ def test_function_matches_keras():
     assert ours.name == "fn"
     assert [op.name for op in ours.operations][:3] == [op.name for op in theirs.operations][:3]
     assert len(ours.inputs) == 2 and len(ours.outputs) == 2
+
+
+def test_one_output_list_is_unpacked_by_a_model_not_by_a_function():
+    """Keras: Model(i, [o])(x) and predict give the tensor; Function(i, [o])(x) a list."""
+    for lib in (tb, keras):
+        i = lib.Input((2,))
+        o = lib.layers.Dense(1)(i)
+        x = np.ones((3, 2), "float32")
+        model = lib.Model(i, [o])
+        assert not isinstance(model(x), (list, tuple)), lib.__name__
+        assert isinstance(model.predict(x, verbose=0), np.ndarray), lib.__name__
+        assert isinstance(lib.Function(i, [o])(x), list), lib.__name__

@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import inspect
 import itertools
-import re
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -53,6 +52,7 @@ from torchbridge.layers.layer_weights import (
 from torchbridge.layers.symbolic import any_symbolic, symbolic_call
 from torchbridge.layers.variable import Variable
 from torchbridge.utils.modes import evaluation_mode
+from torchbridge.utils.naming import snake_case
 
 __all__ = [
     "Layer",
@@ -73,8 +73,7 @@ _NAME_COUNTS: dict[str, itertools.count[int]] = {}
 
 
 def _auto_name(cls_name: str) -> str:
-    base = re.sub(r"(?<!^)(?=[A-Z][a-z])", "_", cls_name).lower()
-    base = re.sub(r"([a-z])([0-9]+)d$", r"\1\2d", base)
+    base = snake_case(cls_name)
     n = next(_NAME_COUNTS.setdefault(base, itertools.count()))
     return base if n == 0 else f"{base}_{n}"
 

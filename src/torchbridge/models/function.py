@@ -38,7 +38,12 @@ class Function(Operation):
         return self._outputs_struct
 
     def call(self, inputs: Any) -> Any:
-        return self._graph(inputs)
+        outputs = self._graph(inputs)
+        struct = self._outputs_struct
+        if isinstance(struct, (list, tuple)) and len(struct) == 1:
+            # a Function keeps its one-output list (a Model unpacks it)
+            return [outputs] if isinstance(struct, list) else (outputs,)
+        return outputs
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return self._graph.compute_output_shape(input_shape)  # type: ignore[operator]

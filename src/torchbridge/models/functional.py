@@ -27,6 +27,7 @@ from torchbridge.layers.symbolic import KerasTensor, Node, map_structure, torch_
 from torchbridge.models.model import Model
 from torchbridge.models.model_config import DEFAULT_GET_CONFIGS
 from torchbridge.saving import serialization
+from torchbridge.utils.naming import snake_case
 
 __all__ = ["Functional", "inject_functional_class"]
 
@@ -282,7 +283,10 @@ class Functional(Model):
             out = node.layer(*args, **kwargs)
             for t, v in zip(node.output_tensors, _flatten(out)):
                 values[id(t)] = v
-        return map_structure(resolve, self._outputs_struct)
+        outputs = map_structure(resolve, self._outputs_struct)
+        if isinstance(outputs, (list, tuple)) and len(outputs) == 1:
+            return outputs[0]  # Keras unpacks a one-output list: Model(i, [o])(x) is a tensor
+        return outputs
 
     # --- config -------------------------------------------------------------------------------
     def get_build_config(self) -> None:
@@ -417,11 +421,7 @@ class Functional(Model):
 DEFAULT_GET_CONFIGS.add(Functional.get_config)
 
 
-def _snake_case(name: str) -> str:
-    import re
-
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+_snake_case = snake_case
 
 
 def _functional_like_constructor(cls: type) -> bool:

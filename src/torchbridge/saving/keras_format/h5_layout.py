@@ -30,7 +30,6 @@ sublayers exist on one side only (empty groups).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +38,7 @@ from torch import nn
 
 from torchbridge.errors import InputError
 from torchbridge.layers.layer import KerasWeight
+from torchbridge.utils.naming import snake_case
 
 __all__ = ["H5Entry", "keras_h5_entries", "snake_case", "OPTIMIZER_PATH"]
 
@@ -70,17 +70,6 @@ class H5Entry:
         """How messages name this entry: the layer name and its path in the file."""
         where = self.vars_path
         return f"'{self.name}' ({where})" if self.name else where
-
-
-def snake_case(class_name: str) -> str:
-    """Keras's file-path form of a class name: ``Conv2D`` → ``conv2d``,
-    ``BatchNormalization`` → ``batch_normalization``, ``LSTM`` → ``lstm``."""
-    cleaned = re.sub(r"\W", "", class_name)
-    # a capitalised word after any character starts a new part ...
-    cleaned = re.sub(r"(?<=.)([A-Z][a-z]+)", r"_\1", cleaned)
-    # ... and so does a capital right after a lower-case letter.
-    cleaned = re.sub(r"(?<=[a-z])([A-Z])", r"_\1", cleaned)
-    return cleaned.lower()
 
 
 def _sort_key(attribute: str) -> str:
