@@ -109,6 +109,7 @@ def test_top_level_names() -> None:
         "preprocessing",
         "distillation",
         "visualization",
+        "legacy",
     }
 
 

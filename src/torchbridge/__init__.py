@@ -60,8 +60,9 @@ KERAS_API_VERSION = "3.15.0"
 def __getattr__(name: str) -> object:
     """Packages loaded on first use: ``wrappers`` imports scikit-learn; ``datasets`` and
     ``preprocessing`` (Keras's data loaders) and ``visualization`` (matplotlib/OpenCV
-    drawing) are only needed by programs that use them."""
-    if name in ("wrappers", "datasets", "preprocessing", "visualization"):
+    drawing) are only needed by programs that use them; ``legacy`` holds tf.keras 2's
+    serialization functions."""
+    if name in ("wrappers", "datasets", "preprocessing", "visualization", "legacy"):
         import importlib
 
         return importlib.import_module(f"torchbridge.{name}")
@@ -123,5 +124,6 @@ __all__ = [
     "datasets",
     "preprocessing",
     "visualization",
+    "legacy",
     "__version__",
 ]

@@ -181,8 +181,12 @@ class Sequential(Model):
 
     def call(self, inputs: Any, training: bool | None = None) -> Any:
         x = inputs
-        for layer in self._layers:
-            x = layer(x)
+        if training is None:  # the layers follow their module mode (fit/predict set it)
+            for layer in self._layers:
+                x = layer(x)
+            return x
+        for layer in self._layers:  # an explicit training= reaches every Keras layer
+            x = layer(x, training=training) if isinstance(layer, Layer) else layer(x)
         return x
 
     def get_config(self) -> dict[str, Any]:
