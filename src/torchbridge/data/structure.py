@@ -62,6 +62,8 @@ def to_leaf(x: Any) -> Any:
                 "use Dataset.from_generator."
             )
         return torch.from_numpy(arr)
+    if hasattr(x, "__array__"):  # pandas Series/DataFrame and other array-likes, as tf.data
+        return to_leaf(np.array(x))  # a copy: pandas hands out read-only views
     return x
 
 
