@@ -240,3 +240,16 @@ def test_layer_names_that_modules_use_are_allowed(name: str, rng) -> None:
     assert model.get_layer(name).name == name
     assert model.predict(rng.normal(size=(2, 3)).astype("float32"), verbose=0).shape == (2, 2)
     assert any(key.startswith(f"_layers.{name}_.") for key in model.state_dict())
+
+
+def test_string_input_of_rank_one_less_gets_the_feature_axis_as_keras():
+    """Keras expands a (batch,) array for an Input of shape (1,): strings too."""
+    keras = pytest.importorskip("keras")
+    x = np.array(["a", "b", "c"])
+    outs = []
+    for lib in (tb, keras):
+        i = lib.Input((1,), dtype="string")
+        model = lib.Model(i, lib.layers.StringLookup(vocabulary=["a", "b"])(i))
+        outs.append(np.asarray(lib.ops.convert_to_numpy(model(x))))
+    assert outs[0].shape == outs[1].shape == (3, 1)
+    np.testing.assert_array_equal(outs[0], outs[1])

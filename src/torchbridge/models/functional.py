@@ -245,7 +245,11 @@ class Functional(Model):
     def _convert_input(self, value: Any, index: int) -> Any:
         spec = self._flat_inputs[index]
         dtype = self._input_dtypes[index]
-        if dtype is None:  # text: strings stay Python/NumPy
+        if dtype is None:  # text: strings stay Python/NumPy, with the same rank fix
+            rank = len(spec.shape)
+            array = np.asarray(value, dtype=object) if not isinstance(value, np.ndarray) else value
+            if array.ndim == rank - 1 and spec.shape[-1] == 1:
+                return array[..., None]
             return value
         if not isinstance(value, torch.Tensor):
             value = torch.as_tensor(np.asarray(value))
