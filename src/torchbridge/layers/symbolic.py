@@ -29,6 +29,7 @@ __all__ = [
     "Node",
     "any_symbolic",
     "input_spec",
+    "in_probe",
     "make_probe",
     "probe_from_spec",
     "symbolic_call",
@@ -252,12 +253,25 @@ def _has_unknown_dims(tensors: list[KerasTensor]) -> bool:
     return any(d is None for t in tensors for d in t.shape[1:])
 
 
+_probing = [0]  # > 0 while a probe call runs
+
+
+def in_probe() -> bool:
+    """Whether the current call runs on probe data (shape inference), not the user's:
+    value checks that probe values cannot pass (e.g. a lookup's vocabulary) skip then."""
+    return _probing[0] > 0
+
+
 def _run_probe(layer: nn.Module, args: Any, kwargs: Any, i: int) -> Any:
     concrete = map_structure(
         lambda v: _probe_of(v, i) if isinstance(v, KerasTensor) else v, (args, kwargs)
     )
-    with evaluation_mode(layer), torch.no_grad():
-        return nn.Module.__call__(layer, *concrete[0], **concrete[1])
+    _probing[0] += 1
+    try:
+        with evaluation_mode(layer), torch.no_grad():
+            return nn.Module.__call__(layer, *concrete[0], **concrete[1])
+    finally:
+        _probing[0] -= 1
 
 
 def _declared_shapes(layer: nn.Module, args: tuple[Any, ...]) -> Any:

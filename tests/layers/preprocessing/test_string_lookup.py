@@ -257,3 +257,18 @@ def test_errors():
     frozen.adapt(["a", "b"])
     with pytest.raises(RuntimeError, match="cannot change"):
         frozen.set_vocabulary(["a", "b", "c"])
+
+
+def test_no_oov_lookup_in_a_functional_model_saves_and_loads(tmp_path):
+    """Shape inference feeds stand-in values a num_oov_indices=0 lookup would refuse: the
+    model still builds and reloads, and real out-of-vocabulary input is still an error."""
+    import torchbridge as tb
+
+    lookup = tb.layers.StringLookup(vocabulary=["x", "y"], num_oov_indices=0)
+    i = tb.Input((1,), dtype="string")
+    model = tb.Model(i, lookup(i))
+    model.save(tmp_path / "m.keras")
+    loaded = tb.saving.load_model(tmp_path / "m.keras")
+    assert loaded(np.array([["y"], ["x"]])).tolist() == [[1], [0]]
+    with pytest.raises(InputError, match="num_oov_indices=0"):
+        loaded(np.array([["q"]]))

@@ -37,6 +37,7 @@ import torch
 from torchbridge.errors import InputError
 from torchbridge.layers.preprocessing._encoding import encode_categorical
 from torchbridge.layers.preprocessing.base import PreprocessingLayer
+from torchbridge.layers.symbolic import in_probe
 
 __all__ = ["IndexLookup", "OUTPUT_MODES"]
 
@@ -372,6 +373,8 @@ class IndexLookup(PreprocessingLayer):
 
     def _oov_indices(self, flat: Any, positions: np.ndarray) -> np.ndarray:
         if self.num_oov_indices == 0:
+            if in_probe():  # shape inference on stand-in values: any in-range index
+                return np.zeros(positions.size, dtype=np.int64)
             if self._string_vocab:
                 values = [self._decode(flat[i]) for i in positions[:10].tolist()]
             else:
