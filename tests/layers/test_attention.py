@@ -10,7 +10,8 @@ import torch
 from keras.src.backend import set_keras_mask
 
 from torchbridge.errors import InputError
-from torchbridge.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
+from torchbridge.layers.attention import MultiHeadAttention
+from torchbridge.layers.dot_attention import AdditiveAttention, Attention
 from torchbridge.layers.embedding import Embedding
 from torchbridge.layers.layer import get_mask
 

@@ -253,3 +253,30 @@ def test_string_input_of_rank_one_less_gets_the_feature_axis_as_keras():
         outs.append(np.asarray(lib.ops.convert_to_numpy(model(x))))
     assert outs[0].shape == outs[1].shape == (3, 1)
     np.testing.assert_array_equal(outs[0], outs[1])
+
+
+def test_intermediate_tensor_as_model_input_as_keras():
+    """Model(inputs=<a layer's output>) gets a new Input of that shape (Keras's
+    clone_graph_nodes): same layers after it, same outputs, weights shared."""
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    results = []
+    for lib in (tb, keras):
+        i = lib.Input((4,))
+        h = lib.layers.Dense(3, name="enc")(i)
+        mid = lib.layers.Dense(2, name="mid")
+        o = lib.layers.Dense(1, name="head")(mid(h))
+        model = lib.Model(h, o)
+        assert [type(layer).__name__ for layer in model.layers] == [
+            "InputLayer",
+            "Dense",
+            "Dense",
+        ]
+        assert model.layers[0].name.endswith("CLONE")
+        assert tuple(model.inputs[0].shape) == (None, 3)
+        results.append((model, mid))
+    (ours, _), (theirs, _) = results
+    ours.set_weights(theirs.get_weights())
+    np.testing.assert_allclose(
+        tb.ops.convert_to_numpy(ours(x)), np.asarray(theirs(x)), rtol=1e-5, atol=1e-6
+    )
+    assert results[0][1] is ours.get_layer("mid")  # the same layer object, shared

@@ -10,16 +10,11 @@ from torchbridge.layers.adaptive_pooling import (
     AdaptiveMaxPooling2D,
     AdaptiveMaxPooling3D,
 )
-from torchbridge.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
+from torchbridge.layers.attention import MultiHeadAttention
 from torchbridge.layers.backend_layers import FlaxLayer, JaxLayer, TFSMLayer
 from torchbridge.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
-from torchbridge.layers.convolutional import (
-    Conv1D,
-    Conv2D,
-    Conv2DTranspose,
-    DepthwiseConv2D,
-    SeparableConv2D,
-)
+from torchbridge.layers.convolutional import Conv1D, Conv2D, Conv2DTranspose
+from torchbridge.layers.convolutional_depthwise import DepthwiseConv2D, SeparableConv2D
 from torchbridge.layers.convolutional_ranks import (
     Conv1DTranspose,
     Conv3D,
@@ -47,6 +42,7 @@ from torchbridge.layers.core import (
     Reshape,
 )
 from torchbridge.layers.cropping import Cropping1D, Cropping2D, Cropping3D
+from torchbridge.layers.dot_attention import AdditiveAttention, Attention
 from torchbridge.layers.einsum_dense import EinsumDense
 from torchbridge.layers.embedding import (
     Embedding,

@@ -10,13 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from torchbridge.layers.convolutional import (
-    Conv1D,
-    Conv2D,
-    Conv2DTranspose,
+from torchbridge.layers.convolutional import Conv1D, Conv2D, Conv2DTranspose, _Conv, _ConvTranspose
+from torchbridge.layers.convolutional_depthwise import (
     SeparableConv2D,
-    _Conv,
-    _ConvTranspose,
     _DepthwiseConv,
     _SeparableConv,
 )

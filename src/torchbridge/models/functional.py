@@ -24,6 +24,7 @@ from torchbridge.errors import InputError
 from torchbridge.layers.input_layer import InputLayer
 from torchbridge.layers.layer import set_mask
 from torchbridge.layers.symbolic import KerasTensor, Node, map_structure, torch_dtype
+from torchbridge.models.graph_inputs import rebase_on_inputs
 from torchbridge.models.model import Model
 from torchbridge.models.model_config import DEFAULT_GET_CONFIGS
 from torchbridge.saving import serialization
@@ -113,6 +114,10 @@ class Functional(Model):
         if name is None:
             name = "functional" if type(self) is Functional else _snake_case(type(self).__name__)
         super().__init__(name=name)
+        flat_inputs = _flatten(inputs)
+        flat_outputs = _flatten(outputs)
+        # intermediate tensors as inputs: rebuilt on new keras.Input tensors (Keras)
+        inputs, outputs = rebase_on_inputs(inputs, outputs, flat_inputs, flat_outputs, _node_of)
         flat_inputs = _flatten(inputs)
         flat_outputs = _flatten(outputs)
         for what, tensors in (("inputs", flat_inputs), ("outputs", flat_outputs)):

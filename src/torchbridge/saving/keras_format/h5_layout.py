@@ -188,7 +188,8 @@ def _layer_entries(module: nn.Module, path: str, own: list[KerasWeight]) -> list
 
 def _adjust_children(module: nn.Module, children: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
     """Weightless helper sublayers: add Keras's that torchbridge lacks, drop torchbridge's own."""
-    from torchbridge.layers.attention import Attention, MultiHeadAttention
+    from torchbridge.layers.attention import MultiHeadAttention
+    from torchbridge.layers.dot_attention import Attention
 
     if isinstance(module, MultiHeadAttention):
         return [*children, ("_softmax", _EmptyLayer("softmax"))]
