@@ -312,6 +312,9 @@ OPTIMIZERS = {
     "sgd_momentum": lambda k: k.optimizers.SGD(0.05, momentum=0.9),
     "sgd": lambda k: k.optimizers.SGD(0.05),
     "rmsprop_centered_momentum": lambda k: k.optimizers.RMSprop(0.01, momentum=0.5, centered=True),
+    "lion": lambda k: k.optimizers.Lion(0.01),
+    "lamb": lambda k: k.optimizers.Lamb(0.01),
+    "ftrl": lambda k: k.optimizers.Ftrl(0.05, l1_regularization_strength=0.01),
 }
 
 

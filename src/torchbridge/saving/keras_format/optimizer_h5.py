@@ -13,6 +13,9 @@ Adam(W)    per variable ``momentum, velocity``; then ``velocity_hat``     exp_av
 SGD        ``momentum`` per variable when ``momentum != 0``               -lr * momentum_buffer
 RMSprop    ``velocity``; ``momentum`` if momentum > 0;                    square_avg,
            ``average_gradient`` if centered (each per variable)          momentum_buffer, grad_avg
+Lion       ``momentum`` per variable                                      the same names
+Lamb       per variable ``momentum, velocity``                            (Keras's rules run
+Ftrl       per variable ``accumulator, linear``                           as-is)
 =========  ============================================================  ===================
 
 Other optimizers (and ``use_ema`` / gradient accumulation, whose extra
@@ -79,6 +82,14 @@ def _slot_lists(optimizer: Any) -> list[list[_Slot]] | None:
         if optimizer.centered:
             rms.append([("grad_avg", _same, _same)])
         return rms
+    # Keras's update rules run as-is (optimizers/_keras_rule.py): Keras's slot names
+    for cls, names in (
+        (optimizers.Lion, ("momentum",)),
+        (optimizers.Lamb, ("momentum", "velocity")),
+        (optimizers.Ftrl, ("accumulator", "linear")),
+    ):
+        if isinstance(optimizer, cls):
+            return [[(name, _same, _same) for name in names]]
     return None
 
 
