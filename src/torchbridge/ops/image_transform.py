@@ -16,6 +16,7 @@ import itertools
 from typing import Any
 
 import torch
+from torch.nn import functional as F
 
 from torchbridge.ops._convert import to_tensor
 from torchbridge.ops._nn_layout import data_format_of
@@ -63,7 +64,7 @@ def _projective(
     fill_value: Any,
 ) -> torch.Tensor:  # fmt: skip
     """``images`` (N, H, W, C) resampled through ``transforms`` (N or 1, 8), float32 math."""
-    n, h, w, c = images.shape
+    n, h, w, _ = images.shape
     dev = images.device
     t = transforms.to(torch.float32).expand(n, 8)
     ys = torch.arange(h, dtype=torch.float32, device=dev).view(1, h, 1)
@@ -72,8 +73,46 @@ def _projective(
     k = a[6] * xs + a[7] * ys + 1.0
     x_in = _fold((a[0] * xs + a[1] * ys + a[2]) / k, w, fill_mode)
     y_in = _fold((a[3] * xs + a[4] * ys + a[5]) / k, h, fill_mode)
+    # float images: torch's fused grid_sample (4-6x faster; coordinates differ by float
+    # rounding, ~1e-5 of a pixel); integer images keep the exact gathers, so truncation
+    # to integers matches TensorFlow's
+    if interpolation == "bilinear" and h > 1 and w > 1 and images.dtype.is_floating_point:
+        out = _bilinear_grid_sample(images, x_in, y_in, float(fill_value))
+    else:
+        out = _gather_sample(images, x_in, y_in, interpolation, float(fill_value))
+    if images.dtype.is_floating_point:
+        return out.to(images.dtype)
+    return torch.trunc(out).to(images.dtype)
+
+
+def _bilinear_grid_sample(
+    images: torch.Tensor, x_in: torch.Tensor, y_in: torch.Tensor, fill_value: float
+) -> torch.Tensor:
+    """Bilinear sampling at pixel coordinates with torch's fused ``grid_sample``: each of
+    the four neighbours outside the image reads ``fill_value`` (TensorFlow's rule), which is
+    ``grid_sample(images - fill, zeros padding) + fill`` exactly."""
+    n, h, w, _ = images.shape
+    x = images.to(torch.float32).permute(0, 3, 1, 2)
+    if fill_value:
+        x = x - fill_value
+    grid = torch.stack((x_in * (2.0 / (w - 1)) - 1.0, y_in * (2.0 / (h - 1)) - 1.0), dim=-1)
+    out = F.grid_sample(
+        x, grid.expand(n, h, w, 2), mode="bilinear", padding_mode="zeros", align_corners=True
+    )
+    if fill_value:
+        out = out + fill_value
+    return out.permute(0, 2, 3, 1)
+
+
+def _gather_sample(
+    images: torch.Tensor, x_in: torch.Tensor, y_in: torch.Tensor, interpolation: str,
+    fill_value: float,
+) -> torch.Tensor:  # fmt: skip
+    """Nearest (TensorFlow's half-away-from-zero rounding) or bilinear sampling by gathers."""
+    n, h, w, c = images.shape
+    dev = images.device
     flat = images.reshape(n, h * w, c).to(torch.float32)
-    fill = torch.tensor(float(fill_value), dtype=torch.float32, device=dev)
+    fill = torch.tensor(fill_value, dtype=torch.float32, device=dev)
     batch = torch.arange(n, device=dev).view(n, 1, 1)
 
     def read(yi: torch.Tensor, xi: torch.Tensor) -> torch.Tensor:
@@ -93,9 +132,7 @@ def _projective(
         top = wx0 * read(y0, x0) + wx1 * read(y0, x1)
         bottom = wx0 * read(y1, x0) + wx1 * read(y1, x1)
         out = (y1 - y_in).unsqueeze(-1) * top + (y_in - y0).unsqueeze(-1) * bottom
-    if images.dtype.is_floating_point:
-        return out.to(images.dtype)
-    return torch.trunc(out).to(images.dtype)
+    return out
 
 
 def _run_projective(
