@@ -11,16 +11,16 @@ ends in ``.weights.h5`` (Keras's weights file, ``model.save_weights``), and
 torchbridge also accepts ``.safetensors``; full checkpoints end in ``.keras``
 (torchbridge also accepts ``.torchbridge``) and are written by ``model.save``.
 
-Every write is atomic: the model is saved to a hidden temporary name in the
-target directory and then renamed over the target with ``os.replace``, so a
-crash or an exception mid-save never leaves a partial checkpoint behind.
+Every write is atomic (:func:`torchbridge.saving.atomic.atomic_path`): the
+model is saved to a hidden temporary name in the target directory and then
+renamed over the target, so a crash or an exception mid-save never leaves a
+partial checkpoint behind; temporary files of a killed run are removed by the
+next save in that directory.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import uuid
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -187,21 +187,19 @@ class ModelCheckpoint(MonitorCallback):
 
     def _atomic_save(self, filepath: str) -> None:
         """Save to a temporary name next to ``filepath``, then rename over it."""
-        dirname, basename = os.path.split(filepath)
+        from torchbridge.saving.atomic import atomic_path  # saving is a floor above
+
         # The temporary name keeps the suffix so the save method accepts it.
-        tmp = os.path.join(dirname, f".tmp-{uuid.uuid4().hex[:12]}-{basename}")
-        try:
+        suffix = next(
+            (
+                s
+                for s in (".weights.safetensors", *WEIGHTS_SUFFIXES, *MODEL_SUFFIXES)
+                if filepath.endswith(s)
+            ),
+            os.path.splitext(filepath)[1],
+        )
+        with atomic_path(filepath, suffix=suffix) as tmp:
             if self.save_weights_only:
                 self.model.save_weights(tmp, overwrite=True)
             else:
                 self.model.save(tmp, overwrite=True)
-            if os.path.isfile(tmp):
-                with open(tmp, "rb+") as f:  # flush to disk before the rename
-                    os.fsync(f.fileno())
-            os.replace(tmp, filepath)
-        except BaseException:
-            if os.path.isdir(tmp):
-                shutil.rmtree(tmp, ignore_errors=True)
-            elif os.path.lexists(tmp):
-                os.remove(tmp)
-            raise

@@ -706,9 +706,29 @@ class TextClassifier:
 
     # --- saving -----------------------------------------------------------------------------------------
     def save(self, directory: str | os.PathLike[str]) -> None:
-        """Write the bundle: Hugging Face's files (model, config, tokenizer) + ``torchbridge.json``."""
-        directory = os.fspath(directory)
-        os.makedirs(directory, exist_ok=True)
+        """Write the bundle: Hugging Face's files (model, config, tokenizer) + ``torchbridge.json``.
+
+        Crash-safe: the bundle is written into a fresh folder beside ``directory``
+        and swapped in as a whole (:func:`torchbridge.saving.atomic.atomic_dir`),
+        so ``directory`` holds the complete old bundle or the complete new one,
+        and nothing is written through a symlink planted in it. An existing
+        ``directory`` is replaced entirely, so it must be empty or a previous
+        bundle (it has ``config.json`` or ``torchbridge.json``).
+        """
+        from torchbridge.saving.atomic import atomic_dir  # saving is a floor above
+
+        target = os.fspath(directory)
+        if os.path.isdir(target) and not os.path.islink(target):
+            entries = os.listdir(target)
+            if entries and not {"config.json", METADATA_FILE} & set(entries):
+                raise InputError(
+                    f"TextClassifier.save: {target!r} is a non-empty folder that is not a saved "
+                    "bundle; save replaces the whole folder. Choose a new or empty folder."
+                )
+        with atomic_dir(target) as tmp:
+            self._write_bundle(tmp)
+
+    def _write_bundle(self, directory: str) -> None:
         config = self.config
         config.id2label = dict(enumerate(self.label_names))
         config.label2id = {n: i for i, n in enumerate(self.label_names)}

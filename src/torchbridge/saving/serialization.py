@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from torchbridge.errors import UnknownClassError
+from torchbridge.errors import SavedFormatError, UnknownClassError
 from torchbridge.saving.object_registration import (
     CustomObjectScope,
     custom_lookup,
@@ -46,6 +46,8 @@ __all__ = [
     "get_custom_objects",
     "get_registered_name",
     "get_registered_object",
+    "check_config_depth",
+    "MAX_CONFIG_DEPTH",
     "pending_assets",
     "register_keras_serializable",
     "register_serializable",
@@ -82,6 +84,31 @@ _FUNCTION_PACKAGES = (
     "regularizers",
 )
 _LOADING = threading.local()  # .assets: layer name -> assets while load_model runs
+
+#: The deepest nesting of lists/dicts a config may have. Real Keras configs stay far
+#: below it (a model nested in a model adds about 6 levels); a deeper one is refused
+#: before any object is built instead of ending in a RecursionError.
+MAX_CONFIG_DEPTH = 200
+
+
+def check_config_depth(config: Any, source: str = "the config", limit: int | None = None) -> None:
+    """Raise :class:`SavedFormatError` if ``config`` nests deeper than ``limit`` (iterative walk)."""
+    limit = MAX_CONFIG_DEPTH if limit is None else limit
+    stack: list[tuple[Any, int]] = [(config, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children: Any = value.values()
+        elif isinstance(value, (list, tuple)):
+            children = value
+        else:
+            continue
+        if depth > limit:
+            raise SavedFormatError(
+                f"{source} nests deeper than {limit} levels of lists/dicts; no Keras model "
+                "config does. The file is damaged or crafted; it was not loaded."
+            )
+        stack.extend((child, depth + 1) for child in children)
 
 
 # --- where torchbridge's own classes live -----------------------------------------------------
@@ -435,8 +462,16 @@ def deserialize_keras_object(
     """
     from torchbridge.layers.lambda_code import safe_mode_scope
 
-    with safe_mode_scope(None if safe_mode else False):
-        return _deserialize_keras_object(config, custom_objects, **kwargs)
+    outermost = not getattr(_LOADING, "depth_checked", False)
+    if outermost:
+        check_config_depth(config)
+        _LOADING.depth_checked = True
+    try:
+        with safe_mode_scope(None if safe_mode else False):
+            return _deserialize_keras_object(config, custom_objects, **kwargs)
+    finally:
+        if outermost:
+            _LOADING.depth_checked = False
 
 
 def _deserialize_keras_object(
