@@ -77,6 +77,10 @@ def load_model(
     ``safe_mode=False`` or after ``keras.config.enable_unsafe_deserialization()``.
     """
     path = os.fspath(filepath)
+    from torchbridge.saving.keras_format import keras_archive
+
+    if keras_archive.is_keras_archive(path):  # written by Keras 3 itself
+        return keras_archive.load_keras_archive(path, custom_objects, compile, safe_mode)
     archive = checkpoint_io.read_archive(path)
     config = archive["config"]
     if config is None:
