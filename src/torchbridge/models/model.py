@@ -560,8 +560,7 @@ class Model(ModelConfigMixin, ModelMetricsMixin, KerasWeightsMixin, LossesMixin,
         of a ``.keras`` / ``.torchbridge`` file."""
         path = os.fspath(filepath)
         if path.endswith(checkpoint_io.MODEL_SUFFIXES):
-            weights = checkpoint_io.read_checkpoint_weights(path)
-            return weights_io.load_state_into(self.weights_module(), weights, path, skip_mismatch)
+            return checkpoint_io.load_archive_weights(self, path, skip_mismatch)
         return weights_io.load_weights(self, filepath, skip_mismatch, **kwargs)
 
     def save(

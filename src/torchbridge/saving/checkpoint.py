@@ -8,7 +8,12 @@ uncompressed) holding
   optimizer's non-tensor state (param groups, step counts) as JSON;
 * ``config.json`` — the model's Keras config (classes by name), when it has one;
 * ``assets.json`` — non-tensor state of layers (vocabularies), by module path;
-* ``model.weights.safetensors`` — the model's weights (its own keys);
+* the weights: for a ``.keras`` file of a model Keras can express (it has a
+  config and its layers map onto Keras's weights tree), ``model.weights.h5`` in
+  Keras 3's layout plus Keras's lookup vocabularies under ``assets/`` (see
+  :mod:`.keras_format.keras_archive_writer`), so real Keras 3 loads the file;
+  otherwise (``.torchbridge``, or a model Keras cannot express)
+  ``model.weights.safetensors`` (the module's own keys). Never both;
 * ``optimizer.safetensors`` — the optimizer's tensors, if it has been built;
 * ``own_variables.safetensors`` and ``assets/`` — what custom layers'
   ``save_own_variables`` / ``save_assets`` wrote (see :mod:`.layer_state`).
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import zipfile
 from typing import Any
 
@@ -34,6 +40,12 @@ from torchbridge.errors import InputError, SavedFormatError
 from torchbridge.saving import serialization
 from torchbridge.saving.atomic import atomic_path
 from torchbridge.saving.compile_config import serialize_compile_config
+from torchbridge.saving.keras_format.keras_archive_writer import (
+    KERAS_WEIGHTS_MEMBER,
+    keras_metadata,
+    keras_weights_supported,
+    write_keras_members,
+)
 from torchbridge.saving.layer_state import (
     relax_weights_for_custom_loaders,
     restore_layer_state,
@@ -46,6 +58,7 @@ __all__ = [
     "load_checkpoint",
     "read_archive",
     "read_checkpoint_weights",
+    "load_archive_weights",
     "restore_assets",
     "restore_weights",
     "CHECKPOINT_SUFFIX",
@@ -55,6 +68,7 @@ __all__ = [
 CHECKPOINT_SUFFIX = ".torchbridge"
 MODEL_SUFFIXES = (".keras", CHECKPOINT_SUFFIX)
 FORMAT_VERSION = 2
+SAFETENSORS_WEIGHTS_MEMBER = "model.weights.safetensors"
 
 
 def _split_state(obj: Any, prefix: str, tensors: dict[str, torch.Tensor]) -> Any:
@@ -113,6 +127,23 @@ def _assets(model: Any) -> dict[str, Any]:
     return out
 
 
+def _state_weights(model: Any) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """The module's ``state_dict`` with each tied storage once, and ``{alias: stored name}``."""
+    module = model.weights_module()
+    weights = {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
+    aliases: dict[str, str] = {}
+    seen: dict[tuple[Any, ...], str] = {}
+    for key, t in list(module.state_dict().items()):
+        # Same memory, shape, strides and dtype: the same tensor (not e.g. a transposed view).
+        ident = (t.data_ptr(), tuple(t.shape), t.stride(), t.dtype)
+        if ident in seen and t.numel():
+            aliases[key] = seen[ident]
+            del weights[key]
+        else:
+            seen[ident] = key
+    return weights, aliases
+
+
 def save_checkpoint(
     model: Any,
     filepath: str | os.PathLike[str],
@@ -129,20 +160,11 @@ def save_checkpoint(
         raise FileExistsError(f"{path} exists; pass overwrite=True to replace it.")
     from torchbridge import __version__
 
-    module = model.weights_module()
-    weights = {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
-    # Tied tensors: store each storage once under its first name, remember the aliases.
-    aliases: dict[str, str] = {}
-    seen: dict[tuple[Any, ...], str] = {}
-    for key, t in list(module.state_dict().items()):
-        # Same memory, shape, strides and dtype: the same tensor (not e.g. a transposed view).
-        ident = (t.data_ptr(), tuple(t.shape), t.stride(), t.dtype)
-        if ident in seen and t.numel():
-            aliases[key] = seen[ident]
-            del weights[key]
-        else:
-            seen[ident] = key
+    config = _model_config(model)
+    keras_layout = path.endswith(".keras") and config is not None and keras_weights_supported(model)
+    weights, aliases = ({}, {}) if keras_layout else _state_weights(model)
     meta: dict[str, Any] = {
+        **(keras_metadata() if keras_layout else {}),
         "format": "torchbridge",
         "format_version": FORMAT_VERSION,
         "torchbridge_version": __version__,
@@ -151,7 +173,8 @@ def save_checkpoint(
         "trainer_state": model._trainer.state.state_dict(include_rng=False),
         "compile_config": serialize_compile_config(model),
     }
-    config = _model_config(model)
+    if keras_layout:
+        meta["weights"] = KERAS_WEIGHTS_MEMBER
     assets = _assets(model)
     opt_tensors: dict[str, torch.Tensor] = {}
     optimizer = getattr(model, "optimizer", None) if include_optimizer else None
@@ -166,7 +189,10 @@ def save_checkpoint(
             zf.writestr("config.json", json.dumps(config, indent=1))
         if assets:
             zf.writestr("assets.json", json.dumps(assets))
-        zf.writestr("model.weights.safetensors", save_safetensors(weights))
+        if keras_layout:
+            write_keras_members(model, zf)
+        else:
+            zf.writestr(SAFETENSORS_WEIGHTS_MEMBER, save_safetensors(weights))
         write_layer_state(model, zf)
         if opt_tensors or "optimizer" in meta:
             zf.writestr("optimizer.safetensors", save_safetensors(opt_tensors))
@@ -235,20 +261,65 @@ def restore_assets(model: Any, assets: dict[str, Any]) -> None:
 
 def read_checkpoint_weights(filepath: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
     """The weights stored in a checkpoint, with tied names filled back in."""
-    with _open(os.fspath(filepath)) as zf:
+    path = os.fspath(filepath)
+    if _has_keras_weights(path):
+        raise InputError(
+            f"{path!r} keeps its weights in Keras's model.weights.h5; load them into a model "
+            "with model.load_weights(path) (or torchbridge.models.load_model(path))."
+        )
+    with _open(path) as zf:
         meta = json.loads(zf.read("metadata.json"))
-        weights = load_safetensors(zf.read("model.weights.safetensors"))
+        weights = load_safetensors(zf.read(SAFETENSORS_WEIGHTS_MEMBER))
     for alias, source in meta.get("weight_aliases", {}).items():
         weights[alias] = weights[source]
     return weights
 
 
+def _has_keras_weights(path: str) -> bool:
+    """Whether the file keeps its weights in Keras's ``model.weights.h5`` (not safetensors)."""
+    with _open(path) as zf:
+        names = set(zf.namelist())
+    return KERAS_WEIGHTS_MEMBER in names and SAFETENSORS_WEIGHTS_MEMBER not in names
+
+
+def _load_keras_weights(model: Any, path: str, skip_mismatch: bool = False) -> list[str]:
+    """``model.weights.h5`` of the archive into ``model`` (the layers' variables only:
+    torchbridge's exact optimizer state is in ``optimizer.safetensors``)."""
+    from torchbridge.saving.keras_format.weights_h5 import load_weights_h5
+
+    optimizer = getattr(model, "optimizer", None)
+    with _open(path) as zf, tempfile.TemporaryDirectory() as tmp:
+        zf.extract(KERAS_WEIGHTS_MEMBER, tmp)
+        return load_weights_h5(
+            model,
+            os.path.join(tmp, KERAS_WEIGHTS_MEMBER),
+            skip_mismatch,
+            objects_to_skip=[optimizer] if optimizer is not None else None,
+        )
+
+
+def load_archive_weights(
+    model: Any, filepath: str | os.PathLike[str], skip_mismatch: bool = False
+) -> dict[str, Any]:
+    """``model.load_weights`` of a ``.keras`` / ``.torchbridge`` file: its weights alone,
+    from whichever layout it stores them in (returns ``load_weights``'s report)."""
+    path = os.fspath(filepath)
+    if _has_keras_weights(path):
+        skipped = _load_keras_weights(model, path, skip_mismatch)
+        return {"missing_keys": [], "unexpected_keys": [], "skipped": skipped}
+    weights = read_checkpoint_weights(path)
+    return load_state_into(model.weights_module(), weights, path, skip_mismatch)
+
+
 def restore_weights(model: Any, filepath: str | os.PathLike[str]) -> None:
     """The file's weights into ``model``, then custom layers' own variables and asset files."""
     path = os.fspath(filepath)
-    weights = read_checkpoint_weights(path)
-    relax_weights_for_custom_loaders(model, weights)
-    load_state_into(model.weights_module(), weights, path)
+    if _has_keras_weights(path):
+        _load_keras_weights(model, path)
+    else:
+        weights = read_checkpoint_weights(path)
+        relax_weights_for_custom_loaders(model, weights)
+        load_state_into(model.weights_module(), weights, path)
     with _open(path) as zf:
         restore_layer_state(model, zf)
 
