@@ -9,7 +9,7 @@ from safetensors.torch import load_file
 from torch import nn
 
 import torchbridge as tb
-from torchbridge.errors import InputError, NotCompiledError
+from torchbridge.errors import InputError, NotCompiledError, SavedFormatError
 
 
 class TwoLayer(tb.Model):
@@ -144,7 +144,7 @@ def test_load_weights_mismatch_names_keys(tmp_path) -> None:
 def test_load_weights_refuses_pickle(tmp_path) -> None:
     path = tmp_path / "evil.safetensors"
     torch.save({"weight": torch.ones(1)}, path)  # a pickle in disguise
-    with pytest.raises(InputError, match="never loads pickled"):
+    with pytest.raises(SavedFormatError, match="never loads pickled"):
         tb.Model.wrap(nn.Linear(1, 1)).load_weights(path)
 
 

@@ -10,7 +10,11 @@
 * ``.h5`` / ``.hdf5`` alone — tf.keras 2's legacy weights file: refused with
   the fix (torchbridge reads Keras 3's ``.weights.h5``).
 
-Loading never unpickles or executes anything.
+Loading never unpickles or executes anything. A safetensors header is
+validated before any tensor is read (:mod:`torchbridge.saving.safetensors_file`),
+and a tensor stored in a wider dtype than the parameter it fills (float64 into
+float32, which can overflow to inf) is refused unless
+``allow_dtype_narrowing=True`` (torchbridge-only; Keras casts silently).
 """
 
 from __future__ import annotations
@@ -20,12 +24,12 @@ import sys
 from typing import Any
 
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_model
+from safetensors.torch import save_model
 from torch import nn
 
 from torchbridge.errors import InputError
 from torchbridge.saving.atomic import atomic_path
+from torchbridge.saving.safetensors_file import read_safetensors
 
 __all__ = [
     "save_weights",
@@ -121,6 +125,7 @@ def load_weights(
     path = os.fspath(filepath)
     objects_to_skip = kwargs.pop("objects_to_skip", None)
     by_name = kwargs.pop("by_name", None)
+    allow_narrowing = bool(kwargs.pop("allow_dtype_narrowing", False))
     if kwargs:
         raise ValueError(f"Invalid keyword arguments: {kwargs}")
     if path.endswith(H5_WEIGHTS_SUFFIX):
@@ -146,20 +151,29 @@ def load_weights(
         )
     if not os.path.exists(path):
         raise FileNotFoundError(f"No weights file at {path!r}.")
-    try:
-        loaded = load_file(path, device="cpu")
-    except SafetensorError as e:
-        raise InputError(
-            f"{path!r} is not a valid safetensors file ({e}). torchbridge never loads pickled "
-            "files; convert a .pt/.bin checkpoint with safetensors.torch.save_file first."
-        ) from None
-    return load_state_into(_state_module(module), loaded, path, skip_mismatch)
+    loaded = read_safetensors(path)
+    return load_state_into(
+        _state_module(module), loaded, path, skip_mismatch, allow_narrowing=allow_narrowing
+    )
+
+
+def _narrowing(file_dtype: torch.dtype, own_dtype: torch.dtype) -> bool:
+    """Whether casting ``file_dtype`` to ``own_dtype`` can lose range or precision."""
+    return file_dtype != own_dtype and torch.promote_types(file_dtype, own_dtype) != own_dtype
 
 
 def load_state_into(
-    module: nn.Module, loaded: dict[str, torch.Tensor], source: str, skip_mismatch: bool = False
+    module: nn.Module,
+    loaded: dict[str, torch.Tensor],
+    source: str,
+    skip_mismatch: bool = False,
+    allow_narrowing: bool = False,
 ) -> dict[str, Any]:
-    """Load ``loaded`` into ``module`` with clear errors (or skips) for any mismatch."""
+    """Load ``loaded`` into ``module`` with clear errors (or skips) for any mismatch.
+
+    A tensor whose dtype does not fit its parameter without loss (float64 into
+    float32, float into int) raises unless ``allow_narrowing``.
+    """
     path = source
     own = module.state_dict()
     # save_model drops duplicate names of tied tensors: refill them from their twin.
@@ -196,6 +210,18 @@ def load_state_into(
             "only the matching tensors."
         )
     usable = {k: v for k, v in loaded.items() if k in own and k not in mismatched}
+    narrowed = [k for k, v in usable.items() if _narrowing(v.dtype, own[k].dtype)]
+    if narrowed and not allow_narrowing:
+        raise InputError(
+            f"The weights in {path!r} would lose range or precision when loaded: "
+            + ", ".join(
+                f"{k} is {usable[k].dtype} in the file, {own[k].dtype} in the model"
+                for k in narrowed[:10]
+            )
+            + ". Cast the model to the file's dtype first (e.g. module.to(torch.float64)), or "
+            "pass allow_dtype_narrowing=True to load_weights to cast (values beyond the "
+            "model dtype's range become inf)."
+        )
     with torch.no_grad():
         module.load_state_dict(usable, strict=False)
     return {"missing_keys": missing, "unexpected_keys": unexpected, "skipped": mismatched}

@@ -15,7 +15,9 @@ safetensors metadata) and ``{filename}.tbcache-index.json`` lists the chunks.
 The index is written last (atomically), so it exists only for a complete
 cache; a cache with a missing, unreadable or inconsistent index or chunk
 (e.g. a crash while writing) is ignored and written again, and the stale
-chunk files are removed when the new cache is complete. Namedtuple elements
+chunk files are removed when the new cache is complete. An index that lists a
+file other than this cache's own chunks in its folder (a path, ``..``, a
+symlink) raises :class:`~torchbridge.errors.InputError` and is never followed. Namedtuple elements
 come back as namedtuples of the same name and fields (a class re-created
 from the file, not imported).
 
@@ -230,19 +232,42 @@ class _FileCache:
                 index = json.load(f)
             if index.get("format") != _FORMAT:
                 return None
-            directory = os.path.dirname(self.index_path)
             total = 0
             for chunk in index["chunks"]:
-                path = os.path.join(directory, chunk["file"])
+                path = self._chunk_path(chunk["file"])
                 if os.path.getsize(path) != int(chunk["bytes"]):
                     return None
                 total += int(chunk["count"])
             if total != int(index["count"]):
                 return None
+        except InputError:
+            raise  # an index pointing outside the cache: never silently rewritten over
         except (OSError, ValueError, KeyError, TypeError):
             return None
         self._index, self._index_stat = index, key
         return index
+
+    def _chunk_path(self, name: Any) -> str:
+        """The path of a chunk the index lists; refuses any name that leaves the cache's files."""
+        directory = os.path.dirname(os.path.abspath(self.index_path))
+        own = os.path.basename(self.prefix) + ".tbcache-"
+        path = os.path.join(directory, name) if isinstance(name, str) else ""
+        if (
+            not isinstance(name, str)
+            or name != os.path.basename(name)
+            or "\\" in name
+            or "\x00" in name
+            or not name.startswith(own)
+            or not name.endswith(".safetensors")
+            or os.path.islink(path)
+            or os.path.dirname(os.path.realpath(path)) != os.path.realpath(directory)
+        ):
+            raise InputError(
+                f"The cache index {self.index_path} lists the chunk {name!r}, which is not one of "
+                f"this cache's files ({own}*.safetensors in {directory}); the index was not "
+                f"followed. Delete the files {self.prefix}.tbcache-* to rebuild the cache."
+            )
+        return path
 
     def complete(self) -> bool:
         return self._load_index() is not None
@@ -255,20 +280,20 @@ class _FileCache:
         index = self._load_index()
         if index is None:
             raise InputError(f"The cache {self.index_path} disappeared while being read.")
-        return _file_reader(index, os.path.dirname(self.index_path), start)
+        return _file_reader(index, self._chunk_path, start)
 
     def writer(self) -> _FileWriter:
         return _FileWriter(self)
 
 
-def _file_reader(index: dict[str, Any], directory: str, start: int) -> Any:
+def _file_reader(index: dict[str, Any], chunk_path: Any, start: int) -> Any:
     position = 0
     for chunk in index["chunks"]:
         count = int(chunk["count"])
         if position + count <= start:
             position += count
             continue
-        elements = _read_chunk(os.path.join(directory, chunk["file"]))
+        elements = _read_chunk(chunk_path(chunk["file"]))
         yield from elements[max(0, start - position) :]
         position += count
 
