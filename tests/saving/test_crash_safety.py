@@ -1,0 +1,191 @@
+"""Crash-safe saving (torchbridge.saving.atomic): a writer killed with SIGKILL at a random point
+leaves the old complete file/folder or the new one, never a torn or mixed one, and the next save
+in that folder removes what the killed writer left behind.
+
+The mechanism trials run a child that loads ``atomic.py`` alone (stdlib only, so a child starts in
+milliseconds) and rewrites a target in a loop until it is killed; one trial per save path of a
+real model (``save_weights``, ``ModelCheckpoint``) runs torchbridge itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from torch import nn
+
+import torchbridge as tb
+from torchbridge.saving import atomic
+
+ATOMIC_PY = atomic.__file__
+PAYLOAD = 1 << 20  # bytes per file version: large enough that a kill often lands mid-write
+
+_CHILD = r"""
+import importlib.util, json, os, sys
+spec = importlib.util.spec_from_file_location("atomic_alone", sys.argv[1])
+atomic = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(atomic)
+kind, target, size = sys.argv[2], sys.argv[3], int(sys.argv[4])
+
+def write_file(path, version):
+    with open(path, "wb") as f:
+        f.write(b"v%08d\n" % version)
+        block = bytes([version % 251]) * 65536
+        for _ in range(size // 65536):
+            f.write(block)
+            f.flush()
+
+version = 0
+while True:
+    version += 1
+    if kind == "file":
+        with atomic.atomic_path(target) as tmp:
+            write_file(tmp, version)
+    else:
+        with atomic.atomic_dir(target) as tmp:
+            for name in ("model.bin", "tokenizer.bin"):
+                write_file(os.path.join(tmp, name), version)
+            with open(os.path.join(tmp, "meta.json"), "w") as f:
+                json.dump({"version": version}, f)
+    if version == 1:
+        print("ready", flush=True)
+"""
+
+
+def _read_version(path: str, size: int) -> int:
+    """The version of a complete file; fails the test on a torn one."""
+    with open(path, "rb") as f:
+        head = f.readline()
+        body = f.read()
+    assert head.startswith(b"v") and len(head) == 10, f"torn header in {path}"
+    version = int(head[1:9])
+    assert len(body) == size, f"{path}: {len(body)} of {size} bytes (torn)"
+    assert body == bytes([version % 251]) * size, f"{path}: mixed content"
+    return version
+
+
+def _temps(folder: str) -> list[str]:
+    return sorted(n for n in os.listdir(folder) if atomic._TEMP_RE.match(n))
+
+
+def _run_and_kill(kind: str, target: str, rng: random.Random) -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, ATOMIC_PY, kind, target, str(PAYLOAD)],
+        stdout=subprocess.PIPE,
+    )
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == b"ready"
+    time.sleep(rng.uniform(0.0, 0.08))
+    child.send_signal(signal.SIGKILL)
+    child.wait()  # reaped: its PID is gone
+    child.stdout.close()
+
+
+@pytest.mark.parametrize("kind, trials", [("file", 20), ("dir", 12)])
+def test_killed_writer_leaves_old_or_new_and_next_save_cleans(tmp_path, kind, trials) -> None:
+    rng = random.Random(1234)
+    target = str(tmp_path / ("weights.bin" if kind == "file" else "bundle"))
+    left_behind = 0
+    for _ in range(trials):
+        _run_and_kill(kind, target, rng)
+        if kind == "file":
+            _read_version(target, PAYLOAD)
+        else:
+            versions = {
+                _read_version(os.path.join(target, n), PAYLOAD)
+                for n in ("model.bin", "tokenizer.bin")
+            }
+            with open(os.path.join(target, "meta.json")) as f:
+                versions.add(json.load(f)["version"])
+            assert len(versions) == 1, f"mixed bundle: {versions}"
+            assert sorted(os.listdir(target)) == ["meta.json", "model.bin", "tokenizer.bin"]
+        left_behind += bool(_temps(str(tmp_path)))
+        # The next save in that folder removes the dead writer's temporary files.
+        if kind == "file":
+            with atomic.atomic_path(target) as tmp, open(tmp, "wb") as f:
+                f.write(b"v%08d\n" % 0 + bytes([0]) * PAYLOAD)
+        else:
+            with atomic.atomic_dir(target) as tmp:
+                for name in ("model.bin", "tokenizer.bin"):
+                    with open(os.path.join(tmp, name), "wb") as f:
+                        f.write(b"v%08d\n" % 0 + bytes([0]) * PAYLOAD)
+                with open(os.path.join(tmp, "meta.json"), "w") as f:
+                    json.dump({"version": 0}, f)
+        assert _temps(str(tmp_path)) == []
+    assert left_behind > 0, "no kill landed mid-write: the trials tested nothing"
+
+
+def test_cleaning_touches_only_dead_writers_temp_names(tmp_path) -> None:
+    host = atomic._host_tag()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    names = {
+        f".m.keras.{host}.{dead.pid}.0123456789ab.tmp": False,  # dead writer: removed
+        f".m.keras.{host}.{os.getpid()}.0123456789ab.tmp": True,  # a live writer (us): kept
+        f".m.keras.0000beef.{dead.pid}.0123456789ab.tmp": True,  # another host: kept (young)
+        ".m.keras.tmp": True,  # not our pattern
+        "m.keras": True,
+        "notes.txt": True,
+    }
+    for name in names:
+        (tmp_path / name).write_bytes(b"x")
+    old = tmp_path / f".m.keras.0000beef.{dead.pid}.ba9876543210.tmp"
+    old.write_bytes(b"x")
+    stale = time.time() - atomic.STALE_AFTER_S - 60
+    os.utime(old, (stale, stale))  # any writer, untouched for a day: removed
+    removed = atomic.clean_stale_temps(tmp_path)
+    assert sorted(os.path.basename(p) for p in removed) == sorted(
+        [f".m.keras.{host}.{dead.pid}.0123456789ab.tmp", old.name]
+    )
+    assert sorted(os.listdir(tmp_path)) == sorted(n for n, kept in names.items() if kept)
+
+
+_MODEL_CHILD = r"""
+import sys, torch
+from torch import nn
+import torchbridge as tb
+kind, target = sys.argv[1], sys.argv[2]
+model = tb.Model.wrap(nn.Sequential(nn.Linear(256, 512), nn.Linear(512, 256)))
+version = 0
+while True:
+    version += 1
+    with torch.no_grad():
+        for p in model.parameters():
+            p.fill_(float(version))
+    if kind == "save_weights":
+        model.save_weights(target)
+    else:
+        cb = tb.callbacks.ModelCheckpoint(target, save_weights_only=True)
+        cb.set_model(model)
+        cb.on_epoch_end(version - 1, {})
+    if version == 1:
+        print("ready", flush=True)
+"""
+
+
+@pytest.mark.parametrize("kind", ["save_weights", "model_checkpoint"])
+def test_killed_model_save_leaves_a_loadable_file(tmp_path, kind) -> None:
+    target = str(tmp_path / "ckpt.weights.safetensors")
+    rng = random.Random(7)
+    for _ in range(2):
+        child = subprocess.Popen(
+            [sys.executable, "-c", _MODEL_CHILD, kind, target], stdout=subprocess.PIPE
+        )
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == b"ready"
+        time.sleep(rng.uniform(0.0, 0.3))
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        child.stdout.close()
+        model = tb.Model.wrap(nn.Sequential(nn.Linear(256, 512), nn.Linear(512, 256)))
+        model.load_weights(target)  # the old or the new complete file
+        values = {float(v) for p in model.parameters() for v in p.detach().unique()}
+        assert len(values) == 1, f"a mixed file: {sorted(values)[:5]}"
+        model.save_weights(target)  # the next save in that folder cleans up
+        assert _temps(str(tmp_path)) == []
