@@ -81,6 +81,10 @@ def load_model(
 
     if keras_archive.is_keras_archive(path):  # written by Keras 3 itself
         return keras_archive.load_keras_archive(path, custom_objects, compile, safe_mode)
+    from torchbridge.saving.keras_format import legacy_h5
+
+    if legacy_h5.is_legacy_h5(path):  # Keras's whole-model .h5
+        return legacy_h5.load_legacy_h5(path, custom_objects, compile, safe_mode)
     archive = checkpoint_io.read_archive(path)
     config = archive["config"]
     if config is None:
