@@ -4,6 +4,7 @@ the same; torchbridge reads it back with its optimizer and trainer state."""
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from collections.abc import Callable
 from typing import Any
@@ -37,7 +38,29 @@ def _scale_class(lib: Any) -> type:
     return Scale
 
 
+def _tagged_class(lib: Any) -> type:
+    """A custom layer with its own asset file (Keras's save_assets / load_assets hooks)."""
+
+    @lib.saving.register_keras_serializable(package="archive_write")
+    class Tagged(lib.layers.Layer):
+        tag = "unset"
+
+        def call(self, x: Any) -> Any:
+            return x
+
+        def save_assets(self, dir_path: str) -> None:
+            with open(os.path.join(dir_path, "tag.txt"), "w") as f:
+                f.write(self.tag)
+
+        def load_assets(self, dir_path: str) -> None:
+            with open(os.path.join(dir_path, "tag.txt")) as f:
+                self.tag = f.read()
+
+    return Tagged
+
+
 _SCALE = {lib: _scale_class(lib) for lib in (tb, keras)}
+_TAGGED = {lib: _tagged_class(lib) for lib in (tb, keras)}
 _TEXTS = np.array(
     [["the cat sat"], ["a dog ran"], ["the dog sat down"], ["cats and dogs"]], dtype=object
 )
@@ -156,3 +179,19 @@ def test_models_keras_cannot_express_keep_torchbridges_layout(tmp_path: Any) -> 
     with zipfile.ZipFile(tmp_path / "wrapped.keras") as zf:
         names = zf.namelist()
     assert "model.weights.safetensors" in names and "model.weights.h5" not in names
+
+
+def test_custom_assets_go_where_keras_looks_for_them(tmp_path: Any) -> None:
+    inputs = tb.Input((2,))
+    tagged = _TAGGED[tb](name="tagged")
+    tagged.tag = "from torchbridge"
+    model = tb.Model(inputs, tb.layers.Dense(1)(tagged(inputs)))
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as zf:
+        assert zf.read("assets/layers/tagged/tag.txt") == b"from torchbridge"
+    assert keras.saving.load_model(tmp_path / "m.keras").get_layer("tagged").tag == (
+        "from torchbridge"
+    )
+    assert tb.models.load_model(tmp_path / "m.keras").get_layer("tagged").tag == (
+        "from torchbridge"
+    )

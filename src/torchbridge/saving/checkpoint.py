@@ -42,6 +42,7 @@ from torchbridge.saving.atomic import atomic_path
 from torchbridge.saving.compile_config import serialize_compile_config
 from torchbridge.saving.keras_format.keras_archive_writer import (
     KERAS_WEIGHTS_MEMBER,
+    keras_asset_dirs,
     keras_metadata,
     keras_weights_supported,
     write_keras_members,
@@ -173,8 +174,10 @@ def save_checkpoint(
         "trainer_state": model._trainer.state.state_dict(include_rng=False),
         "compile_config": serialize_compile_config(model),
     }
+    asset_dirs = None
     if keras_layout:
         meta["weights"] = KERAS_WEIGHTS_MEMBER
+        asset_dirs = meta["asset_dirs"] = keras_asset_dirs(model)
     assets = _assets(model)
     opt_tensors: dict[str, torch.Tensor] = {}
     optimizer = getattr(model, "optimizer", None) if include_optimizer else None
@@ -193,7 +196,7 @@ def save_checkpoint(
             write_keras_members(model, zf)
         else:
             zf.writestr(SAFETENSORS_WEIGHTS_MEMBER, save_safetensors(weights))
-        write_layer_state(model, zf)
+        write_layer_state(model, zf, asset_dirs)
         if opt_tensors or "optimizer" in meta:
             zf.writestr("optimizer.safetensors", save_safetensors(opt_tensors))
 
@@ -321,7 +324,8 @@ def restore_weights(model: Any, filepath: str | os.PathLike[str]) -> None:
         relax_weights_for_custom_loaders(model, weights)
         load_state_into(model.weights_module(), weights, path)
     with _open(path) as zf:
-        restore_layer_state(model, zf)
+        asset_dirs = json.loads(zf.read("metadata.json")).get("asset_dirs")
+        restore_layer_state(model, zf, asset_dirs if isinstance(asset_dirs, dict) else None)
 
 
 def load_checkpoint(model: Any, filepath: str | os.PathLike[str]) -> dict[str, Any]:

@@ -9,7 +9,9 @@ A custom layer (or model) that overrides Keras's hooks gets them called by
   load each layer gets a dict of NumPy arrays, after the ``state_dict`` weights
   are in place (so its own method has the last word).
 * ``save_assets(dir_path)`` / ``load_assets(dir_path)``: a fresh directory per
-  layer; its files travel in the zip under ``assets/<module path>/``.
+  layer; its files travel in the zip under ``assets/<module path>/`` — or, in a
+  ``.keras`` file in Keras's layout, under ``assets/<Keras path>/`` where real
+  Keras's loader looks (the mapping is in ``metadata.json``'s ``asset_dirs``).
 
 Only overridden hooks are called (torchbridge's own layers keep their weights
 in the ``state_dict``). The root model's path is ``""`` (stored as ``_root``).
@@ -113,9 +115,23 @@ def _seed_generators(model: Any) -> dict[str, Any]:
     return out
 
 
-def write_layer_state(model: Any, zf: zipfile.ZipFile) -> None:
+def _asset_dir(path: str, asset_dirs: dict[str, str] | None) -> str:
+    """The folder (under ``assets/``) of the module at ``path``: its Keras path when the
+    file is in Keras's layout (``asset_dirs``; ``""`` is ``assets/`` itself), else its
+    module path."""
+    key = path or _ROOT
+    if asset_dirs is not None and key in asset_dirs:
+        folder = asset_dirs[key]
+        return f"{ASSETS_DIR}{folder}/" if folder else ASSETS_DIR
+    return f"{ASSETS_DIR}{key}/"
+
+
+def write_layer_state(
+    model: Any, zf: zipfile.ZipFile, asset_dirs: dict[str, str] | None = None
+) -> None:
     """Call the overridden ``save_own_variables`` / ``save_assets`` hooks into ``zf``, and
-    store the seed generators' states."""
+    store the seed generators' states. ``asset_dirs`` (``{module path or "_root": folder}``)
+    puts a layer's asset files where Keras's loader looks for them."""
     seeds = {key: gen.state.clone() for key, gen in _seed_generators(model).items()}
     if seeds:
         zf.writestr(SEED_GENERATORS_FILE, save_safetensors(seeds))
@@ -135,7 +151,7 @@ def write_layer_state(model: Any, zf: zipfile.ZipFile) -> None:
                 for file in sorted(files):
                     full = os.path.join(folder, file)
                     relative = os.path.relpath(full, tmp).replace(os.sep, "/")
-                    zf.write(full, f"{ASSETS_DIR}{path or _ROOT}/{relative}")
+                    zf.write(full, f"{_asset_dir(path, asset_dirs)}{relative}")
 
 
 def relax_weights_for_custom_loaders(model: Any, weights: dict[str, torch.Tensor]) -> None:
@@ -155,9 +171,12 @@ def relax_weights_for_custom_loaders(model: Any, weights: dict[str, torch.Tensor
                 weights[key] = own_state[key]
 
 
-def restore_layer_state(model: Any, zf: zipfile.ZipFile) -> None:
+def restore_layer_state(
+    model: Any, zf: zipfile.ZipFile, asset_dirs: dict[str, str] | None = None
+) -> None:
     """Restore the seed generators' states, then call the overridden
-    ``load_own_variables`` / ``load_assets`` hooks from ``zf``."""
+    ``load_own_variables`` / ``load_assets`` hooks from ``zf`` (``asset_dirs``: as the
+    file was written with, see :func:`write_layer_state`)."""
     names = set(zf.namelist())
     if SEED_GENERATORS_FILE in names:
         saved = load_safetensors(zf.read(SEED_GENERATORS_FILE))
@@ -179,7 +198,7 @@ def restore_layer_state(model: Any, zf: zipfile.ZipFile) -> None:
             )
         module.load_own_variables(_sorted_store(store))  # type: ignore[operator]
     for path, module in custom_loaders(model, "load_assets"):
-        prefix = f"{ASSETS_DIR}{path or _ROOT}/"
+        prefix = _asset_dir(path, asset_dirs)
         with tempfile.TemporaryDirectory() as tmp:
             for name in sorted(n for n in names if n.startswith(prefix)):
                 target = os.path.realpath(os.path.join(tmp, name[len(prefix) :]))

@@ -32,6 +32,7 @@ __all__ = [
     "keras_weights_supported",
     "write_keras_members",
     "lookup_vocabularies",
+    "keras_asset_dirs",
 ]
 
 KERAS_WEIGHTS_MEMBER = "model.weights.h5"
@@ -83,6 +84,20 @@ def lookup_vocabularies(model: Any) -> dict[str, list[Any]]:
             continue
         out[path] = list(layer.get_vocabulary(include_special_tokens=True))
     return out
+
+
+def keras_asset_dirs(model: Any) -> dict[str, str]:
+    """``{module path (or "_root"): Keras path}`` for the layers with their own
+    ``save_assets``, so their files go where Keras's ``load_assets`` looks."""
+    from torchbridge.saving.keras_format.h5_layout import keras_h5_entries
+    from torchbridge.saving.layer_state import custom_loaders
+
+    keras_paths = {id(e.owner): e.path for e in keras_h5_entries(model, action="saving")}
+    return {
+        path or "_root": keras_paths[id(module)]
+        for path, module in custom_loaders(model, "save_assets")
+        if id(module) in keras_paths
+    }
 
 
 def write_keras_members(model: Any, zf: zipfile.ZipFile) -> None:
