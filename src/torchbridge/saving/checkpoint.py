@@ -40,13 +40,6 @@ from torchbridge.errors import InputError, SavedFormatError
 from torchbridge.saving import serialization
 from torchbridge.saving.atomic import atomic_path
 from torchbridge.saving.compile_config import serialize_compile_config
-from torchbridge.saving.keras_format.keras_archive_writer import (
-    KERAS_WEIGHTS_MEMBER,
-    keras_asset_dirs,
-    keras_metadata,
-    keras_weights_supported,
-    write_keras_members,
-)
 from torchbridge.saving.layer_state import (
     relax_weights_for_custom_loaders,
     restore_layer_state,
@@ -70,6 +63,7 @@ CHECKPOINT_SUFFIX = ".torchbridge"
 MODEL_SUFFIXES = (".keras", CHECKPOINT_SUFFIX)
 FORMAT_VERSION = 2
 SAFETENSORS_WEIGHTS_MEMBER = "model.weights.safetensors"
+KERAS_WEIGHTS_MEMBER = "model.weights.h5"  # Keras's layout (keras_format.keras_archive_writer)
 
 
 def _split_state(obj: Any, prefix: str, tensors: dict[str, torch.Tensor]) -> Any:
@@ -160,6 +154,12 @@ def save_checkpoint(
     if not overwrite and os.path.exists(path):
         raise FileExistsError(f"{path} exists; pass overwrite=True to replace it.")
     from torchbridge import __version__
+    from torchbridge.saving.keras_format.keras_archive_writer import (
+        keras_asset_dirs,
+        keras_metadata,
+        keras_weights_supported,
+        write_keras_members,
+    )
 
     config = _model_config(model)
     keras_layout = path.endswith(".keras") and config is not None and keras_weights_supported(model)

@@ -35,7 +35,7 @@ __all__ = [
     "keras_asset_dirs",
 ]
 
-KERAS_WEIGHTS_MEMBER = "model.weights.h5"
+KERAS_WEIGHTS_MEMBER = "model.weights.h5"  # (checkpoint.py, which reads it, repeats the name)
 KERAS_ASSETS_DIR = "assets/"
 # The Keras release whose file layout these members follow (written as "keras_version").
 _KERAS_LAYOUT_VERSION = "3.15.0"
