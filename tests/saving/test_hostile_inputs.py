@@ -15,7 +15,11 @@ from torch import nn
 
 import torchbridge as tb
 from torchbridge.errors import InputError, SavedFormatError
-from torchbridge.saving.serialization import MAX_CONFIG_DEPTH, deserialize_keras_object
+from torchbridge.saving.serialization import (
+    MAX_CONFIG_DEPTH,
+    deserialize_keras_object,
+    load_config_json,
+)
 
 _A = {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 24]}
 _B = {"dtype": "F32", "shape": [4], "data_offsets": [24, 40]}
@@ -153,3 +157,18 @@ def test_ordinary_nested_configs_still_deserialize() -> None:
     outer = tb.Sequential([tb.layers.Input((3,)), inner, tb.layers.Dense(1)])
     rebuilt = deserialize_keras_object(tb.saving.serialize_keras_object(outer))
     assert [type(layer).__name__ for layer in rebuilt.layers] == ["Sequential", "Dense"]
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ('{"x":' * 100_000 + "1" + "}" * 100_000, "nests deeper than Python's JSON parser"),
+        ("[" * (MAX_CONFIG_DEPTH + 1) + "]" * (MAX_CONFIG_DEPTH + 1), "nests deeper than 200"),
+        ('{"class_name": ', "is not valid JSON"),
+    ],
+    ids=["parser_limit", "depth_limit", "bad_json"],
+)
+def test_load_config_json_never_raises_recursion_error(text, problem) -> None:
+    with pytest.raises(SavedFormatError, match=problem) as info:
+        load_config_json(text, "m.keras/config.json")
+    assert "m.keras/config.json" in str(info.value)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import importlib
+import json
 import threading
 import types
 from collections.abc import Iterator
@@ -47,6 +48,7 @@ __all__ = [
     "get_registered_name",
     "get_registered_object",
     "check_config_depth",
+    "load_config_json",
     "MAX_CONFIG_DEPTH",
     "pending_assets",
     "register_keras_serializable",
@@ -89,6 +91,22 @@ _LOADING = threading.local()  # .assets: layer name -> assets while load_model r
 #: below it (a model nested in a model adds about 6 levels); a deeper one is refused
 #: before any object is built instead of ending in a RecursionError.
 MAX_CONFIG_DEPTH = 200
+
+
+def load_config_json(text: str | bytes, source: str) -> Any:
+    """``json.loads`` for a saved config: bad JSON or nesting past :data:`MAX_CONFIG_DEPTH`
+    is a :class:`SavedFormatError` naming ``source`` (never a RecursionError)."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise SavedFormatError(
+            f"{source} nests deeper than Python's JSON parser allows; no Keras model config "
+            "does. The file is damaged or crafted; it was not loaded."
+        ) from None
+    except (ValueError, UnicodeDecodeError) as e:
+        raise SavedFormatError(f"{source} is not valid JSON ({e}).") from None
+    check_config_depth(value, source)
+    return value
 
 
 def check_config_depth(config: Any, source: str = "the config", limit: int | None = None) -> None:
