@@ -95,11 +95,23 @@ def _rnn_text(rng: np.random.Generator) -> tuple[Any, Any]:
     return model, np.array([["the cat ran"], ["unknown dogs sat"]])
 
 
+def _adapted_preprocessing(rng: np.random.Generator) -> tuple[Any, Any]:
+    lookup = tb.layers.StringLookup(output_mode="one_hot")
+    lookup.adapt(np.array(["red", "green", "blue", "green"]))
+    norm = tb.layers.Normalization()
+    norm.adapt(rng.normal(3.0, 2.0, size=(8, 2)).astype("float32"))
+    color, number = tb.Input((1,), dtype="string"), tb.Input((2,))
+    joined = tb.layers.Concatenate()([tb.layers.Flatten()(lookup(color)), norm(number)])
+    model = tb.Model([color, number], tb.layers.Dense(1)(joined))
+    return model, [np.array([["green"], ["pink"]]), rng.random((2, 2), dtype=np.float32)]
+
+
 MODELS: dict[str, Callable[[np.random.Generator], tuple[Any, Any]]] = {
     "sequential": _sequential,
     "two_inputs": _two_inputs,
     "custom_layer": _custom_layer,
     "rnn_text": _rnn_text,
+    "adapted_preprocessing": _adapted_preprocessing,
 }
 
 
