@@ -9,7 +9,7 @@ import pytest
 import torch
 import transformers
 
-from torchbridge.errors import InputError
+from torchbridge.errors import InputError, SavedFormatError
 from torchbridge.hf.bundle import METADATA_FILE, TextClassifier
 from torchbridge.saving import atomic
 
@@ -59,3 +59,21 @@ def test_save_refuses_a_folder_that_is_not_a_bundle(clf, tmp_path) -> None:
         clf.save(target)
     assert (target / "thesis.tex").read_text() == "precious"
     assert sorted(os.listdir(tmp_path)) == ["mine"]
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("{not json", "is not valid JSON"),
+        ("[" * 100_000 + "]" * 100_000, "is not valid JSON"),
+        ("[1, 2]", "is not a torchbridge TextClassifier metadata file"),
+    ],
+    ids=["bad_json", "deep_nesting", "not_an_object"],
+)
+def test_damaged_bundle_metadata_is_a_saved_format_error(clf, tmp_path, text, problem) -> None:
+    clf.save(tmp_path / "bundle")
+    meta = tmp_path / "bundle" / METADATA_FILE
+    meta.write_text(text)
+    with pytest.raises(SavedFormatError, match=problem) as info:
+        TextClassifier.load(tmp_path / "bundle")
+    assert str(meta) in str(info.value)

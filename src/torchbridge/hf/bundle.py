@@ -232,8 +232,17 @@ class TextClassifier:
         meta: dict[str, Any] = {}
         meta_path = os.path.join(directory, METADATA_FILE)
         if os.path.exists(meta_path):
-            with open(meta_path, encoding="utf-8") as f:
-                meta = json.load(f)
+            try:
+                with open(meta_path, encoding="utf-8") as f:
+                    meta = json.load(f)
+            except (ValueError, RecursionError) as e:
+                raise SavedFormatError(
+                    f"{meta_path} is not valid JSON ({type(e).__name__}: {e}); the bundle was "
+                    "not loaded. Save the bundle again, or remove the file to load the directory "
+                    "as a plain Hugging Face model."
+                ) from None
+            if not isinstance(meta, dict):
+                meta = {"format": type(meta).__name__}
             version = meta.get("format_version")
             if meta.get("format") != _FORMAT or not isinstance(version, int):
                 raise SavedFormatError(

@@ -18,14 +18,11 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import hashlib
 import os
 import re
 import secrets
 import shutil
-import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -40,6 +37,8 @@ _TEMP_RE = re.compile(r"^\.(?P<target>.+)\.(?P<host>[0-9a-f]{8})\.(?P<pid>\d+)\.
 
 
 def _host_tag() -> str:
+    import socket
+
     return hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
 
 
@@ -155,6 +154,9 @@ def _exchange(a: str, b: str) -> bool:
     """Swap two existing paths in one step (Linux ``renameat2``); False where unsupported."""
     if not sys.platform.startswith("linux"):
         return False
+    import ctypes
+    import ctypes.util
+
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         renameat2 = libc.renameat2
