@@ -189,3 +189,22 @@ def test_killed_model_save_leaves_a_loadable_file(tmp_path, kind) -> None:
         assert len(values) == 1, f"a mixed file: {sorted(values)[:5]}"
         model.save_weights(target)  # the next save in that folder cleans up
         assert _temps(str(tmp_path)) == []
+
+
+def test_folder_swap_without_exchange_support_and_recovery(tmp_path, monkeypatch) -> None:
+    """Where the file system cannot exchange two folders, two renames are used; a crash between
+    them leaves the old folder under a temporary name, which the next save puts back."""
+    monkeypatch.setattr(atomic, "_exchange", lambda a, b: False)
+    target = tmp_path / "bundle"
+    for version in ("old", "new"):
+        with atomic.atomic_dir(target) as tmp, open(os.path.join(tmp, "v.txt"), "w") as f:
+            f.write(version)
+    assert (target / "v.txt").read_text() == "new"
+    assert sorted(os.listdir(tmp_path)) == ["bundle"]
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    moved = tmp_path / f".bundle.{atomic._host_tag()}.{dead.pid}.0123456789ab.tmp.old"
+    os.rename(target, moved)  # killed between the two renames
+    assert atomic.clean_stale_temps(tmp_path) == []
+    assert (target / "v.txt").read_text() == "new"
+    assert sorted(os.listdir(tmp_path)) == ["bundle"]
