@@ -114,6 +114,48 @@ def _dataset(h5py: Any, group: Any, relative: str, path: str) -> Any:
     return ds
 
 
+def _upgrade_config(config: Any) -> None:
+    """In place, the renames Keras's legacy loader applies to configs written by tf.keras 2:
+    ``batch_input_shape`` (``batch_shape`` of an ``InputLayer``, else ``input_shape``) and a
+    one-element ``axis`` list (an int)."""
+    stack = [config]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+            continue
+        if not isinstance(item, dict):
+            continue
+        inner = item.get("config")
+        if "class_name" in item and isinstance(inner, dict):
+            shape = inner.pop("batch_input_shape", None)
+            if shape is not None:
+                key = "batch_shape" if item["class_name"] == "InputLayer" else "input_shape"
+                inner.setdefault(key, shape)
+            if isinstance(item.get("inbound_nodes"), list):
+                item["inbound_nodes"] = [_upgrade_node(n) for n in item["inbound_nodes"]]
+            axis = inner.get("axis")
+            if isinstance(axis, list) and len(axis) == 1:
+                inner["axis"] = int(axis[0])
+        stack.extend(item.values())
+
+
+def _upgrade_node(node: Any) -> Any:
+    """A tf.keras 2 call node ``[[layer, node_index, tensor_index, kwargs], ...]`` in Keras 3's
+    form ``{"args": [tensor or list of tensors], "kwargs": ...}``."""
+    if not isinstance(node, list) or not all(isinstance(e, list) and len(e) >= 3 for e in node):
+        return node
+    tensors = [
+        {
+            "class_name": "__keras_tensor__",
+            "config": {"keras_history": [str(e[0]), int(e[1]), int(e[2])]},
+        }
+        for e in node
+    ]
+    kwargs = node[0][3] if len(node[0]) > 3 and isinstance(node[0][3], dict) else {}
+    return {"args": [tensors[0] if len(tensors) == 1 else tensors], "kwargs": kwargs}
+
+
 def _legacy_weights(layer: Any) -> list[Any]:
     """The layer's :class:`KerasWeight` s in the legacy order: trainable, then the others."""
     weights = layer._all_keras_weights()
@@ -220,6 +262,7 @@ def load_legacy_h5(
                 f"{path!r} has no model_config: it holds weights only. Build the model in code "
                 "and call model.load_weights(path)."
             )
+        _upgrade_config(config)
         with safe_mode_scope(safe_mode):
             model = serialization.deserialize(config, custom_objects)
         _load_layer_weights(h5py, f, model, path)
