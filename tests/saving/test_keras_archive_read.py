@@ -207,3 +207,53 @@ def test_torchbridge_files_still_take_their_own_reader(tmp_path) -> None:
     loaded = tb.saving.load_model(tmp_path / "own.keras")
     x = np.ones((1, 3), "float32")
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def _vocab_class(lib: Any) -> type:
+    """A custom layer keeping a word list in its assets folder, in both libraries."""
+
+    @lib.saving.register_keras_serializable(package="archive_read")
+    class WordCount(lib.layers.Layer):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.words: list[str] = []
+
+        def call(self, x: Any) -> Any:
+            return x * float(len(self.words))
+
+        def save_assets(self, dir_path: str) -> None:
+            with open(f"{dir_path}/words.txt", "w") as f:
+                f.write("\n".join(self.words))
+
+        def load_assets(self, dir_path: str) -> None:
+            with open(f"{dir_path}/words.txt") as f:
+                self.words = f.read().split("\n")
+
+    return WordCount
+
+
+_WORDS = {lib: _vocab_class(lib) for lib in (tb, keras)}
+
+
+def test_preprocessing_state_and_custom_assets_come_back(tmp_path) -> None:
+    lookup = keras.layers.StringLookup()
+    lookup.adapt(np.array(["b", "a", "b", "c", "b", "a"]))
+    normalize = keras.layers.Normalization()
+    normalize.adapt(np.random.default_rng(6).normal(3.0, 2.0, size=(20, 2)))
+    words = _WORDS[keras]()
+    words.words = ["x", "y", "z"]
+    tokens, numbers = keras.Input((3,), dtype="string"), keras.Input((2,))
+    out = keras.layers.Concatenate()(
+        [keras.ops.cast(lookup(tokens), "float32"), words(normalize(numbers))]
+    )
+    model = keras.Model([tokens, numbers], out)
+    model.save(tmp_path / "pre.keras")
+    strings = np.array([["a", "b", "zzz"], ["c", "c", "a"]])
+    values = np.array([[1.0, 2.0], [5.0, -1.0]], "float32")
+    expected = model.predict([tf.constant(strings), values], verbose=0)
+
+    loaded = tb.saving.load_model(tmp_path / "pre.keras")
+    np.testing.assert_allclose(loaded.predict([strings, values], verbose=0), expected, atol=1e-5)
+    by_type = {type(la).__name__: la for la in loaded.layers}
+    assert by_type["StringLookup"].get_vocabulary() == lookup.get_vocabulary()
+    assert by_type["WordCount"].words == ["x", "y", "z"]
