@@ -2,7 +2,9 @@
 
 * :mod:`.h5_layout`: where each weight of a model lives in Keras's weights tree;
 * :mod:`.weights_h5`: ``.weights.h5`` files (``save_weights`` / ``load_weights``);
-* :mod:`.optimizer_h5`: the optimizer's state as Keras's optimizer variables.
+* :mod:`.optimizer_h5`: the optimizer's state as Keras's optimizer variables;
+* :mod:`.keras_archive`: ``.keras`` archives written by Keras 3 (``load_model``);
+* :mod:`.legacy_h5`: whole-model ``.h5`` files (Keras 3's legacy writer, tf.keras 2).
 
 h5py is imported only when a file is read or written.
 """
