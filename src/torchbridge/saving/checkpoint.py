@@ -46,6 +46,7 @@ from torchbridge.saving.layer_state import (
     write_layer_state,
 )
 from torchbridge.saving.weights import load_state_into
+from torchbridge.saving.zip_members import read_json_member, read_member
 
 __all__ = [
     "save_checkpoint",
@@ -201,6 +202,17 @@ def save_checkpoint(
             zf.writestr("optimizer.safetensors", save_safetensors(opt_tensors))
 
 
+def _tensors(zf: zipfile.ZipFile, path: str, name: str) -> dict[str, torch.Tensor]:
+    """A safetensors member, bounded (zip_members) and with a malformed one named."""
+    data = read_member(zf, path, name)
+    try:
+        return load_safetensors(data)
+    except Exception as e:  # safetensors raises its own error types for a bad header
+        raise SavedFormatError(
+            f"{path!r}: the member {name!r} is not valid safetensors ({e})."
+        ) from None
+
+
 def _open(path: str) -> zipfile.ZipFile:
     if not os.path.exists(path):
         raise FileNotFoundError(f"No model file at {path!r}.")
@@ -224,7 +236,10 @@ def _open(path: str) -> zipfile.ZipFile:
             f"{path!r} has no metadata.json: {what}. Move weights from Keras with "
             "keras_model.get_weights() -> model.set_weights(...)."
         )
-    meta = json.loads(zf.read("metadata.json"))
+    meta = read_json_member(zf, path, "metadata.json")
+    if not isinstance(meta, dict):
+        zf.close()
+        raise SavedFormatError(f"{path!r}: metadata.json is not a JSON object.")
     version = meta.get("format_version")
     if meta.get("format") != "torchbridge" or not isinstance(version, int):
         zf.close()
@@ -241,12 +256,13 @@ def _open(path: str) -> zipfile.ZipFile:
 
 def read_archive(filepath: str | os.PathLike[str]) -> dict[str, Any]:
     """``metadata``, ``config`` (or ``None``) and ``assets`` of a model file (JSON only)."""
-    with _open(os.fspath(filepath)) as zf:
+    path = os.fspath(filepath)
+    with _open(path) as zf:
         names = zf.namelist()
         return {
-            "metadata": json.loads(zf.read("metadata.json")),
-            "config": json.loads(zf.read("config.json")) if "config.json" in names else None,
-            "assets": json.loads(zf.read("assets.json")) if "assets.json" in names else {},
+            "metadata": read_json_member(zf, path, "metadata.json"),
+            "config": read_json_member(zf, path, "config.json") if "config.json" in names else None,
+            "assets": read_json_member(zf, path, "assets.json") if "assets.json" in names else {},
         }
 
 
@@ -271,8 +287,8 @@ def read_checkpoint_weights(filepath: str | os.PathLike[str]) -> dict[str, torch
             "with model.load_weights(path) (or torchbridge.models.load_model(path))."
         )
     with _open(path) as zf:
-        meta = json.loads(zf.read("metadata.json"))
-        weights = load_safetensors(zf.read(SAFETENSORS_WEIGHTS_MEMBER))
+        meta = read_json_member(zf, path, "metadata.json")
+        weights = _tensors(zf, path, SAFETENSORS_WEIGHTS_MEMBER)
     for alias, source in meta.get("weight_aliases", {}).items():
         weights[alias] = weights[source]
     return weights
@@ -324,7 +340,7 @@ def restore_weights(model: Any, filepath: str | os.PathLike[str]) -> None:
         relax_weights_for_custom_loaders(model, weights)
         load_state_into(model.weights_module(), weights, path)
     with _open(path) as zf:
-        asset_dirs = json.loads(zf.read("metadata.json")).get("asset_dirs")
+        asset_dirs = read_json_member(zf, path, "metadata.json").get("asset_dirs")
         restore_layer_state(model, zf, asset_dirs if isinstance(asset_dirs, dict) else None)
 
 
@@ -334,7 +350,7 @@ def load_checkpoint(model: Any, filepath: str | os.PathLike[str]) -> dict[str, A
     restore_assets(model, read_archive(path)["assets"])
     restore_weights(model, path)
     with _open(path) as zf:
-        meta = json.loads(zf.read("metadata.json"))
+        meta = read_json_member(zf, path, "metadata.json")
         opt_meta = meta.get("optimizer")
         optimizer = getattr(model, "optimizer", None)
         if opt_meta is not None and optimizer is not None:
@@ -346,7 +362,7 @@ def load_checkpoint(model: Any, filepath: str | os.PathLike[str]) -> dict[str, A
                 )
             if not getattr(optimizer, "built", True):
                 model._build_optimizer()
-            tensors = load_safetensors(zf.read("optimizer.safetensors"))
+            tensors = _tensors(zf, path, "optimizer.safetensors")
             state = _join_state(opt_meta["state"], tensors)
             optimizer.load_state_dict(state)
     model._trainer.state.load_state_dict(meta.get("trainer_state", {}))

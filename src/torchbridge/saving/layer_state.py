@@ -38,6 +38,7 @@ from safetensors.torch import save as save_safetensors
 from torch import nn
 
 from torchbridge.errors import InputError, SavedFormatError
+from torchbridge.saving.zip_members import read_member
 
 __all__ = [
     "OWN_VARIABLES_FILE",
@@ -179,14 +180,16 @@ def restore_layer_state(
     file was written with, see :func:`write_layer_state`)."""
     names = set(zf.namelist())
     if SEED_GENERATORS_FILE in names:
-        saved = load_safetensors(zf.read(SEED_GENERATORS_FILE))
+        saved = load_safetensors(read_member(zf, str(zf.filename), SEED_GENERATORS_FILE))
         for key, gen in _seed_generators(model).items():
             state = saved.get(key)
             if state is not None and state.shape == (2,) and not state.is_floating_point():
                 gen.state = state
     stores: dict[str, dict[str, np.ndarray]] = {}
     if OWN_VARIABLES_FILE in names:
-        for key, tensor in load_safetensors(zf.read(OWN_VARIABLES_FILE)).items():
+        for key, tensor in load_safetensors(
+            read_member(zf, str(zf.filename), OWN_VARIABLES_FILE)
+        ).items():
             path, _, item = key.rpartition("/")
             stores.setdefault(path, {})[item] = tensor.numpy()
     for path, module in custom_loaders(model, "load_own_variables"):
@@ -206,7 +209,7 @@ def restore_layer_state(
                     raise SavedFormatError(f"The asset path {name!r} leaves its directory.")
                 os.makedirs(os.path.dirname(target), exist_ok=True)
                 with open(target, "wb") as f:
-                    f.write(zf.read(name))
+                    f.write(read_member(zf, str(zf.filename), name))
             module.load_assets(tmp)  # type: ignore[operator]
 
 

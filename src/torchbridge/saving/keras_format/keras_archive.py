@@ -22,7 +22,6 @@ the weights are streamed to a temporary file, never held whole in memory twice.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import warnings
@@ -30,6 +29,7 @@ import zipfile
 from typing import Any
 
 from torchbridge.errors import InputError, SavedFormatError
+from torchbridge.saving.zip_members import read_json_member, read_member
 
 __all__ = [
     "is_keras_archive",
@@ -44,7 +44,6 @@ KERAS_METADATA_FILE = "metadata.json"
 KERAS_WEIGHTS_FILE = "model.weights.h5"
 _ASSETS_PREFIX = "assets/"
 #: Upper bounds on what one member may hold (a config or a vocabulary file).
-_JSON_LIMIT = 64 * 2**20
 _ASSET_FILE_LIMIT = 256 * 2**20
 _CHUNK = 2**20
 
@@ -58,33 +57,8 @@ def _open_zip(path: str) -> zipfile.ZipFile:
         raise SavedFormatError(f"{path!r} is not a zip archive, so not a .keras file.") from None
 
 
-def _read_member(zf: zipfile.ZipFile, path: str, name: str, limit: int) -> bytes:
-    """The bytes of ``name``, refusing members larger than ``limit`` or than declared."""
-    info = zf.getinfo(name)
-    if info.file_size > limit:
-        raise SavedFormatError(
-            f"{path!r}: the member {name!r} declares {info.file_size} bytes, over the "
-            f"{limit}-byte limit for it; the file is not a model torchbridge will read."
-        )
-    try:
-        with zf.open(info) as fh:
-            data = fh.read(limit + 1)
-    except (zipfile.BadZipFile, OSError, EOFError) as e:
-        raise SavedFormatError(f"{path!r}: the member {name!r} is corrupt ({e}).") from None
-    if len(data) != info.file_size:
-        raise SavedFormatError(
-            f"{path!r}: the member {name!r} holds {len(data)} bytes, not the "
-            f"{info.file_size} the archive declares."
-        )
-    return data
-
-
 def _read_json(zf: zipfile.ZipFile, path: str, name: str) -> Any:
-    data = _read_member(zf, path, name, _JSON_LIMIT)
-    try:
-        return json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
-        raise SavedFormatError(f"{path!r}: {name} is not valid JSON ({e}).") from None
+    return read_json_member(zf, path, name)
 
 
 def is_keras_archive(filepath: str | os.PathLike[str]) -> bool:
@@ -116,7 +90,7 @@ def _asset_folders(zf: zipfile.ZipFile, path: str) -> dict[str, dict[str, bytes]
         parts = folder.split("/") if folder else []
         if any(p in ("", ".", "..") for p in parts) or not file or "\\" in name:
             raise SavedFormatError(f"{path!r}: the asset path {name!r} is not a plain path.")
-        folders.setdefault(folder, {})[file] = _read_member(zf, path, name, _ASSET_FILE_LIMIT)
+        folders.setdefault(folder, {})[file] = read_member(zf, path, name, _ASSET_FILE_LIMIT)
     return folders
 
 
