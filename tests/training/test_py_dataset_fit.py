@@ -91,10 +91,11 @@ def test_fit_history_matches_keras(case: dict) -> None:
     assert list(oh) == list(kh)
     for key in kh:
         np.testing.assert_allclose(oh[key], kh[key], rtol=1e-5, atol=1e-6, err_msg=key)
-    # Each epoch reads every batch once and ends with on_epoch_end.
+    # Each epoch reads every batch once and ends with on_epoch_end (fit's reset ends
+    # one first, as Keras's).
     ours_reads = [i for i in od.log if i != "end"]
     assert sorted(ours_reads) == sorted(list(range(6)) * 3)
-    assert od.log.count("end") == 3 and od.log[-1] == "end"
+    assert od.log.count("end") == 4 and od.log[0] == od.log[-1] == "end"
     if not case["shuffle"] and workers == 1:
         assert ours_reads == list(range(6)) * 3
     np.testing.assert_allclose(
@@ -141,10 +142,10 @@ def test_epoch_hooks_with_steps_per_epoch() -> None:
     _, ours = _models()
     data = OurBatches(x, y)
     ours.fit(data, epochs=2, steps_per_epoch=6, shuffle=False, verbose=0)
-    assert data.log == [*range(6), "end", *range(6), "end"]
+    assert data.log == ["end", *range(6), "end", *range(6), "end"]
     data = OurBatches(x, y)
     ours.fit(data, epochs=2, steps_per_epoch=3, shuffle=False, verbose=0)
-    assert data.log == [*range(6), "end"]  # one pass spans the two epochs
+    assert data.log == ["end", 0, 1, 2, "end", 3, 4, 5, "end"]  # hooks every epoch (Keras)
 
 
 def test_processes_give_the_same_batches_as_sequential_reading() -> None:
@@ -190,3 +191,41 @@ def test_class_weight_adds_sample_weights() -> None:
     adapter = make_adapter(Labels(), class_weight={0: 1.0, 1: 2.0, 2: 3.0})
     (batch,) = list(adapter.iter_epoch(0))
     assert batch[2].tolist() == [1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize("steps_per_epoch", [None, 2])
+def test_epoch_hooks_are_called_as_keras_calls_them(steps_per_epoch) -> None:
+    """on_epoch_begin/on_epoch_end around every epoch (also when steps_per_epoch makes a
+    pass span epochs), and on_epoch_end when fit/evaluate reset the data: Keras's calls."""
+
+    def run(lib):
+        class Events(lib.utils.PyDataset):
+            def __init__(self):
+                super().__init__()
+                self.events = []
+
+            def __len__(self):
+                return 6
+
+            def __getitem__(self, i):
+                return np.full((2, 3), float(i), "float32"), np.ones((2, 1), "float32")
+
+            def on_epoch_begin(self):
+                self.events.append("B")
+
+            def on_epoch_end(self):
+                self.events.append("E")
+
+        model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+        out = []
+        for call in ("fit", "evaluate", "predict"):
+            data = Events()
+            if call == "fit":
+                model.fit(data, epochs=3, steps_per_epoch=steps_per_epoch, verbose=0)
+            else:
+                getattr(model, call)(data, verbose=0)
+            out.append("".join(data.events))
+        return out
+
+    assert run(tb) == run(keras)

@@ -59,7 +59,20 @@ class EpochIterator:
         return {"stream_index": self._stream_index, "seen_in_stream": self._seen_in_stream}
 
     def epoch(self, epoch: int) -> Iterator[tuple[int, StepData]]:
-        """Yield ``(step, batch)`` for one epoch; each batch as a step receives it."""
+        """Yield ``(step, batch)`` for one epoch; each batch as a step receives it. An
+        adapter with epoch hooks (a PyDataset's) has them called around every epoch, as
+        Keras's epoch iterator does."""
+        begin = getattr(self.adapter, "on_epoch_begin", None)
+        if begin is None:
+            yield from self._epoch(epoch)
+            return
+        begin()
+        try:
+            yield from self._epoch(epoch)
+        finally:
+            self.adapter.on_epoch_end()  # type: ignore[attr-defined]
+
+    def _epoch(self, epoch: int) -> Iterator[tuple[int, StepData]]:
         if self.steps_per_epoch is None:
             step = -1
             for step, batch in enumerate(self.adapter.iter_epoch(epoch)):
@@ -96,6 +109,9 @@ class EpochIterator:
         ``evaluate``, so each validation with ``validation_steps`` starts at the top)."""
         self._stream = None
         self._seen_in_stream = 0
+        end = getattr(self.adapter, "on_epoch_end", None)
+        if end is not None:  # Keras's reset() ends the adapter's epoch (a PyDataset's hook)
+            end()
 
     def _warn(self) -> None:
         if not self.warn:

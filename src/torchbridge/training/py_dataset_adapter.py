@@ -1,9 +1,10 @@
 """The data adapter of :class:`torchbridge.utils.PyDataset` (Keras's ``PyDatasetAdapter``).
 
-Each epoch is one pass over the batch indices (shuffled with Python's ``random`` when
-``fit(shuffle=True)``, as Keras), framed by the dataset's ``on_epoch_begin()`` and
-``on_epoch_end()``; with a ``steps_per_epoch`` shorter than the dataset, a pass (and so the
-pair of hooks) spans several epochs, where Keras calls the hooks at every epoch. A dataset with ``workers > 1`` is read by a pool of threads, one with
+Each pass goes over the batch indices (shuffled with Python's ``random`` when
+``fit(shuffle=True)``, as Keras). The dataset's ``on_epoch_begin()`` / ``on_epoch_end()``
+are this adapter's hooks, which the epoch iterator calls around every epoch (also when a
+shorter ``steps_per_epoch`` makes one pass span several epochs) and, for ``on_epoch_end``,
+when fit / evaluate reset it — the calls Keras makes. A dataset with ``workers > 1`` is read by a pool of threads, one with
 ``use_multiprocessing=True`` by a pool of processes (the dataset is sent to each worker
 once); at most ``max_queue_size`` batches are read ahead, and they come out in index order.
 An endless dataset (``num_batches is None``) needs ``steps_per_epoch``.
@@ -129,8 +130,15 @@ class PyDatasetAdapter:
                 future.cancel()
             executor.shutdown(wait=True, cancel_futures=True)
 
-    def iter_epoch(self, epoch: int) -> Iterator[StepData]:
+    def on_epoch_begin(self) -> None:
+        """Called by the epoch iterator before every epoch (Keras's adapter hook)."""
         self.dataset.on_epoch_begin()
+
+    def on_epoch_end(self) -> None:
+        """Called by the epoch iterator after every epoch and on reset (Keras's hook)."""
+        self.dataset.on_epoch_end()
+
+    def iter_epoch(self, epoch: int) -> Iterator[StepData]:
         indices = self._indices()
         if self.workers > 1 or (self.workers > 0 and self.use_multiprocessing):
             source: Iterator[Any] = self._read_parallel(indices)
@@ -143,7 +151,6 @@ class PyDatasetAdapter:
             # The pass is over: read to the end, or left by the epoch loop once it has its
             # steps (the loop drops this generator, which closes it right away).
             getattr(source, "close", lambda: None)()
-            self.dataset.on_epoch_end()
 
 
 def make_py_dataset_adapter(

@@ -154,6 +154,7 @@ class Trainer:
         )
         self.state.data_seed = getattr(adapter, "seed", None)
         train_batches = EpochIterator(adapter, steps_per_epoch)
+        train_batches.reset()  # as Keras's fit (a PyDataset sees on_epoch_end first)
         val_batches = None
         if validation_data is not None:
             vx, vy, vsw = _unpack_validation(validation_data)
