@@ -3,11 +3,14 @@
 * ``torchbridge demo [...]`` — the main job (fine-tune MiniLM on spam);
   ``torchbridge demo digits [...]`` — the Keras convnet on digits;
 * ``torchbridge run SCRIPT.py [ARGS ...]`` — run an unchanged Keras script
-  with ``import keras`` resolving to torchbridge.
+  with ``import keras`` resolving to torchbridge;
+* ``torchbridge convert SRC DST [...]`` — convert a saved model between formats
+  (see :mod:`torchbridge.convert`) and check the two files predict the same.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import runpy
 import sys
@@ -17,7 +20,9 @@ __all__ = ["main"]
 USAGE = """usage: torchbridge demo [--train-size N] [--epochs N] [--max-length N] [--output-dir DIR]
                         [--verbose 0|1|2]   (fine-tune the pretrained MiniLM on spam)
        torchbridge demo digits [--epochs N] ...   (the Keras convnet on 8x8 digits)
-       torchbridge run SCRIPT.py [ARGS ...]   (run a Keras script: `import keras` gets torchbridge)"""
+       torchbridge run SCRIPT.py [ARGS ...]   (run a Keras script: `import keras` gets torchbridge)
+       torchbridge convert SRC DST [--no-compile] [--overwrite] [--seed N] [--atol X]
+                        (SRC .keras/.h5/.torchbridge -> DST .keras/.torchbridge/.safetensors/.weights.h5)"""
 
 
 def run_script(argv: list[str]) -> int:
@@ -46,6 +51,52 @@ def run_script(argv: list[str]) -> int:
     return 0
 
 
+def convert_command(argv: list[str]) -> int:
+    """``torchbridge convert``: 0 on success, 1 when parity fails, 2 on a usage/file error."""
+    parser = argparse.ArgumentParser(
+        prog="torchbridge convert",
+        description="Convert a saved model to another format and check both predict the same.",
+    )
+    parser.add_argument("src", help="a .keras, .h5 or .torchbridge model file")
+    parser.add_argument("dst", help="a .keras, .torchbridge, .safetensors or .weights.h5 path")
+    parser.add_argument(
+        "--compile",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="keep the compile config and optimizer state (default) or drop them",
+    )
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing DST")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random parity inputs")
+    parser.add_argument("--atol", type=float, default=1e-5, help="parity tolerance (1e-5)")
+    try:
+        opts = parser.parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 2
+    from torchbridge.convert import ConvertError, convert
+
+    try:
+        report = convert(
+            opts.src,
+            opts.dst,
+            compile=opts.compile,
+            overwrite=opts.overwrite,
+            seed=opts.seed,
+            atol=opts.atol,
+        )
+    except ConvertError as e:
+        print(f"torchbridge convert: {e}", file=sys.stderr)
+        return 2
+    print(report.format())
+    if report.max_abs_diff is not None and not report.passed:
+        print(
+            f"torchbridge convert: {opts.dst!r} does not predict like {opts.src!r} "
+            f"(max |diff| {report.max_abs_diff:.3e} > atol {opts.atol:g}).",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help"):
@@ -64,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if command == "run":
         return run_script(rest)
+    if command == "convert":
+        return convert_command(rest)
     print(f"torchbridge: unknown command {command!r}; try 'torchbridge --help'.", file=sys.stderr)
     return 2
 
