@@ -250,7 +250,7 @@ def convert(
         model = load_model(src_path, custom_objects=custom_objects, compile=compile)
     except ImportError as e:
         raise ConvertError(f"{src_path!r}: reading it needs an optional package: {e}") from None
-    except (TorchbridgeError, OSError) as e:
+    except (TorchbridgeError, OSError, ValueError, KeyError) as e:
         raise ConvertError(f"{src_path!r} could not be loaded: {e}") from None
     if dst_suffix == ".keras":
         _check_keras_expressible(model, dst_path)
@@ -265,11 +265,14 @@ def convert(
         raise ConvertError(
             f"{dst_path!r}: this model cannot be written as {TARGET_FORMATS[dst_suffix]}: {e}"
         ) from None
-    if dst_suffix in _WEIGHTS_ONLY:
-        reloaded = load_model(src_path, custom_objects=custom_objects, compile=False)
-        reloaded.load_weights(dst_path)
-    else:
-        reloaded = load_model(dst_path, custom_objects=custom_objects, compile=compile)
+    try:
+        if dst_suffix in _WEIGHTS_ONLY:  # weights alone: a fresh copy of the model reads them
+            reloaded = load_model(src_path, custom_objects=custom_objects, compile=False)
+            reloaded.load_weights(dst_path)
+        else:
+            reloaded = load_model(dst_path, custom_objects=custom_objects, compile=compile)
+    except (TorchbridgeError, OSError, ValueError, KeyError) as e:
+        raise ConvertError(f"{dst_path!r} was written but does not load back: {e}") from None
     arrays = _random_inputs(model, seed)
     diff = None
     if arrays is not None:
