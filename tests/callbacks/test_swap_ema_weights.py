@@ -123,7 +123,7 @@ def test_evaluate_and_predict_use_the_averages_then_restore(run: str) -> None:
         np.testing.assert_array_equal(a, b)  # restored
     plain = call()
     t.set_weights(averages)
-    np.testing.assert_allclose(swapped, call(), rtol=1e-6)
+    np.testing.assert_allclose(swapped, call(), rtol=1e-6, atol=1e-7)
     assert not np.allclose(swapped, plain)
 
 

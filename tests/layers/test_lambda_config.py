@@ -67,7 +67,7 @@ def test_a_torchbridge_lambda_config_loads_in_keras_and_back(unsafe_off: None, t
         tb.models.load_model(path)
     loaded = tb.models.load_model(path, safe_mode=False)
     np.testing.assert_allclose(
-        loaded.predict(_data(), verbose=0), ours.predict(_data(), verbose=0), rtol=1e-6
+        loaded.predict(_data(), verbose=0), ours.predict(_data(), verbose=0), rtol=1e-6, atol=1e-7
     )
 
 

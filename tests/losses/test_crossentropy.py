@@ -160,7 +160,9 @@ def test_clipping_follows_backend_epsilon_as_keras(oracle, name):
 
         ours = getattr(ops.nn, name)(y, p)
         theirs = getattr(keras.ops, name)(y, p)
-        np.testing.assert_allclose(ops.convert_to_numpy(ours), np.asarray(theirs), rtol=1e-6)
+        np.testing.assert_allclose(
+            ops.convert_to_numpy(ours), np.asarray(theirs), rtol=1e-6, atol=1e-7
+        )
     finally:
         tb_backend.set_epsilon(before)
         keras.backend.set_epsilon(before_keras)

@@ -240,7 +240,7 @@ def _check(oracle: Any, name: str, *values: Any, gap: bool = False) -> None:
     numpy_fn: Callable[..., Any] = NUMPY_REFERENCES.get(name) or getattr(np, name)
     with np.errstate(all="ignore"):
         expected = np.asarray(numpy_fn(*values)).astype(got.numpy().dtype)
-    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-6)
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-6, atol=1e-7)
 
 
 def _gap(name: str, *values: Any) -> bool:

@@ -32,7 +32,7 @@ def test_normalize_matches_keras(rng) -> None:
     x = rng.normal(size=(4, 3)).astype("float32")
     x[0] = 0
     np.testing.assert_allclose(
-        tb.utils.normalize(x), np.asarray(keras.utils.normalize(x)), rtol=1e-6
+        tb.utils.normalize(x), np.asarray(keras.utils.normalize(x)), rtol=1e-6, atol=1e-7
     )
 
 

@@ -99,12 +99,18 @@ def test_tf_idf_weights_match_keras():
     ours = StringLookup(output_mode="tf_idf", max_tokens=6)
     theirs.adapt(TRAIN)
     ours.adapt(TRAIN)
-    np.testing.assert_allclose(ours.idf_weights.numpy(), theirs.idf_weights.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(
+        ours.idf_weights.numpy(), theirs.idf_weights.numpy(), rtol=1e-6, atol=1e-7
+    )
     # idf = log(1 + N / (1 + df)); the OOV slot gets the mean of the learned weights
     df_a = 2  # "a" appears in 2 of the 4 rows
     assert ours.get_vocabulary()[1] == "a"
-    np.testing.assert_allclose(float(ours.idf_weights[1]), np.log(1 + 4 / (1 + df_a)), rtol=1e-6)
-    np.testing.assert_allclose(float(ours.idf_weights[0]), ours.idf_weights[1:].mean(), rtol=1e-6)
+    np.testing.assert_allclose(
+        float(ours.idf_weights[1]), np.log(1 + 4 / (1 + df_a)), rtol=1e-6, atol=1e-7
+    )
+    np.testing.assert_allclose(
+        float(ours.idf_weights[0]), ours.idf_weights[1:].mean(), rtol=1e-6, atol=1e-7
+    )
     assert ours.get_weights() == theirs.get_weights() == []
 
 
@@ -122,19 +128,25 @@ def test_adapt_sources_agree_with_keras():
         ours = StringLookup(output_mode="tf_idf")
         ours.adapt(source)
         assert ours.get_vocabulary() == theirs.get_vocabulary()
-        np.testing.assert_allclose(ours.idf_weights.numpy(), theirs.idf_weights.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(
+            ours.idf_weights.numpy(), theirs.idf_weights.numpy(), rtol=1e-6, atol=1e-7
+        )
     # a dataset of single strings: every element is a document
     ours = StringLookup(output_mode="tf_idf")
     ours.adapt(Dataset.from_tensor_slices(words))
     assert ours.get_vocabulary() == theirs.get_vocabulary()
-    np.testing.assert_allclose(ours.idf_weights.numpy(), theirs.idf_weights.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(
+        ours.idf_weights.numpy(), theirs.idf_weights.numpy(), rtol=1e-6, atol=1e-7
+    )
     # a dataset of 1-D batches: as Keras, each batch is ONE document
     theirs = keras.layers.StringLookup(output_mode="tf_idf")
     theirs.adapt(tf.data.Dataset.from_tensor_slices(words).batch(3))
     ours = StringLookup(output_mode="tf_idf")
     ours.adapt(Dataset.from_tensor_slices(words).batch(3))
     assert ours.get_vocabulary() == theirs.get_vocabulary()
-    np.testing.assert_allclose(ours.idf_weights.numpy(), theirs.idf_weights.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(
+        ours.idf_weights.numpy(), theirs.idf_weights.numpy(), rtol=1e-6, atol=1e-7
+    )
     counted = StringLookup()
     counted.adapt(Dataset.from_tensor_slices(words).batch(3), steps=2)  # the first 6 words
     assert counted.get_vocabulary() == ["[UNK]", "a", "b", "c"]
@@ -185,10 +197,10 @@ def test_given_vocabulary_matches_keras(tmp_path):
         vocabulary=["a", "b"], idf_weights=[0.5, 2.0], output_mode="tf_idf"
     )
     ours = StringLookup(vocabulary=["a", "b"], idf_weights=[0.5, 2.0], output_mode="tf_idf")
-    np.testing.assert_allclose(ours(TEST).numpy(), _np(theirs(TEST)), rtol=1e-6)
+    np.testing.assert_allclose(ours(TEST).numpy(), _np(theirs(TEST)), rtol=1e-6, atol=1e-7)
     ours.set_vocabulary(["[UNK]", "b", "a"], idf_weights=[1.0, 2.0, 3.0])
     theirs.set_vocabulary(["[UNK]", "b", "a"], idf_weights=[1.0, 2.0, 3.0])
-    np.testing.assert_allclose(ours(TEST).numpy(), _np(theirs(TEST)), rtol=1e-6)
+    np.testing.assert_allclose(ours(TEST).numpy(), _np(theirs(TEST)), rtol=1e-6, atol=1e-7)
 
 
 def test_config_and_assets_round_trip():
