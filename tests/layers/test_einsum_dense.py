@@ -83,7 +83,7 @@ def test_einsum_dense_initializer_uses_the_equation_fans(rng):
     layer(torch.zeros(2, 3, 256))
     limit = float(np.sqrt(6.0 / (256 + 64 * 64)))  # Glorot with fan_in 256, fan_out 4096
     biggest = float(layer.kernel.detach().abs().max())
-    assert 0.9 * limit < biggest <= limit
+    assert 0.9 * limit < biggest <= limit * (1 + 1e-6)  # (float32 rounding of the bound)
     assert layer.kernel_initializer.input_axes is None  # the config keeps the user's
     assert tuple(layer.bias.shape) == (64, 64)
 
