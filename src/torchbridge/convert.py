@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from torchbridge.errors import TorchbridgeError
+from torchbridge.errors import ConvertError, TorchbridgeError
 
 __all__ = ["ConvertError", "ConvertReport", "LayerReport", "convert"]
 
@@ -37,10 +37,6 @@ TARGET_FORMATS = {
 _WEIGHTS_ONLY = (".weights.h5", ".safetensors")
 _FREE_DIM = 4  # length used for unknown (None) non-batch dimensions of an input
 _BATCH = 2
-
-
-class ConvertError(TorchbridgeError, ValueError):
-    """``convert`` cannot do what was asked (file missing, unknown extension, ...)."""
 
 
 @dataclass

@@ -11,6 +11,11 @@ ValueError`` keeps working::
     ├── InputError              (ValueError)    data that cannot be used as given
     │   └── LossInputError                      labels/predictions a loss cannot take
     ├── DataLossError           (ValueError)    a truncated or corrupted TFRecord file
+    ├── UnknownClassError       (ValueError)    a saved config names an unknown class
+    ├── SavedFormatError        (ValueError)    a damaged, crafted or unknown model file
+    ├── ConvertError            (ValueError)    `torchbridge convert` cannot do what was asked
+    ├── DownloadError           (OSError)       get_file could not fetch a file
+    ├── BackendLayerError       (NotImplementedError)  a JAX/Flax/TF-only layer
     └── NonFiniteLossError      (FloatingPointError)  a NaN/inf loss stopped training
 """
 
@@ -29,6 +34,9 @@ __all__ = [
     "LossInputError",
     "NonFiniteLossError",
     "DataLossError",
+    "ConvertError",
+    "DownloadError",
+    "BackendLayerError",
 ]
 
 
@@ -68,6 +76,18 @@ class UnknownClassError(TorchbridgeError, ValueError):
 
 class SavedFormatError(TorchbridgeError, ValueError):
     """A saved model file that is not torchbridge's format, is damaged, or is too new."""
+
+
+class ConvertError(TorchbridgeError, ValueError):
+    """``torchbridge convert`` cannot do what was asked (file missing, unknown extension ...)."""
+
+
+class DownloadError(TorchbridgeError, OSError):
+    """``get_file`` could not fetch a file that is not in the cache yet."""
+
+
+class BackendLayerError(TorchbridgeError, NotImplementedError):
+    """A Keras layer that needs another backend (JAX, Flax, TensorFlow) was created."""
 
 
 class InputError(TorchbridgeError, ValueError):

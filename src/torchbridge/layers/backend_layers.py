@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from torchbridge.errors import TorchbridgeError
+from torchbridge.errors import BackendLayerError
 
 __all__ = ["BackendLayerError", "FlaxLayer", "JaxLayer", "TFSMLayer"]
 
@@ -18,10 +18,6 @@ _PORT = (
     "Port the computation to PyTorch and wrap the torch.nn.Module in "
     "keras.layers.TorchModuleWrapper (its parameters become the layer's weights)."
 )
-
-
-class BackendLayerError(TorchbridgeError, NotImplementedError):
-    """A Keras layer that needs another backend (JAX, Flax, TensorFlow) was created."""
 
 
 def _refuse(name: str, why: str, fix: str) -> NoReturn:

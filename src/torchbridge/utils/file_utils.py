@@ -26,7 +26,7 @@ import zipfile
 from collections.abc import Iterator
 from typing import Any
 
-from torchbridge.errors import InputError, TorchbridgeError
+from torchbridge.errors import DownloadError, InputError
 
 __all__ = [
     "DownloadError",
@@ -36,10 +36,6 @@ __all__ = [
     "keras_home",
     "validate_file",
 ]
-
-
-class DownloadError(TorchbridgeError, OSError):
-    """``get_file`` could not fetch a file that is not in the cache yet."""
 
 
 def keras_home() -> str:
