@@ -124,3 +124,22 @@ def test_class_weight_with_a_pipeline_dataset_matches_arrays() -> None:
     with pytest.raises(PipelineFunctionError, match="not both") as info:
         model.fit(with_weights, class_weight=weights, verbose=0)
     assert isinstance(info.value.__cause__, InputError)
+
+
+def test_read_only_arrays_train_without_a_warning() -> None:
+    """A memmap or read-only view (scikit-learn's estimator checks pass these) is shared
+    with torch, not copied, and gives no 'not writable' warning (an error in this suite)."""
+    import warnings
+
+    import torchbridge as tb
+
+    x = np.ones((8, 3), "float32")
+    y = np.zeros((8, 1), "float32")
+    x.flags.writeable = False
+    y.flags.writeable = False
+    model = tb.Sequential([tb.Input((3,)), tb.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = model.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    assert len(history.history["loss"]) == 1

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 import types
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
@@ -122,7 +123,13 @@ def _leaf_to_tensor(value: Any, what: str) -> Any:
             return value if value.dtype.kind == "O" else value.astype(object)
         if value.dtype.kind == "f" and value.dtype != np.float32:
             value = value.astype(np.float32)  # Keras casts float inputs to floatx
-        return torch.from_numpy(value if value.flags.c_contiguous else np.ascontiguousarray(value))
+        value = value if value.flags.c_contiguous else np.ascontiguousarray(value)
+        if not value.flags.writeable:  # a memmap or a read-only view (sklearn's checks)
+            with warnings.catch_warnings():
+                # shared, not copied: batches are gathered from it, never written to it
+                warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+                return torch.from_numpy(value)
+        return torch.from_numpy(value)
     return value
 
 
