@@ -253,15 +253,7 @@ class OneHotIoU(IoU):
         )
 
     def get_config(self) -> dict[str, Any]:
-        return {
-            "num_classes": self.num_classes,
-            "target_class_ids": self.target_class_ids,
-            "name": self.name,
-            "dtype": self.dtype,
-            "ignore_class": self.ignore_class,
-            "sparse_y_pred": self.sparse_y_pred,
-            "axis": self.axis,
-        }
+        return _without_sparse_y_true(super().get_config())
 
 
 class OneHotMeanIoU(MeanIoU):
@@ -287,11 +279,9 @@ class OneHotMeanIoU(MeanIoU):
         )
 
     def get_config(self) -> dict[str, Any]:
-        return {
-            "num_classes": self.num_classes,
-            "name": self.name,
-            "dtype": self.dtype,
-            "ignore_class": self.ignore_class,
-            "sparse_y_pred": self.sparse_y_pred,
-            "axis": self.axis,
-        }
+        return _without_sparse_y_true(super().get_config())
+
+
+def _without_sparse_y_true(config: dict[str, Any]) -> dict[str, Any]:
+    """The one-hot metrics' config: their parent's, minus the fixed ``sparse_y_true``."""
+    return {k: v for k, v in config.items() if k != "sparse_y_true"}
