@@ -30,8 +30,8 @@ demo: $(VENV)/.demo
 	$(PY) -m torchbridge demo
 
 lint: $(VENV)/.test
-	$(VENV)/bin/ruff check src tests bench examples
-	$(VENV)/bin/ruff format --check src tests bench examples
+	$(VENV)/bin/ruff check --no-cache src tests bench examples
+	$(VENV)/bin/ruff format --check --no-cache src tests bench examples
 
 typecheck: $(VENV)/.test
 	$(VENV)/bin/mypy
