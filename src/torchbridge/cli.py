@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import runpy
 import sys
@@ -97,6 +98,12 @@ def convert_command(argv: list[str]) -> int:
     return 0
 
 
+# Commands that live in their own modules: name -> "module:function" (imported only when
+# that command runs, so `torchbridge --help` and `run` stay cheap). Each function takes
+# the remaining argv and returns the exit status.
+COMMANDS: dict[str, str] = {}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help"):
@@ -117,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_script(rest)
     if command == "convert":
         return convert_command(rest)
+    if command in COMMANDS:
+        module_name, _, function_name = COMMANDS[command].partition(":")
+        function = getattr(importlib.import_module(module_name), function_name)
+        return int(function(rest))
     print(f"torchbridge: unknown command {command!r}; try 'torchbridge --help'.", file=sys.stderr)
     return 2
 
