@@ -383,3 +383,29 @@ def test_optimizer_count_mismatch_is_skipped_with_keras_warning(tmp_path: Any, r
         ours.load_weights(path)
     assert ours.optimizer.iterations == before
     np.testing.assert_array_equal(ours.get_weights()[0], _datasets(path)["layers/dense/vars/0"])
+
+
+def test_float64_variables_are_not_narrowed_silently(tmp_path: Any) -> None:
+    """Keras casts a float64 file into float32 variables (1e300 becomes inf); torchbridge
+    refuses, naming the variable, unless ``allow_dtype_narrowing=True`` (as for safetensors)."""
+    wide = mlp(keras)
+    wide.set_weights([np.full(w.shape, 0.25) for w in wide.get_weights()])
+    path = str(tmp_path / "wide.weights.h5")
+    wide.save_weights(path)
+    with h5py.File(path, "a") as f:  # the same file with float64 datasets
+        for name in ("layers/dense/vars/0", "layers/dense/vars/1"):
+            value = f[name][()].astype("float64")
+            del f[name]
+            f[name] = value
+    ours = mlp(torchbridge)
+    before = [w.copy() for w in ours.get_weights()]
+    with pytest.raises(torchbridge.errors.SavedFormatError) as info:
+        ours.load_weights(path)
+    message = str(info.value)
+    assert "variable '0' of layer 'zzz' (layers/dense/vars) is torch.float64" in message
+    assert "allow_dtype_narrowing=True" in message and "Nothing was loaded" in message
+    for got, want in zip(ours.get_weights(), before):
+        np.testing.assert_array_equal(got, want)
+    ours.load_weights(path, allow_dtype_narrowing=True)
+    for got in ours.get_weights():
+        np.testing.assert_array_equal(got, np.full(got.shape, 0.25, "float32"))

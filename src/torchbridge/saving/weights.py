@@ -37,6 +37,7 @@ __all__ = [
     "load_state_into",
     "WEIGHTS_SUFFIX",
     "H5_WEIGHTS_SUFFIX",
+    "dtype_narrows",
 ]
 
 WEIGHTS_SUFFIX = ".safetensors"
@@ -135,7 +136,9 @@ def load_weights(
             )
         from torchbridge.saving.keras_format.weights_h5 import load_weights_h5
 
-        skipped = load_weights_h5(module, path, skip_mismatch, objects_to_skip)
+        skipped = load_weights_h5(
+            module, path, skip_mismatch, objects_to_skip, allow_dtype_narrowing=allow_narrowing
+        )
         return {"missing_keys": [], "unexpected_keys": [], "skipped": skipped}
     if path.endswith(_LEGACY_H5_SUFFIXES):
         raise _legacy_h5_error(path, "load weights from")
@@ -157,7 +160,7 @@ def load_weights(
     )
 
 
-def _narrowing(file_dtype: torch.dtype, own_dtype: torch.dtype) -> bool:
+def dtype_narrows(file_dtype: torch.dtype, own_dtype: torch.dtype) -> bool:
     """Whether casting ``file_dtype`` to ``own_dtype`` can lose range or precision."""
     return file_dtype != own_dtype and torch.promote_types(file_dtype, own_dtype) != own_dtype
 
@@ -210,7 +213,7 @@ def load_state_into(
             "only the matching tensors."
         )
     usable = {k: v for k, v in loaded.items() if k in own and k not in mismatched}
-    narrowed = [k for k, v in usable.items() if _narrowing(v.dtype, own[k].dtype)]
+    narrowed = [k for k, v in usable.items() if dtype_narrows(v.dtype, own[k].dtype)]
     if narrowed and not allow_narrowing:
         raise InputError(
             f"The weights in {path!r} would lose range or precision when loaded: "

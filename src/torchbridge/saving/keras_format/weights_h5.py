@@ -12,7 +12,9 @@ model expects), and nothing is read or assigned until the whole file has been
 checked against the model. A file of another architecture raises an error
 naming the first layer that does not fit (its path in the file, the expected
 and found variable counts and shapes); ``skip_mismatch=True`` loads the layers
-that fit and warns about the others, as Keras does.
+that fit and warns about the others, as Keras does. A variable stored in a wider
+dtype than the model's (float64 into float32, which can overflow to inf) raises
+``SavedFormatError`` unless ``allow_dtype_narrowing=True`` (Keras casts silently).
 """
 
 from __future__ import annotations
@@ -31,7 +33,13 @@ from torchbridge.saving.atomic import atomic_path
 from torchbridge.saving.keras_format import optimizer_h5
 from torchbridge.saving.keras_format.h5_layout import OPTIMIZER_PATH, H5Entry, keras_h5_entries
 
-__all__ = ["save_weights_h5", "load_weights_h5", "require_h5py", "H5_WEIGHTS_SUFFIX"]
+__all__ = [
+    "save_weights_h5",
+    "load_weights_h5",
+    "require_h5py",
+    "check_narrowing",
+    "H5_WEIGHTS_SUFFIX",
+]
 
 H5_WEIGHTS_SUFFIX = ".weights.h5"
 
@@ -186,6 +194,38 @@ def _read(ds: Any) -> torch.Tensor:
     return torch.from_numpy(out)
 
 
+def _file_dtype(ds: Any) -> torch.dtype:
+    if ds.dtype.kind == "V":  # checked: Keras's bfloat16 convention
+        return torch.bfloat16
+    return torch.from_numpy(np.empty(0, dtype=ds.dtype)).dtype
+
+
+def check_narrowing(
+    pairs: list[tuple[str, Any, torch.Tensor]], filepath: str, allow: bool = False
+) -> None:
+    """Refuse (``SavedFormatError``) to cast a dataset into a narrower dtype than its own
+    (float64 into float32 can overflow to inf), unless ``allow``. ``pairs``: (the variable's
+    name for messages, its dataset, the tensor it fills)."""
+    from torchbridge.saving.weights import dtype_narrows
+
+    if allow:
+        return
+    narrowed = [
+        f"{label} is {_file_dtype(ds)} in the file, {tensor.dtype} in the model"
+        for label, ds, tensor in pairs
+        if dtype_narrows(_file_dtype(ds), tensor.dtype)
+    ]
+    if narrowed:
+        raise SavedFormatError(
+            f"The weights in {filepath!r} would lose range or precision when loaded: "
+            + "; ".join(narrowed[:10])
+            + f" ({len(narrowed)} variable(s) in all). Nothing was loaded. Cast the model to "
+            "the file's dtype first (e.g. build it with dtype='float64'), or pass "
+            "allow_dtype_narrowing=True to load_weights to cast (values beyond the model "
+            "dtype's range become inf)."
+        )
+
+
 def _assign(planned: _Planned) -> None:
     with torch.no_grad():
         for w, ds in zip(planned.entry.weights, planned.datasets):
@@ -198,8 +238,12 @@ def load_weights_h5(
     filepath: str,
     skip_mismatch: bool = False,
     objects_to_skip: list[Any] | None = None,
+    allow_dtype_narrowing: bool = False,
 ) -> list[str]:
-    """Load a Keras 3 ``.weights.h5`` file into ``model``; returns the skipped layers' paths."""
+    """Load a Keras 3 ``.weights.h5`` file into ``model``; returns the skipped layers' paths.
+
+    ``allow_dtype_narrowing``: cast variables stored in a wider dtype than the model's
+    (otherwise ``SavedFormatError``)."""
     h5py = require_h5py()
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No weights file at {filepath!r}.")
@@ -229,6 +273,16 @@ def load_weights_h5(
                 f"{[p.entry.vars_path for p in bad]}",
                 stacklevel=3,
             )
+        check_narrowing(
+            [
+                (f"variable {key!r} of layer {p.entry.label}", ds, w.tensor)
+                for p in plans
+                if p.problem is None
+                for key, ds, w in zip(p.entry.dataset_names, p.datasets, p.entry.weights)
+            ],
+            filepath,
+            allow_dtype_narrowing,
+        )
         for planned in plans:
             if planned.problem is None:
                 _assign(planned)
