@@ -23,7 +23,11 @@ USAGE = """usage: torchbridge demo [--train-size N] [--epochs N] [--max-length N
        torchbridge demo digits [--epochs N] ...   (the Keras convnet on 8x8 digits)
        torchbridge run SCRIPT.py [ARGS ...]   (run a Keras script: `import keras` gets torchbridge)
        torchbridge convert SRC DST [--no-compile] [--overwrite] [--seed N] [--atol X]
-                        (SRC .keras/.h5/.torchbridge -> DST .keras/.torchbridge/.safetensors/.weights.h5)"""
+                        (SRC .keras/.h5/.torchbridge -> DST .keras/.torchbridge/.safetensors/.weights.h5)
+       torchbridge predict MODEL --input FILE.txt|jsonl|csv [--output OUT.jsonl] [--batch-size N]
+                        (one JSON line per input: outputs, or label + scores for a classifier)
+       torchbridge evaluate MODEL DATA.csv|jsonl [--label-column label] [--json]
+                        (the compiled model's loss and metrics; a TextClassifier's accuracy)"""
 
 
 def run_script(argv: list[str]) -> int:
@@ -101,7 +105,10 @@ def convert_command(argv: list[str]) -> int:
 # Commands that live in their own modules: name -> "module:function" (imported only when
 # that command runs, so `torchbridge --help` and `run` stay cheap). Each function takes
 # the remaining argv and returns the exit status.
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "predict": "torchbridge.predict_command:predict_main",
+    "evaluate": "torchbridge.predict_command:evaluate_main",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
