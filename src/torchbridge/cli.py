@@ -27,7 +27,10 @@ USAGE = """usage: torchbridge demo [--train-size N] [--epochs N] [--max-length N
        torchbridge predict MODEL --input FILE.txt|jsonl|csv [--output OUT.jsonl] [--batch-size N]
                         (one JSON line per input: outputs, or label + scores for a classifier)
        torchbridge evaluate MODEL DATA.csv|jsonl [--label-column label] [--json]
-                        (the compiled model's loss and metrics; a TextClassifier's accuracy)"""
+                        (the compiled model's loss and metrics; a TextClassifier's accuracy)
+       torchbridge serve MODEL [--name N] [--port P] [--host H] [--backend eager|onnx]
+                        [--max-batch-size B] [--batch-timeout-ms T] [--ui]
+                        (TF Serving REST + KServe v2 over HTTP; see docs/serving.md)"""
 
 
 def run_script(argv: list[str]) -> int:
@@ -108,6 +111,7 @@ def convert_command(argv: list[str]) -> int:
 COMMANDS: dict[str, str] = {
     "predict": "torchbridge.predict_command:predict_main",
     "evaluate": "torchbridge.predict_command:evaluate_main",
+    "serve": "torchbridge.serving.command:main",
 }
 
 
