@@ -583,6 +583,20 @@ class Model(ModelConfigMixin, ModelMetricsMixin, KerasWeightsMixin, LossesMixin,
         """Restore a ``.torchbridge`` checkpoint into this (compiled) model to resume."""
         return checkpoint_io.load_checkpoint(self, filepath)
 
+    def export(
+        self,
+        filepath: str | os.PathLike[str],
+        format: str = "tf_saved_model",
+        verbose: bool | None = None,
+        input_signature: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Keras's ``export``: the inference forward pass as ``"onnx"``, ``"torch"`` (.pt2),
+        ``"openvino"`` (.xml) or ``"litert"`` (.tflite); see :mod:`torchbridge.export`."""
+        from torchbridge.export.model_export import export_model  # a higher floor: lazily
+
+        return export_model(self, filepath, format, verbose, input_signature, **kwargs)
+
     # --- Keras's layer attributes ------------------------------------------------------------
     @property
     def trainable(self) -> bool:
