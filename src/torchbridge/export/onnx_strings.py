@@ -113,9 +113,8 @@ class GraphBuilder:
         ):
             strings = [value] if isinstance(value, str) else value
             dims = [] if isinstance(value, str) else [len(strings)]
-            tensor = helper.make_tensor(
-                name, self.onnx.TensorProto.STRING, dims, [s.encode("utf-8") for s in strings]
-            )
+            encoded: Any = [s.encode("utf-8") for s in strings]
+            tensor = helper.make_tensor(name, self.onnx.TensorProto.STRING, dims, encoded)
         else:
             tensor = numpy_helper.from_array(np.asarray(value), name)
         self.initializers.append(tensor)
