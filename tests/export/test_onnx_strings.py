@@ -20,6 +20,7 @@ pytest.importorskip("onnxruntime_extensions")
 from torchbridge.demos.spam_data import load_spam_records  # noqa: E402
 from torchbridge.export.errors import ExportError  # noqa: E402
 from torchbridge.export.onnx_strings import (  # noqa: E402
+    prepend_string_layers,
     prepend_string_preprocessing,
     session_options,
     string_preprocessing_graph,
@@ -226,3 +227,16 @@ def test_prepend_names_a_missing_model_input(vocabulary) -> None:
     model = _dense_model(onnx.TensorProto.INT64, layer.vocabulary_size())
     with pytest.raises(ExportError, match="no input 'tokens'"):
         prepend_string_preprocessing(string_preprocessing_graph(layer), model, "tokens")
+
+
+def test_prepend_string_layers_reads_and_writes_files(tmp_path, texts, vocabulary) -> None:
+    layer = tb.layers.TextVectorization(vocabulary=vocabulary, output_sequence_length=20)
+    model = _dense_model(onnx.TensorProto.INT64, layer.vocabulary_size())
+    path = tmp_path / "model.onnx"
+    onnx.save(model, path)
+    prepend_string_layers(path, [("text", layer)], ["ids"], path, input_ranks=[2])
+    merged = onnx.load(path)
+    assert [v.name for v in merged.graph.input] == ["text"]
+    (got,) = _run(merged, {"text": texts[:30].reshape(-1, 1)})
+    (want,) = _run(model, {"ids": layer(texts[:30]).numpy()})
+    np.testing.assert_array_equal(got, want)

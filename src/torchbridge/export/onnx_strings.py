@@ -19,6 +19,7 @@ Public functions (the exporter calls these)::
         input_name: str = "inputs",
         output_name: str = "outputs",
         opset: int = 18,
+        input_rank: int = 1,         # 1: (batch,); 2: (batch, 1) or (batch, k)
     ) -> onnx.ModelProto
         # TextVectorization: string [N] -> int64 [N, L] ("int"), int64 [N, depth]
         # ("multi_hot", "count") or float32 [N, depth] ("tf_idf").
@@ -36,6 +37,15 @@ Public functions (the exporter calls these)::
         # input's integer/float type when they differ); the result takes the
         # preprocessing's inputs plus the model's other inputs.
 
+    prepend_string_layers(
+        model: onnx.ModelProto | str | os.PathLike[str],
+        string_layers: Sequence[tuple[str, layer]],   # (raw-string input name, layer)
+        model_inputs: Sequence[str] | None = None,    # the model input each one feeds
+        filepath: str | os.PathLike[str] | None = None,
+        input_ranks: Sequence[int] | None = None,     # 1: (batch,), 2: (batch, 1)
+    ) -> onnx.ModelProto
+        # every string layer in front of the numeric model, written to filepath.
+
     session_options() -> onnxruntime.SessionOptions   # extensions registered
 
 Exactness: every option combination accepted here gives the layer's output
@@ -50,7 +60,10 @@ refused with :class:`~torchbridge.export.errors.ExportError`: a callable
 strings (Keras hashes the extra OOV buckets with FarmHash Fingerprint64, which
 no ONNX Runtime operator computes) or 0 (the layer raises on an unknown
 token; a graph cannot), ``invert=True``, ``one_hot``, a non-UTF-8
-``encoding``, ``ragged``/``sparse`` outputs.
+``encoding``. ``IntegerLookup`` with several OOV buckets (``value % n``) is
+exact. One difference depends on the data, not on the options: ONNX Runtime
+cuts a string at its first NUL character (``"\\x00"``), where the layer keeps
+the rest.
 
 ``onnx``, ``onnxruntime`` and ``onnxruntime_extensions`` are imported inside
 the functions (the ``export`` extra installs them).
@@ -58,113 +71,36 @@ the functions (the ``export`` extra installs them).
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from torchbridge.export.errors import ExportError
+from torchbridge.export.onnx_builder import (
+    _MIN_OPSET,
+    _ML_DOMAIN,
+    CONTRIB_DOMAIN,
+    GraphBuilder,
+    session_options,
+)
 
 if TYPE_CHECKING:
     import onnx
-    import onnxruntime
 
 __all__ = [
     "string_preprocessing_graph",
     "prepend_string_preprocessing",
+    "prepend_string_layers",
     "session_options",
-    "GraphBuilder",
-    "CONTRIB_DOMAIN",
 ]
 
-#: The operator domain of onnxruntime-extensions.
-CONTRIB_DOMAIN = "ai.onnx.contrib"
-_ML_DOMAIN = "ai.onnx.ml"
-_MIN_OPSET = 18  # ReduceMax with axes as an input, ScatterElements with reduction="add"
 # TensorFlow's string ops, as Keras applies them (ASCII only), written for RE2.
 _PUNCTUATION = r"[!-/:-@\[-`{-~]"  # the 32 ASCII punctuation characters
 _WHITESPACE_SPLIT = r"([\t\n\x0b\x0c\r ]+)"  # runs of ASCII whitespace (bytes.split)
 _CHARACTER_SPLIT = r"((?s).)"  # every Unicode code point, kept as a token
 _CHARACTER_KEEP = r"(?s)."
-
-
-class GraphBuilder:
-    """A small helper that names nodes and constants uniquely while a graph is assembled."""
-
-    def __init__(self, prefix: str = "") -> None:
-        import onnx
-
-        self.onnx = onnx
-        self.prefix = prefix
-        self.nodes: list[onnx.NodeProto] = []
-        self.initializers: list[onnx.TensorProto] = []
-        self._count = 0
-
-    def name(self, hint: str) -> str:
-        self._count += 1
-        return f"{self.prefix}{hint}_{self._count}"
-
-    def const(self, value: Any, hint: str = "const") -> str:
-        """An initializer holding ``value`` (a NumPy array, int/float, str or list of str)."""
-        from onnx import helper, numpy_helper
-
-        name = self.name(hint)
-        if isinstance(value, str) or (
-            isinstance(value, list) and value and isinstance(value[0], str)
-        ):
-            strings = [value] if isinstance(value, str) else value
-            dims = [] if isinstance(value, str) else [len(strings)]
-            encoded: Any = [s.encode("utf-8") for s in strings]
-            tensor = helper.make_tensor(name, self.onnx.TensorProto.STRING, dims, encoded)
-        else:
-            tensor = numpy_helper.from_array(np.asarray(value), name)
-        self.initializers.append(tensor)
-        return name
-
-    def op(
-        self, op_type: str, inputs: list[str], n_out: int = 1, domain: str = "", **attrs: Any
-    ) -> Any:
-        """Add a node; returns its output name (or a list of them when ``n_out > 1``)."""
-        from onnx import helper
-
-        outputs = [self.name(op_type.lower()) for _ in range(n_out)]
-        self.nodes.append(
-            helper.make_node(
-                op_type, inputs, outputs, name=self.name(op_type), domain=domain, **attrs
-            )
-        )
-        return outputs[0] if n_out == 1 else outputs
-
-    def model(
-        self,
-        inputs: list[onnx.ValueInfoProto],
-        outputs: list[onnx.ValueInfoProto],
-        opset: int,
-        graph_name: str,
-    ) -> onnx.ModelProto:
-        from onnx import helper
-
-        graph = helper.make_graph(self.nodes, graph_name, inputs, outputs, self.initializers)
-        model = helper.make_model(
-            graph,
-            opset_imports=[
-                helper.make_opsetid("", opset),
-                helper.make_opsetid(_ML_DOMAIN, 2),
-                helper.make_opsetid(CONTRIB_DOMAIN, 1),
-            ],
-            producer_name="torchbridge",
-        )
-        model.ir_version = min(model.ir_version, 10)  # what current ONNX Runtime releases read
-        return model
-
-
-def session_options() -> onnxruntime.SessionOptions:
-    """``onnxruntime.SessionOptions`` with onnxruntime-extensions' operators registered."""
-    import onnxruntime as ort
-    import onnxruntime_extensions as ortx
-
-    options = ort.SessionOptions()
-    options.register_custom_ops_library(ortx.get_library_path())
-    return options
 
 
 # --- refusals ----------------------------------------------------------------------------------
@@ -626,3 +562,43 @@ def prepend_string_preprocessing(
             "input_name."
         )
     return compose.merge_models(pre, main, io_map=[(produced.name, fed)])
+
+
+def prepend_string_layers(
+    model: onnx.ModelProto | str | os.PathLike[str],
+    string_layers: Sequence[tuple[str, Any]],
+    model_inputs: Sequence[str] | None = None,
+    filepath: str | os.PathLike[str] | None = None,
+    input_ranks: Sequence[int] | None = None,
+) -> onnx.ModelProto:
+    """Put each string layer in front of the (numeric) ONNX ``model``.
+
+    Args:
+        model: the exported numeric model (a ``ModelProto`` or a path to one).
+        string_layers: ``(name of the raw-string input, layer)`` per string input.
+        model_inputs: the model input each layer feeds, in the same order
+            (default: the model's first inputs in order).
+        filepath: where to write the result (may be the path ``model`` was read from).
+        input_ranks: rank of each raw-string input (default 1: ``(batch,)``).
+    """
+    import onnx
+
+    merged = onnx.load(os.fspath(model)) if isinstance(model, (str, os.PathLike)) else model
+    if model_inputs is None:
+        initializers = {t.name for t in merged.graph.initializer}
+        names = [v.name for v in merged.graph.input if v.name not in initializers]
+        model_inputs = names[: len(string_layers)]
+    if len(model_inputs) != len(string_layers):
+        raise ExportError(
+            f"prepend_string_layers: {len(string_layers)} string layers but "
+            f"{len(model_inputs)} model inputs to feed; pass one model input per layer."
+        )
+    ranks = list(input_ranks) if input_ranks is not None else [1] * len(string_layers)
+    for i, ((name, layer), target, rank) in enumerate(
+        zip(string_layers, model_inputs, ranks, strict=True)
+    ):
+        pre = string_preprocessing_graph(layer, input_name=name, input_rank=rank)
+        merged = prepend_string_preprocessing(pre, merged, target, prefix=f"preprocessing_{i}/")
+    if filepath is not None:
+        onnx.save(merged, os.fspath(filepath))
+    return merged
