@@ -146,12 +146,20 @@ class Dataset(DatasetExtrasMixin, IterableDataset):  # type: ignore[type-arg]
         map_func: Callable[..., Any],
         num_parallel_calls: int | None = None,
         deterministic: bool | None = None,
-        use_processes: bool = False,
+        synchronous: bool | None = None,
+        use_unbounded_threadpool: bool = False,
         name: str | None = None,
+        *,
+        use_processes: bool = False,
+        timeout: float | None = None,
     ) -> Dataset:
+        """tf.data's ``map``; ``synchronous`` and ``use_unbounded_threadpool`` are accepted
+        and ignored. torchbridge's keywords: ``use_processes=True`` runs the function in
+        forked worker processes; ``timeout=seconds`` makes a call that runs longer raise
+        ``PipelineTimeoutError`` (see :mod:`torchbridge.data.ops.map`)."""
         from torchbridge.data.ops.map import MapDataset
 
-        return MapDataset(self, map_func, num_parallel_calls, deterministic, use_processes)
+        return MapDataset(self, map_func, num_parallel_calls, deterministic, use_processes, timeout)
 
     def filter(self, predicate: Callable[..., Any], name: str | None = None) -> Dataset:
         from torchbridge.data.ops.filter import FilterDataset

@@ -1,35 +1,44 @@
 """``map``: apply a function to each element, sequentially or in parallel.
 
 * ``num_parallel_calls=None``: in the caller's thread.
-* ``num_parallel_calls=N`` or ``AUTOTUNE``: N worker threads (AUTOTUNE = the
-  number of CPUs). Threads pay off for functions that release the GIL —
+* ``num_parallel_calls=N`` or ``AUTOTUNE``: N daemon worker threads (AUTOTUNE =
+  the number of CPUs). Threads pay off for functions that release the GIL —
   torch and NumPy ops, tokenizers. Elements are pulled from the input in the
-  caller's thread and handed to the workers in chunks of 32 (one task per
-  element would cost more than a small function), at most 2·N chunks in
-  flight. ``deterministic=False`` yields chunks as they finish instead of in
-  input order.
-* ``use_processes=True``: N forked worker processes, for pure-Python work
-  that holds the GIL (the function is inherited by fork, not pickled; the
-  elements and results are pickled).
+  caller's thread and handed to the workers as tasks of consecutive elements,
+  at most 2·N tasks in flight. A task starts as one element (the first result
+  comes after one call) and grows, up to 32 elements, while the measured cost of
+  a call is small next to the hand-off. ``deterministic=False`` yields results
+  as they finish instead of in input order.
+* ``use_processes=True``: N forked daemon worker processes, for pure-Python
+  work that holds the GIL (the function is inherited by fork, not pickled; the
+  elements and results are pickled). See :mod:`torchbridge.data.ops._workers`.
+* ``timeout=seconds`` (torchbridge's): a call running longer raises
+  :class:`~torchbridge.data.ops._call.PipelineTimeoutError` at its place in the
+  order, naming the function, the element and the timeout; the map then goes on
+  (so ``ignore_errors()`` skips such elements). A stuck process is terminated;
+  a stuck thread cannot be, and is left to finish as a daemon. With a timeout,
+  a sequential map calls the function on one helper thread, one call at a time.
 
 State (``get_state``) is the input's state plus the results of the elements
 already in flight, so a restored iterator yields exactly the same sequence.
-Workers stop on ``close()``, when the iterator is garbage-collected, or at exit.
+Workers stop on ``close()``, as soon as the iterator is dropped (``break``, an
+exception, ``del``) or at exit; none of them keeps the interpreter alive.
 """
 
 from __future__ import annotations
 
 import collections
-import concurrent.futures as cf
-import multiprocessing
 import os
+import threading
+import time
 import weakref
 from collections.abc import Callable
 from typing import Any
 
 from torchbridge.data.dataset import AUTOTUNE, Dataset
-from torchbridge.data.ops._call import call_on_element, wrap_error
+from torchbridge.data.ops._call import call_on_element, timeout_error, wrap_error
 from torchbridge.data.ops._unary import UnaryDataset, UnaryIterator, close_iterator
+from torchbridge.data.ops._workers import ProcessWorkers, Task, ThreadWorkers
 
 __all__ = ["MapDataset"]
 
@@ -62,12 +71,10 @@ class _SequentialMap(UnaryIterator):
             raise wrap_error("map", self._fn, position, e) from e
 
 
-# Forked workers find the function here instead of receiving it pickled.
-_FORK_FUNCTIONS: dict[int, Callable[..., Any]] = {}
-
-# Elements per task: a task per element costs more in hand-offs (future, locks,
-# GIL switches) than a small Python function itself; chunks amortise that.
+# A task's target duration: long enough to amortise a hand-off, short enough that
+# the first results come quickly. Tasks never hold more than _CHUNK elements.
 _CHUNK = 32
+_TASK_SECONDS = {"thread": 0.002, "process": 0.01}
 
 Outcome = tuple[bool, Any]  # (True, result) or (False, exception)
 
@@ -80,18 +87,12 @@ class _InputError(Exception):
         self.error = error
 
 
-def _run_chunk(fn: Callable[..., Any], elements: list[Any]) -> list[Outcome]:
-    out: list[Outcome] = []
-    for element in elements:
-        try:
-            out.append((True, call_on_element(fn, element)))
-        except Exception as e:  # kept in order; raised when the consumer gets there
-            out.append((False, e))
-    return out
+class _TimedOut:
+    """The outcome of a call that outlived the timeout (picklable, for the state)."""
 
-
-def _run_chunk_in_process(key: int, elements: list[Any]) -> list[Outcome]:
-    return _run_chunk(_FORK_FUNCTIONS[key], elements)
+    def __init__(self, elapsed: float, worker: str) -> None:
+        self.elapsed = elapsed
+        self.worker = worker
 
 
 class _ParallelMap:
@@ -102,36 +103,43 @@ class _ParallelMap:
         workers: int,
         deterministic: bool,
         use_processes: bool,
+        timeout: float | None = None,
+        max_tasks: int | None = None,
+        max_chunk: int = _CHUNK,
     ) -> None:
         self._up = upstream
         self._fn = fn
-        self._workers = workers
         self._deterministic = deterministic
-        # Each pending task: (position of its first element, future of its outcomes).
-        self._pending: collections.deque[tuple[int, cf.Future[list[Outcome]]]] = collections.deque()
+        self._timeout = timeout
+        self._max_tasks = max_tasks or 2 * workers
+        self._max_chunk = max_chunk
+        self._chunk = 1
+        self._cond = threading.Condition()
+        pool_type = ProcessWorkers if use_processes else ThreadWorkers
+        self._pool = pool_type(fn, workers, self._cond)
+        self._pending: collections.deque[Task] = collections.deque()
         self._ready: collections.deque[tuple[int, Outcome]] = collections.deque()
         self._position = 0
         self._exhausted = False
-        if use_processes:
-            key = id(self)
-            _FORK_FUNCTIONS[key] = fn
-            ctx = multiprocessing.get_context("fork")
-            self._pool: cf.Executor = cf.ProcessPoolExecutor(workers, mp_context=ctx)
-            self._submit = lambda chunk: self._pool.submit(_run_chunk_in_process, key, chunk)
-            self._finalizer = weakref.finalize(self, _shutdown, self._pool, key)
-        else:
-            self._pool = cf.ThreadPoolExecutor(workers, thread_name_prefix="torchbridge-map")
-            self._submit = lambda chunk: self._pool.submit(_run_chunk, fn, chunk)
-            self._finalizer = weakref.finalize(self, _shutdown, self._pool, None)
+        # The pool holds no reference to this iterator: dropping it stops the workers.
+        self._finalizer = weakref.finalize(self, self._pool.close)
 
     def __iter__(self) -> _ParallelMap:
         return self
 
+    def _chunk_size(self) -> int:
+        cost = self._pool.cost
+        if cost is None:
+            return 1
+        want = int(_TASK_SECONDS[self._pool.kind] / max(cost, 1e-7))
+        self._chunk = max(1, min(want, 2 * self._chunk, self._max_chunk))
+        return self._chunk
+
     def _fill(self) -> None:
-        while not self._exhausted and len(self._pending) < self._workers * 2:
+        while not self._exhausted and len(self._pending) < self._max_tasks:
             chunk: list[Any] = []
             error: Exception | None = None
-            for _ in range(_CHUNK):
+            for _ in range(self._chunk_size()):
                 try:
                     chunk.append(next(self._up))
                 except StopIteration:
@@ -141,45 +149,82 @@ class _ParallelMap:
                     error = e
                     break
             if chunk:
-                self._pending.append((self._position, self._submit(chunk)))
+                task = Task(self._position, chunk)
+                self._pending.append(task)
+                self._pool.submit(task)
                 self._position += len(chunk)
             if error is not None:
-                failed: cf.Future[list[Outcome]] = cf.Future()
-                failed.set_result([(False, _InputError(error))])
-                self._pending.append((self._position, failed))
+                self._pending.append(Task(self._position, [None], [(False, _InputError(error))]))
                 return
 
-    def _take_task(self) -> bool:
-        """Move the outcomes of the next finished task into ``_ready``."""
+    def _wait(self, tasks: Any) -> None:
+        """With the lock held: wait for an outcome of ``tasks``, or time out a call in them."""
+        timeout = self._timeout
+        if timeout is None:
+            self._cond.wait()
+            return
+        now = time.monotonic()
+        wait = timeout
+        for task in tasks:
+            if task.started is None or task.complete:
+                continue
+            elapsed = now - task.started
+            if elapsed >= timeout:
+                task.outcomes.append((False, _TimedOut(elapsed, self._pool.kind)))
+                self._pool.abandon(task)
+                return
+            wait = min(wait, timeout - elapsed)
+        self._cond.wait(wait)
+
+    def _take(self) -> tuple[int, Outcome] | None:
+        if self._ready:
+            return self._ready.popleft()
         self._fill()
         if not self._pending:
-            return False
-        if self._deterministic:
-            start, future = self._pending.popleft()
-        else:
-            done, _ = cf.wait([f for _, f in self._pending], return_when=cf.FIRST_COMPLETED)
-            i = next(i for i, (_, f) in enumerate(self._pending) if f in done)
-            start, future = self._pending[i]
-            del self._pending[i]
-        self._ready.extend((start + k, outcome) for k, outcome in enumerate(future.result()))
-        self._fill()  # keep the workers busy while the consumer works through this task
-        return True
+            return None
+        with self._cond:
+            while True:
+                if self._deterministic:
+                    candidates: Any = (self._pending[0],)
+                else:
+                    candidates = self._pending
+                task = next((t for t in candidates if t.read < len(t.outcomes)), None)
+                if task is not None:
+                    break
+                self._wait(candidates)
+            item = (task.position + task.read, task.outcomes[task.read])
+            task.read += 1
+        if task.read >= len(task.elements):
+            self._pending.remove(task)
+        self._fill()  # keep the workers busy while the consumer works on this element
+        return item
 
     def __next__(self) -> Any:
-        if not self._ready and not self._take_task():
+        item = self._take()
+        if item is None:
             raise StopIteration
-        position, (ok, value) = self._ready.popleft()
+        position, (ok, value) = item
         if ok:
             return value
         if isinstance(value, _InputError):
             raise value.error  # raised before our function ran: pass it on unchanged
+        if isinstance(value, _TimedOut):
+            timeout = float(self._timeout or 0.0)
+            raise timeout_error(self._fn, position, timeout, value.elapsed, value.worker)
         raise wrap_error("map", self._fn, position, value) from value
 
     def get_state(self) -> dict[str, Any]:
         # Results already in flight become part of the state: wait for them.
-        while self._pending:
-            start, future = self._pending.popleft()
-            self._ready.extend((start + k, o) for k, o in enumerate(future.result()))
+        with self._cond:
+            for task in self._pending:
+                while not task.complete:
+                    self._wait((task,))
+        for task in self._pending:
+            outcomes = task.outcomes
+            self._ready.extend(
+                (task.position + k, outcomes[k]) for k in range(task.read, len(outcomes))
+            )
+        self._pending.clear()
         return {
             "upstream": self._up.get_state(),
             "position": self._position,
@@ -188,8 +233,9 @@ class _ParallelMap:
         }
 
     def set_state(self, state: dict[str, Any]) -> None:
-        for _, future in self._pending:
-            future.cancel()
+        with self._cond:
+            for task in self._pending:
+                task.cancelled = True
         self._pending.clear()
         self._up.set_state(state["upstream"])
         self._position = state["position"]
@@ -201,10 +247,12 @@ class _ParallelMap:
         close_iterator(self._up)
 
 
-def _shutdown(pool: cf.Executor, key: int | None) -> None:
-    pool.shutdown(wait=False, cancel_futures=True)
-    if key is not None:
-        _FORK_FUNCTIONS.pop(key, None)
+def _check_timeout(timeout: Any) -> float | None:
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ValueError(f"map() timeout must be None or a number of seconds > 0, got {timeout!r}.")
+    return float(timeout)
 
 
 class MapDataset(UnaryDataset):
@@ -215,6 +263,7 @@ class MapDataset(UnaryDataset):
         num_parallel_calls: int | None = None,
         deterministic: bool | None = None,
         use_processes: bool = False,
+        timeout: float | None = None,
     ) -> None:
         if not callable(fn):
             raise TypeError(f"map() needs a callable, got {type(fn).__name__}.")
@@ -223,11 +272,22 @@ class MapDataset(UnaryDataset):
         self._workers = _workers(num_parallel_calls)
         self._deterministic = True if deterministic is None else bool(deterministic)
         self._use_processes = use_processes
+        self._timeout = _check_timeout(timeout)
 
     def _iterator(self) -> Any:
         upstream = self._input._iterator()
         if self._workers == 0 and not self._use_processes:
-            return _SequentialMap(upstream, self._fn)
+            if self._timeout is None:
+                return _SequentialMap(upstream, self._fn)
+            # One helper thread, one call at a time: the caller can stop waiting.
+            return _ParallelMap(
+                upstream, self._fn, 1, True, False, self._timeout, max_tasks=1, max_chunk=1
+            )
         return _ParallelMap(
-            upstream, self._fn, max(1, self._workers), self._deterministic, self._use_processes
+            upstream,
+            self._fn,
+            max(1, self._workers),
+            self._deterministic,
+            self._use_processes,
+            self._timeout,
         )
