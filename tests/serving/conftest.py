@@ -108,6 +108,11 @@ def serve_in_thread(app: object, **config: object) -> Iterator[tuple[str, object
 
 
 @pytest.fixture
+def free_port_number() -> int:
+    return free_port()
+
+
+@pytest.fixture
 def live_server():  # type: ignore[no-untyped-def]
     """``live_server(app, **uvicorn_config)``: a context manager giving ``(base_url, server)``."""
     return serve_in_thread

@@ -37,7 +37,7 @@ __all__ = ["DynamicBatcher"]
 Batch = dict[str, np.ndarray]
 
 
-@dataclass
+@dataclass(eq=False)  # identity: deque.remove must not compare arrays
 class _Pending:
     inputs: Batch
     rows: int

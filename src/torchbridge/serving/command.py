@@ -8,8 +8,9 @@ one JSON object per line on stderr (uvicorn's access log is off).
 ``--ui`` hands the loaded runner to :func:`torchbridge.serving.ui.launch_ui`
 (the Gradio app) instead of starting the REST server.
 
-``main(argv) -> int``: 0 after a clean shutdown, 2 for a usage error or a
-model that cannot be loaded.
+``main(argv) -> int``: 2 for a usage error or a model that cannot be loaded;
+after a graceful shutdown on SIGTERM/SIGINT uvicorn re-raises the signal, so
+the process ends as killed by it (status 143 / 130), as supervisors expect.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     if opts.ui:
         from torchbridge.serving.ui import launch_ui
 
-        result: Any = launch_ui(runner, host=opts.host, port=opts.port, name=name)
+        result: Any = launch_ui(runner, host=opts.host, port=opts.port, title=name)
         return int(result) if isinstance(result, int) else 0
     try:
         import uvicorn
