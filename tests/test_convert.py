@@ -135,7 +135,7 @@ def test_overwrite_and_seed(keras_files, tmp_path, capsys) -> None:
         ("w.weights.h5", "o.keras", "holds weights only"),
         ("seq.keras", "o.pt", "cannot write this extension"),
         ("seq.keras", "o.h5", "cannot write this extension"),
-        ("a_folder", "o.keras", "not supported yet"),
+        ("a_folder", "o.keras", "directory without a TensorFlow checkpoint"),
     ],
 )
 def test_errors_are_one_line_exit_2(

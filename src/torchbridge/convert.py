@@ -5,7 +5,10 @@
 (``.keras`` / ``.torchbridge`` with ``model.save``, ``.safetensors`` / ``.weights.h5``
 with ``model.save_weights``), loads the written file back and compares both models'
 predictions on seeded random inputs. The result is a :class:`ConvertReport` (the
-layers mapped, the formats, the parity ``max |diff|``); a problem the user can fix
+layers mapped, the formats, the parity ``max |diff|``). A directory ``SRC`` is a
+Hugging Face checkpoint saved by transformers' TensorFlow classes (``tf_model.h5``):
+:func:`torchbridge.hf.tf_convert.convert_tf_folder` writes the PyTorch folder ``DST``
+and returns its :class:`~torchbridge.hf.tf_convert.FolderReport`. A problem the user can fix
 (missing file, unknown extension, a model the format cannot hold) is a
 :class:`ConvertError` whose message names the file and the fix.
 """
@@ -14,11 +17,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from torchbridge.errors import ConvertError, TorchbridgeError
+
+if TYPE_CHECKING:
+    from torchbridge.hf.tf_convert import FolderReport
 
 __all__ = ["ConvertError", "ConvertReport", "LayerReport", "convert"]
 
@@ -98,11 +104,6 @@ def _suffix(path: str, table: dict[str, str]) -> str | None:
 
 
 def _check_paths(src: str, dst: str, overwrite: bool) -> tuple[str, str]:
-    if os.path.isdir(src):
-        raise ConvertError(
-            f"{src!r} is a directory; converting Hugging Face TF checkpoint folders is "
-            "not supported yet (issue 13). Pass a .keras, .h5 or .torchbridge file."
-        )
     if not os.path.isfile(src):
         raise ConvertError(f"{src!r} does not exist; pass the path of a saved model file.")
     src_suffix = _suffix(src, SOURCE_FORMATS)
@@ -229,7 +230,7 @@ def convert(
     seed: int = 0,
     atol: float = 1e-5,
     custom_objects: dict[str, Any] | None = None,
-) -> ConvertReport:
+) -> ConvertReport | FolderReport:
     """Convert the model saved at ``src`` to ``dst`` (format from ``dst``'s extension).
 
     ``compile=False`` drops the compile config and optimizer state. The written file
@@ -239,6 +240,10 @@ def convert(
     existing ``dst`` without ``overwrite``, or a model ``dst``'s format cannot hold.
     """
     src_path, dst_path = os.fspath(src), os.fspath(dst)
+    if os.path.isdir(src_path):  # a Hugging Face folder with a TF checkpoint (tf_model.h5)
+        from torchbridge.hf.tf_convert import convert_tf_folder
+
+        return convert_tf_folder(src_path, dst_path, overwrite=overwrite, seed=seed, atol=atol)
     src_suffix, dst_suffix = _check_paths(src_path, dst_path, overwrite)
     from torchbridge.models.loading import load_model
 

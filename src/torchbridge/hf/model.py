@@ -572,6 +572,7 @@ def from_pretrained(
     id2label: Mapping[int, str] | Sequence[str] | None = None,
     label2id: Mapping[str, int] | None = None,
     name: str | None = None,
+    save_converted: bool = False,
     **kwargs: Any,
 ) -> HFModel:
     """Load a pretrained model for ``task`` with its ``AutoModelFor...`` class, wrapped.
@@ -582,6 +583,12 @@ def from_pretrained(
     to ``from_pretrained`` (``ignore_mismatched_sizes=True``, ``dtype=``,
     ``revision=``...). ``HF_HUB_OFFLINE=1`` is honoured by ``transformers``:
     only local directories and cached models load then.
+
+    A local folder whose only weights are a TensorFlow ``tf_model.h5`` (a checkpoint
+    saved by transformers' TF classes, which transformers 5 no longer reads) is
+    converted on the fly (:mod:`torchbridge.hf.tf_checkpoint`; a log line says so);
+    ``save_converted=True`` also writes ``model.safetensors`` into that folder, so
+    later loads need no conversion (no effect on folders that have PyTorch weights).
     """
     transformers = require_transformers("torchbridge.hf.from_pretrained")
     key = _resolve_task(task)
@@ -615,6 +622,13 @@ def from_pretrained(
         options["label2id"] = {str(k): int(v) for k, v in label2id.items()}
     options.update(kwargs)
     source = os.fspath(path_or_name)
+    from torchbridge.hf import tf_checkpoint
+
+    if tf_checkpoint.has_only_tf_weights(source):
+        module, _ = tf_checkpoint.load_tf_checkpoint(
+            source, TASKS[key], save_converted=save_converted, **options
+        )
+        return HFModel(module, name=name)
     try:
         module = auto_cls.from_pretrained(source, **options)
     except OSError as exc:

@@ -1,0 +1,497 @@
+"""Hugging Face checkpoints trained with TensorFlow (``tf_model.h5``) loaded into PyTorch models.
+
+transformers 5 no longer has its TensorFlow classes nor ``from_tf``, so a Hub
+folder holding only ``tf_model.h5`` (with ``config.json`` and tokenizer files)
+cannot be loaded by transformers itself. This module reads the file with h5py
+and maps every TensorFlow tensor onto the PyTorch model's ``state_dict`` the way
+transformers 4's PT↔TF utilities did:
+
+* names: the top-level scope (the TF model's name) and ``:0`` are dropped,
+  ``a___b`` keeps ``b``, ``layer_._3`` is ``layer.3``, ``/`` is ``.``;
+  ``kernel`` / ``embeddings`` / ``gamma`` → ``weight``, ``beta`` → ``bias``;
+* layouts: a 2-D ``kernel`` (Keras ``Dense``, ``(in, out)``) is transposed to
+  ``nn.Linear``'s ``(out, in)``; 3-D / 4-D conv kernels are permuted; any other
+  tensor (embeddings, GPT-2's ``Conv1D`` ``weight``, which is ``(in, out)`` on
+  both sides) is kept as it is; a size-preserving squeeze/reshape fits the rest;
+* the base-model prefix: TF names always carry it (``bert/...``); for a bare
+  PyTorch encoder (whose keys lack ``bert.``) it is removed;
+* tied weights (an LM head sharing the input embeddings, absent from the TF
+  file) are filled from the tensor they share.
+
+:func:`read_tf_weights` reads the file safely: only hard links, plain numeric
+datasets stored in the file, declared sizes bounded by the file's size, every
+name and shape checked before a byte of data is read; nothing is executed.
+:func:`load_tf_checkpoint` builds the model from ``config.json`` with the
+transformers Auto class asked for and loads the converted weights;
+:class:`ConversionReport` lists every tensor mapped, tied, missing, unexpected.
+``torchbridge convert HF_TF_DIR OUT_DIR`` lives in :mod:`torchbridge.hf.tf_convert`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from torchbridge.errors import InputError, SavedFormatError
+
+__all__ = [
+    "TF_WEIGHTS_NAME",
+    "ConversionReport",
+    "TensorMapping",
+    "convert_state_dict",
+    "has_only_tf_weights",
+    "load_tf_checkpoint",
+    "read_tf_weights",
+    "save_safetensors",
+    "tf_name_to_pt",
+]
+
+_log = logging.getLogger(__name__)
+
+TF_WEIGHTS_NAME = "tf_model.h5"
+# Files that mean the folder already has PyTorch weights transformers reads itself.
+_PT_WEIGHTS = (
+    "model.safetensors",
+    "model.safetensors.index.json",
+    "pytorch_model.bin",
+    "pytorch_model.bin.index.json",
+)
+_TF_SHARD_INDEX = "tf_model.h5.index.json"
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+_NUMERIC_KINDS = "biuf"
+_ATTR_LIMIT = 64 * 2**20  # bytes of one names attribute
+_MAX_TENSORS = 200_000
+_MAX_NAME = 1024
+_SLACK = 2**20  # declared bytes allowed beyond the file's size (headers, rounding)
+
+
+# --- reading tf_model.h5 -------------------------------------------------------------------------
+
+
+def _bad(path: str, what: str) -> SavedFormatError:
+    return SavedFormatError(
+        f"{path!r} is not a TensorFlow checkpoint torchbridge will read: {what}. Only the "
+        "tf_model.h5 files transformers' TF classes write (hard links, numeric datasets "
+        "stored in the file) are converted."
+    )
+
+
+def _names(group: Any, attr: str, path: str) -> list[str]:
+    """A list-of-names attribute, also when Keras split it into ``attr0``, ``attr1`` ..."""
+    attrs = group.attrs
+    keys = [attr] if attr in attrs else []
+    if not keys:
+        while f"{attr}{len(keys)}" in attrs:
+            keys.append(f"{attr}{len(keys)}")
+    out: list[str] = []
+    for key in keys:
+        try:
+            size = int(attrs.get_id(key).get_storage_size())
+        except RuntimeError:  # HDF5 reports an empty attribute's size as an error
+            size = 0
+        if size > _ATTR_LIMIT:
+            raise _bad(path, f"the attribute {group.name}/{key} holds {size} bytes")
+        values = np.asarray(attrs[key])
+        if values.size and values.dtype.kind not in "OSU":
+            raise _bad(path, f"the attribute {group.name}/{key} does not list names")
+        out += [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in values.ravel()]
+        if len(out) > _MAX_TENSORS:
+            raise _bad(path, f"{group.name} lists more than {_MAX_TENSORS} names")
+    return out
+
+
+def _resolve(h5py: Any, group: Any, relative: str, path: str, tensor: str) -> Any:
+    """The dataset ``group/relative``, following hard links only."""
+    current = group
+    parts = relative.split("/")
+    for i, part in enumerate(parts):
+        if not part or part in (".", ".."):
+            raise _bad(path, f"the tensor {tensor!r} has an empty or relative path part")
+        link = current.get(part, default=None, getlink=True)
+        if link is None:
+            raise SavedFormatError(
+                f"{path!r}: the tensor {tensor!r} is listed in {group.name}'s weight_names but "
+                f"the file has no dataset {current.name.rstrip('/')}/{part}. The checkpoint "
+                "is incomplete; download or save it again."
+            )
+        if not isinstance(link, h5py.HardLink):
+            raise _bad(path, f"{current.name.rstrip('/')}/{part} is a {type(link).__name__}")
+        want = h5py.Dataset if i == len(parts) - 1 else h5py.Group
+        if current.get(part, getclass=True) is not want:
+            raise _bad(path, f"{current.name.rstrip('/')}/{part} is not an HDF5 {want.__name__}")
+        current = current[part]
+    return current
+
+
+def _check(ds: Any, path: str, tensor: str) -> None:
+    if ds.external:
+        raise _bad(path, f"the tensor {tensor!r} keeps its data in external files")
+    if ds.is_virtual:
+        raise _bad(path, f"the tensor {tensor!r} is a virtual dataset")
+    dtype = ds.dtype
+    if dtype.kind not in _NUMERIC_KINDS or dtype.names is not None or dtype.shape != ():
+        raise SavedFormatError(
+            f"{path!r}: the tensor {tensor!r} has dtype {dtype}, not a number type; a "
+            "TensorFlow checkpoint holds numeric weights only."
+        )
+
+
+def _datasets(h5py: Any, f: Any, path: str) -> dict[str, Any]:
+    """TF weight name (with its model scope) → dataset, checked, nothing read yet."""
+    found: dict[str, Any] = {}
+    layer_names = _names(f, "layer_names", path)
+    if not layer_names:
+        raise _bad(path, "it has no 'layer_names' attribute (not a Keras weights file)")
+    for layer in layer_names:
+        group = _resolve_group(h5py, f, layer, path)
+        for name in _names(group, "weight_names", path):
+            if len(name) > _MAX_NAME:
+                raise _bad(path, f"a weight name in {group.name} is {len(name)} characters long")
+            if name not in found:  # a weight shared by two layers is stored under each
+                found[name] = _resolve(h5py, group, name, path, name)
+    return found
+
+
+def _resolve_group(h5py: Any, f: Any, layer: str, path: str) -> Any:
+    link = f.get(layer, default=None, getlink=True) if layer and "/" not in layer else None
+    if link is None:
+        raise _bad(path, f"the layer {layer!r} named in layer_names has no group")
+    if not isinstance(link, h5py.HardLink) or f.get(layer, getclass=True) is not h5py.Group:
+        raise _bad(path, f"the layer {layer!r} is not a plain HDF5 group")
+    return f[layer]
+
+
+def read_tf_weights(
+    filepath: str | os.PathLike[str], max_bytes: int | None = None
+) -> dict[str, np.ndarray]:
+    """The tensors of a ``tf_model.h5``: TF weight name (``model/bert/.../kernel:0``) → array.
+
+    Every dataset is checked before any is read; the declared sizes together may
+    not exceed ``max_bytes`` (default: the file's size plus 1 MiB — weights are
+    stored uncompressed, so more means a forged header). Raises
+    :class:`~torchbridge.errors.SavedFormatError` naming the file and the tensor.
+    """
+    from torchbridge.saving.keras_format.weights_h5 import require_h5py
+
+    path = os.fspath(filepath)
+    if not os.path.isfile(path):
+        raise InputError(f"{path!r} does not exist; pass the path of a tf_model.h5 file.")
+    with open(path, "rb") as fh:
+        if fh.read(len(_HDF5_SIGNATURE)) != _HDF5_SIGNATURE:
+            raise _bad(path, "it is not an HDF5 file")
+    limit = os.path.getsize(path) + _SLACK if max_bytes is None else int(max_bytes)
+    h5py = require_h5py()
+    try:
+        f = h5py.File(path, "r")
+    except OSError as e:
+        raise _bad(path, f"HDF5 cannot open it ({e})") from None
+    with f:
+        try:
+            datasets = _datasets(h5py, f, path)
+            total = 0
+            for name, ds in datasets.items():
+                _check(ds, path, name)
+                total += int(np.prod(ds.shape, dtype=np.int64)) * ds.dtype.itemsize
+                if total > limit:
+                    raise SavedFormatError(
+                        f"{path!r}: the tensor {name!r} declares shape {ds.shape} "
+                        f"({ds.dtype}); the tensors declare more than {limit} bytes in a "
+                        f"{os.path.getsize(path)}-byte file. The file is damaged or forged; "
+                        "nothing was read."
+                    )
+            out: dict[str, np.ndarray] = {}
+            for name, ds in datasets.items():
+                array = np.empty(ds.shape, dtype=ds.dtype)
+                if array.size:
+                    ds.read_direct(array)
+                out[name] = array
+        except (OSError, RuntimeError, KeyError, ValueError) as e:
+            if isinstance(e, SavedFormatError):
+                raise
+            raise _bad(path, f"HDF5 could not read it ({type(e).__name__}: {e})") from None
+    return out
+
+
+# --- names and layouts ----------------------------------------------------------------------------
+
+
+def tf_name_to_pt(tf_name: str, ndim: int, prefix_to_remove: str = "") -> tuple[str, str]:
+    """The PyTorch ``state_dict`` key of a TF weight and how its layout changes.
+
+    Returns ``(key, layout)``; ``layout`` is ``"transpose"`` (a Dense kernel),
+    ``"conv1d"`` / ``"conv2d"`` (conv kernels, permuted) or ``"keep"``.
+    """
+    name = tf_name.replace(":0", "")
+    name = re.sub(r"/[^/]*___([^/]*)/", r"/\1/", name)  # "mlm___cls" → "cls"
+    name = name.replace("_._", "/")  # "layer_._0" → "layer/0"
+    parts = [p for p in name.split("/") if p]
+    if len(parts) > 1:
+        parts = parts[1:]  # the TF model's own scope
+    last = parts[-1]
+    if last == "kernel":
+        layout = {3: "conv1d", 4: "conv2d"}.get(ndim, "transpose")
+    elif last in ("pointwise_kernel", "depthwise_kernel") or any(
+        p in ("emb_projs", "out_projs") for p in parts
+    ):
+        layout = "transpose"
+    else:
+        layout = "keep"
+    if last in ("kernel", "embeddings", "gamma"):
+        parts[-1] = "weight"
+    elif last == "beta":
+        parts[-1] = "bias"
+    elif last in ("pointwise_kernel", "depthwise_kernel"):
+        parts[-1] = last.replace("_kernel", ".weight")
+    key = ".".join(parts)
+    if prefix_to_remove and key.startswith(prefix_to_remove):
+        key = key[len(prefix_to_remove) :]
+    return key, layout
+
+
+def _to_pt_layout(array: np.ndarray, layout: str, shape: tuple[int, ...]) -> np.ndarray | None:
+    """``array`` in PyTorch's layout and ``shape``; None when the sizes cannot match."""
+    if layout == "conv2d":
+        array = np.transpose(array, (3, 2, 0, 1))
+    elif layout == "conv1d":
+        array = np.transpose(array, (2, 1, 0))
+    elif layout == "transpose":
+        array = np.transpose(array)
+    if tuple(array.shape) == shape:
+        return np.ascontiguousarray(array)
+    if array.size != int(np.prod(shape, dtype=np.int64)):
+        return None
+    return np.ascontiguousarray(array.reshape(shape))
+
+
+# --- the report ------------------------------------------------------------------------------------
+
+
+@dataclass
+class TensorMapping:
+    """One TF tensor and the PyTorch key it became."""
+
+    tf_name: str
+    pt_name: str
+    tf_shape: tuple[int, ...]
+    pt_shape: tuple[int, ...]
+    layout: str  # "transpose", "conv1d", "conv2d" or "keep"
+
+
+@dataclass
+class ConversionReport:
+    """Every tensor of a TF checkpoint conversion: mapped, tied, missing, unexpected."""
+
+    source: str
+    model_class: str
+    mapped: list[TensorMapping] = field(default_factory=list)
+    tied: list[tuple[str, str]] = field(default_factory=list)  # (key, the key it shares)
+    missing: list[str] = field(default_factory=list)  # PyTorch keys newly initialised
+    unexpected: list[str] = field(default_factory=list)  # TF tensors not used
+    mismatched: list[tuple[str, tuple[int, ...], tuple[int, ...]]] = field(default_factory=list)
+
+    def format(self) -> str:
+        """One line per tensor, as ``torchbridge convert`` prints it."""
+        lines = [
+            f"source: {self.source} (TensorFlow checkpoint) -> {self.model_class}",
+            f"tensors mapped: {len(self.mapped)}, tied: {len(self.tied)}, "
+            f"missing: {len(self.missing)}, unexpected: {len(self.unexpected)}"
+            + (f", size mismatch: {len(self.mismatched)}" if self.mismatched else ""),
+        ]
+        for m in self.mapped:
+            how = "" if m.layout == "keep" else f" [{m.layout}]"
+            lines.append(f"  {m.tf_name} {m.tf_shape} -> {m.pt_name} {m.pt_shape}{how}")
+        lines += [f"  tied: {key} = {source}" for key, source in self.tied]
+        lines += [f"  missing (newly initialised): {key}" for key in self.missing]
+        lines += [f"  unexpected (not used): {name}" for name in self.unexpected]
+        lines += [
+            f"  size mismatch (newly initialised): {key} checkpoint {a} vs model {b}"
+            for key, a, b in self.mismatched
+        ]
+        return "\n".join(lines)
+
+
+def _tied_groups(model: nn.Module) -> dict[str, list[str]]:
+    """state_dict key → every key holding the same tensor (tied weights), in order."""
+    groups: dict[int, list[str]] = {}
+    for key, tensor in model.state_dict(keep_vars=True).items():
+        groups.setdefault(id(tensor), []).append(key)
+    return {key: keys for keys in groups.values() for key in keys}
+
+
+def convert_state_dict(
+    tf_weights: dict[str, np.ndarray],
+    model: nn.Module,
+    source: str = TF_WEIGHTS_NAME,
+    ignore_mismatched_sizes: bool = False,
+) -> tuple[dict[str, torch.Tensor], ConversionReport]:
+    """Map TF tensors onto ``model``'s ``state_dict`` (``model`` may live on the meta device).
+
+    A tensor whose size does not fit its key raises
+    :class:`~torchbridge.errors.SavedFormatError` naming both, unless
+    ``ignore_mismatched_sizes`` (then that key is left to its initialisation).
+    """
+    targets = model.state_dict(keep_vars=True)
+    prefix = str(getattr(model, "base_model_prefix", "") or "")
+    remove = ""
+    if prefix and not any(k.startswith(prefix) for k in targets):
+        remove = prefix + "."  # a bare encoder: its keys lack "bert." that TF names carry
+    by_key: dict[str, tuple[str, str]] = {}
+    for tf_name, array in tf_weights.items():
+        key, layout = tf_name_to_pt(tf_name, array.ndim, remove)
+        by_key.setdefault(key, (tf_name, layout))
+    report = ConversionReport(source=source, model_class=type(model).__name__)
+    groups = _tied_groups(model)
+    state: dict[str, torch.Tensor] = {}
+    used: set[str] = set()
+    done: dict[str, str] = {}  # first key of a tied group → the key loaded
+    for key, target in targets.items():
+        group = groups[key]
+        if group[0] in done:  # tied to a tensor loaded already (an LM head and its embeddings)
+            report.tied.append((key, done[group[0]]))
+            continue
+        found = next((k for k in [key, *group] if k in by_key), None)
+        if found is None:
+            report.missing.append(key)
+            continue
+        tf_name, layout = by_key[found]
+        array = tf_weights[tf_name]
+        shape = tuple(int(d) for d in target.shape)
+        converted = _to_pt_layout(array, layout, shape)
+        if converted is None:
+            if ignore_mismatched_sizes:
+                report.mismatched.append((key, tuple(array.shape), shape))
+                used.add(tf_name)
+                continue
+            raise SavedFormatError(
+                f"{source!r}: the tensor {tf_name!r} has shape {tuple(array.shape)} but "
+                f"{type(model).__name__}'s {key!r} is {shape}. The checkpoint belongs to "
+                "another configuration (check config.json); to start a new head of another "
+                "size pass ignore_mismatched_sizes=True."
+            )
+        tensor = torch.from_numpy(converted)
+        if target.is_floating_point() and tensor.is_floating_point():
+            tensor = tensor.to(target.dtype)
+        state[key] = tensor
+        used.add(tf_name)
+        done[group[0]] = key
+        report.mapped.append(
+            TensorMapping(tf_name, key, tuple(int(d) for d in array.shape), shape, layout)
+        )
+    report.unexpected = [n for n in tf_weights if n not in used]
+    return state, report
+
+
+# --- building the PyTorch model ----------------------------------------------------------------
+
+
+def has_only_tf_weights(directory: str | os.PathLike[str]) -> bool:
+    """Whether ``directory`` is a local folder with ``tf_model.h5`` and no PyTorch weights."""
+    path = os.fspath(directory)
+    if not os.path.isdir(path):
+        return False
+    names = set(os.listdir(path))
+    has_tf = TF_WEIGHTS_NAME in names or _TF_SHARD_INDEX in names
+    return has_tf and not any(n in names for n in _PT_WEIGHTS)
+
+
+def load_tf_checkpoint(
+    directory: str | os.PathLike[str],
+    auto_class: str = "AutoModel",
+    save_converted: bool = False,
+    **kwargs: Any,
+) -> tuple[nn.Module, ConversionReport]:
+    """Build the PyTorch model of a TF checkpoint folder and load its converted weights.
+
+    ``auto_class``: the transformers Auto class (``"AutoModelForSequenceClassification"``
+    ...) or model class (``"BertForMaskedLM"``) to build. ``kwargs`` that are config fields (``num_labels``, ``id2label`` ...) update
+    ``config.json``'s config; the others go to the model's ``from_pretrained``
+    (``ignore_mismatched_sizes=True``, ``dtype=``). ``save_converted=True`` writes
+    ``model.safetensors`` into ``directory`` (atomically) so later loads need no
+    conversion.
+    """
+    from torchbridge.hf._imports import require_transformers
+
+    transformers = require_transformers("torchbridge.hf (TensorFlow checkpoints)")
+    path = os.fspath(directory)
+    if _TF_SHARD_INDEX in os.listdir(path) and TF_WEIGHTS_NAME not in os.listdir(path):
+        raise SavedFormatError(
+            f"{path!r} holds a sharded TensorFlow checkpoint ({_TF_SHARD_INDEX}); torchbridge "
+            "converts single-file tf_model.h5 checkpoints only. Re-save it unsharded with "
+            "transformers<5 (save_pretrained(..., max_shard_size='100GB'))."
+        )
+    weights_file = os.path.join(path, TF_WEIGHTS_NAME)
+    ignore = bool(kwargs.get("ignore_mismatched_sizes", False))
+    try:
+        config, model_kwargs = transformers.AutoConfig.from_pretrained(
+            path, return_unused_kwargs=True, **kwargs
+        )
+    except (OSError, ValueError) as e:
+        raise InputError(
+            f"{path!r}: could not read config.json next to {TF_WEIGHTS_NAME} ({e}); a "
+            "TensorFlow checkpoint folder needs the config.json its model was saved with."
+        ) from None
+    model_cls = getattr(transformers, auto_class, None)
+    if model_cls is None or not hasattr(model_cls, "from_pretrained"):
+        raise InputError(
+            f"transformers has no model class {auto_class!r}; pass an Auto class name "
+            "(e.g. 'AutoModelForSequenceClassification') or a model class name."
+        )
+    _log.warning(
+        "%s has TensorFlow weights only (%s): converting them to PyTorch for %s.",
+        path,
+        TF_WEIGHTS_NAME,
+        auto_class,
+    )
+    with torch.device("meta"):  # names and shapes only, no memory
+        skeleton = (
+            model_cls.from_config(config) if auto_class.startswith("Auto") else model_cls(config)
+        )
+    state, report = convert_state_dict(
+        read_tf_weights(weights_file), skeleton, weights_file, ignore_mismatched_sizes=ignore
+    )
+    if report.missing or report.unexpected:
+        _log.warning(
+            "%s: %d PyTorch tensors are not in the TensorFlow checkpoint (newly initialised: "
+            "%s); %d TensorFlow tensors were not used (%s).",
+            weights_file,
+            len(report.missing),
+            report.missing[:8],
+            len(report.unexpected),
+            report.unexpected[:8],
+        )
+    model_kwargs.pop("ignore_mismatched_sizes", None)
+    model = type(skeleton).from_pretrained(
+        None,
+        config=config,
+        state_dict=state,
+        ignore_mismatched_sizes=ignore,
+        **model_kwargs,
+    )
+    model.eval()
+    if save_converted:
+        save_safetensors(model, path)
+    return model, report
+
+
+def save_safetensors(model: nn.Module, directory: str) -> str:
+    """Write ``model.safetensors`` (transformers' layout, tied weights once) atomically."""
+    from torchbridge.saving.atomic import atomic_path
+
+    target = os.path.join(directory, "model.safetensors")
+    with atomic_path(target) as tmp:
+        module: Any = model
+        module.save_pretrained(tmp + ".d", safe_serialization=True)
+        try:
+            os.replace(os.path.join(tmp + ".d", "model.safetensors"), tmp)
+        finally:
+            shutil.rmtree(tmp + ".d", ignore_errors=True)
+    _log.warning("%s: wrote the converted PyTorch weights to %s.", directory, target)
+    return target
