@@ -330,3 +330,27 @@ def test_convert_cli_reports_a_damaged_checkpoint_in_one_line(copy_of, tmp_path,
     assert err.startswith("torchbridge convert: ") and "\n" not in err
     assert "could not be converted" in err and "tf_model.h5" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_float64_weights_are_not_narrowed_silently(copy_of) -> None:
+    folder = copy_of("bert_seq_cls")
+    name = "tf_bert_for_sequence_classification/classifier/kernel:0"
+    with h5py.File(folder / "tf_model.h5", "r+") as f:
+        kernel = f["classifier"][name][()].astype("f8") + 1e-12  # beyond float32's precision
+        del f["classifier"][name]
+        f["classifier"].create_dataset(name, data=kernel)
+    with pytest.raises(SavedFormatError, match=r"kernel:0' is float64.*Pass dtype=torch\.float32"):
+        torchbridge.hf.from_pretrained(folder)
+    narrowed = torchbridge.hf.from_pretrained(folder, dtype=torch.float32).module
+    assert narrowed.classifier.weight.dtype == torch.float32
+    kept, _ = load_tf_checkpoint(folder, "AutoModelForSequenceClassification", dtype=torch.float64)
+    np.testing.assert_array_equal(kept.classifier.weight.detach().numpy().T, kernel)
+
+
+def test_sharded_tf_checkpoint_is_refused_with_the_fix(tmp_path) -> None:
+    folder = tmp_path / "sharded"
+    folder.mkdir()
+    shutil.copyfile(FIXTURES / "bert_seq_cls" / "config.json", folder / "config.json")
+    (folder / "tf_model.h5.index.json").write_text('{"weight_map": {}}')
+    with pytest.raises(SavedFormatError, match=r"sharded TensorFlow checkpoint.*unsharded"):
+        torchbridge.hf.from_pretrained(folder)

@@ -331,12 +331,16 @@ def convert_state_dict(
     model: nn.Module,
     source: str = TF_WEIGHTS_NAME,
     ignore_mismatched_sizes: bool = False,
+    allow_narrowing: bool = False,
 ) -> tuple[dict[str, torch.Tensor], ConversionReport]:
     """Map TF tensors onto ``model``'s ``state_dict`` (``model`` may live on the meta device).
 
     A tensor whose size does not fit its key raises
     :class:`~torchbridge.errors.SavedFormatError` naming both, unless
     ``ignore_mismatched_sizes`` (then that key is left to its initialisation).
+    Floats narrower than the model's are widened to its dtype; wider ones (a float64
+    checkpoint into a float32 model) raise unless ``allow_narrowing`` (then they are
+    kept as they are, for ``from_pretrained(dtype=...)`` to cast).
     """
     targets = model.state_dict(keep_vars=True)
     prefix = str(getattr(model, "base_model_prefix", "") or "")
@@ -378,7 +382,15 @@ def convert_state_dict(
             )
         tensor = torch.from_numpy(converted)
         if target.is_floating_point() and tensor.is_floating_point():
-            tensor = tensor.to(target.dtype)
+            if tensor.element_size() > target.element_size() and not allow_narrowing:
+                raise SavedFormatError(
+                    f"{source!r}: the tensor {tf_name!r} is {array.dtype}, wider than "
+                    f"{type(model).__name__}'s {str(target.dtype).replace('torch.', '')} "
+                    "weights; it is not narrowed silently. Pass dtype=torch.float32 to "
+                    "narrow it explicitly (or dtype=torch.float64 to keep the precision)."
+                )
+            if tensor.element_size() <= target.element_size():
+                tensor = tensor.to(target.dtype)
         state[key] = tensor
         used.add(tf_name)
         done[group[0]] = key
@@ -413,7 +425,8 @@ def load_tf_checkpoint(
     ``auto_class``: the transformers Auto class (``"AutoModelForSequenceClassification"``
     ...) or model class (``"BertForMaskedLM"``) to build. ``kwargs`` that are config fields (``num_labels``, ``id2label`` ...) update
     ``config.json``'s config; the others go to the model's ``from_pretrained``
-    (``ignore_mismatched_sizes=True``, ``dtype=``). ``save_converted=True`` writes
+    (``ignore_mismatched_sizes=True``, ``dtype=``; a float64 checkpoint needs an
+    explicit ``dtype=``: it is never narrowed silently). ``save_converted=True`` writes
     ``model.safetensors`` into ``directory`` (atomically) so later loads need no
     conversion.
     """
@@ -429,6 +442,7 @@ def load_tf_checkpoint(
         )
     weights_file = os.path.join(path, TF_WEIGHTS_NAME)
     ignore = bool(kwargs.get("ignore_mismatched_sizes", False))
+    dtype = kwargs.get("dtype", kwargs.get("torch_dtype"))
     try:
         config, model_kwargs = transformers.AutoConfig.from_pretrained(
             path, return_unused_kwargs=True, **kwargs
@@ -455,7 +469,11 @@ def load_tf_checkpoint(
             model_cls.from_config(config) if auto_class.startswith("Auto") else model_cls(config)
         )
     state, report = convert_state_dict(
-        read_tf_weights(weights_file), skeleton, weights_file, ignore_mismatched_sizes=ignore
+        read_tf_weights(weights_file),
+        skeleton,
+        weights_file,
+        ignore_mismatched_sizes=ignore,
+        allow_narrowing=dtype is not None,
     )
     if report.missing or report.unexpected:
         _log.warning(
@@ -473,6 +491,7 @@ def load_tf_checkpoint(
         config=config,
         state_dict=state,
         ignore_mismatched_sizes=ignore,
+        **({"dtype": dtype} if dtype is not None else {}),
         **model_kwargs,
     )
     model.eval()
