@@ -95,20 +95,31 @@ def output_names(model: Any, outputs: Any) -> list[str]:
     return [str(n) for n in names]
 
 
+_UNSET = object()
+
+
 @contextlib.contextmanager
 def inference_mode(modules: Sequence[Any]) -> Iterator[None]:
-    """Every submodule in eval mode for the export; each gets its own mode back after."""
-    saved: list[tuple[nn.Module, bool]] = []
+    """Every submodule in eval mode for the export; each gets its own mode back after.
+
+    A torchbridge model remembers whether its user chose a mode (``_mode_chosen``:
+    until then a direct call runs in inference, as in Keras); a call inside the
+    export must not make that choice for the user, so the flag is restored too."""
+    saved: list[tuple[nn.Module, bool, Any]] = []
     for root in modules:
         if isinstance(root, nn.Module):
             for m in root.modules():
-                saved.append((m, m.training))
+                saved.append((m, m.training, m.__dict__.get("_mode_chosen", _UNSET)))
                 m.training = False
     try:
         yield
     finally:
-        for m, mode in saved:
+        for m, mode, chosen in saved:
             m.training = mode
+            if chosen is _UNSET:
+                m.__dict__.pop("_mode_chosen", None)
+            else:
+                m.__dict__["_mode_chosen"] = chosen
 
 
 @dataclass

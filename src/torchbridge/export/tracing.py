@@ -30,6 +30,7 @@ from torchbridge.export.signature import TensorSpec
 __all__ = [
     "Traced",
     "dynamic_shapes",
+    "failing_frame",
     "failing_operator",
     "quiet",
     "trace_program",
@@ -105,6 +106,23 @@ def failing_operator(exc: BaseException) -> str | None:
     return None
 
 
+def failing_frame(exc: BaseException) -> str | None:
+    """``file:line (function)`` of the innermost frame outside torch where tracing failed."""
+    import traceback
+
+    found = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        path = frame.filename.replace("\\", "/")
+        if "/torch/" in path or "<eval_with_key>" in path or path.endswith("/export/tracing.py"):
+            continue
+        found = frame
+    if found is None:
+        return None
+    short = found.filename.replace("\\", "/")
+    short = short.split("/src/", 1)[-1] if "/src/" in short else short
+    return f"{short}:{found.lineno} ({found.name}: {(found.line or '').strip()})"
+
+
 def _is_specialization(exc: BaseException) -> bool:
     text = str(exc)
     return "Constraints violated" in text or "specialized it to be a constant" in text
@@ -152,10 +170,13 @@ def trace_program(
                 break
     assert last is not None
     op = failing_operator(last)
+    frame = failing_frame(last)
     where = f" at operator {op}" if op else ""
+    where += f" in {frame}" if frame else ""
     first_line = str(last).strip().splitlines()[0] if str(last).strip() else type(last).__name__
     raise ExportError(
         f"torch.export could not trace the model{where}: {type(last).__name__}: {first_line}. "
-        "Layers with data-dependent Python control flow cannot be exported; pass a static "
-        "input_signature, or rewrite the offending layer with tensor operations."
+        "Code that reads tensor values in Python (int(x.max()), if x.any():) cannot be "
+        "traced: skip such checks when torch.compiler.is_exporting(), pass a static "
+        "input_signature for shape problems, or rewrite the layer with tensor operations."
     ) from last
