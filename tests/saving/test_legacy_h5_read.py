@@ -154,8 +154,9 @@ def _node(*sources: str) -> list[list[Any]]:
 
 
 def test_a_tf_keras_2_layout_file_loads(tmp_path) -> None:
-    """The tf.keras 2.x layout (tf_keras is not installed, so the file is written here with
-    h5py): legacy node lists, ``batch_input_shape``, ``axis: [1]``, ``name:0`` weights."""
+    """The tf.keras 2.x layout, hand-written with h5py (no ``keras_version`` attribute, as
+    in the oldest files): legacy node lists, ``batch_input_shape``, ``axis: [1]``,
+    ``name:0`` weights. Files written by tf_keras itself: test_tf_keras_files.py."""
     layers = [
         {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 3], "name": "a"}},
         {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 2], "name": "b"}},

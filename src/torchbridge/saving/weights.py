@@ -7,8 +7,10 @@
   ``state_dict`` as one safetensors file: keys are the module's own
   ``state_dict`` keys, so it also loads with plain ``safetensors.torch.load_file``
   + ``module.load_state_dict``. Tied (shared) tensors are stored once.
-* ``.h5`` / ``.hdf5`` alone — tf.keras 2's legacy weights file: refused with
-  the fix (torchbridge reads Keras 3's ``.weights.h5``).
+* ``.h5`` / ``.hdf5`` alone — tf.keras 2's legacy weights file (or a whole-model
+  ``.h5``'s weights): loaded by topological order or ``by_name=True``, as Keras 3's
+  ``load_weights`` does (:mod:`torchbridge.saving.keras_format.legacy_weights`);
+  saving to it is refused with the fix, as in Keras 3.
 
 Loading never unpickles or executes anything. A safetensors header is
 validated before any tensor is read (:mod:`torchbridge.saving.safetensors_file`),
@@ -51,12 +53,11 @@ def _state_module(module: nn.Module) -> nn.Module:
     return weights_module() if callable(weights_module) else module
 
 
-def _legacy_h5_error(path: str, verb: str) -> InputError:
+def _legacy_h5_error(path: str) -> InputError:
     return InputError(
-        f"Cannot {verb} {path!r}: a name ending in `.h5` without `.weights` is tf.keras 2's "
-        "legacy HDF5 weights format, which torchbridge does not read or write. Use Keras 3's "
-        "format: a filename ending in `.weights.h5` (model.save_weights('model.weights.h5')); "
-        "to convert an old file, load it once with Keras 3 and save it again as `.weights.h5`."
+        f"The filename must end in `.weights.h5`. Received: filepath={path}: a name ending in "
+        "`.h5` without `.weights` is tf.keras 2's legacy HDF5 weights format, which Keras 3 "
+        "(and torchbridge) only reads. Save as 'model.weights.h5' (or '.safetensors')."
     )
 
 
@@ -64,7 +65,7 @@ def _check_save_suffix(path: str) -> None:
     if path.endswith((H5_WEIGHTS_SUFFIX, WEIGHTS_SUFFIX)):
         return
     if path.endswith(_LEGACY_H5_SUFFIXES):
-        raise _legacy_h5_error(path, "save weights to")
+        raise _legacy_h5_error(path)
     raise InputError(
         "The filename must end in `.weights.h5`. "
         f"Received: filepath={path} (torchbridge also accepts `.safetensors`, e.g. "
@@ -118,10 +119,13 @@ def load_weights(
 ) -> dict[str, Any]:
     """Load into ``module``; returns ``{"missing_keys": [...], "unexpected_keys": [...],
     "skipped": [...]}`` (only non-empty when ``skip_mismatch=True``; for a
-    ``.weights.h5`` file ``skipped`` lists the file paths of the skipped layers).
+    ``.weights.h5`` file ``skipped`` lists the file paths of the skipped layers, for a
+    legacy ``.h5`` file their names).
 
     ``objects_to_skip`` (layers left as they are) works for ``.weights.h5``
     files, as in Keras; ``by_name`` only belongs to tf.keras 2's legacy ``.h5``.
+    ``allow_dtype_narrowing=True`` (torchbridge-only) casts weights stored in a wider
+    dtype than the model's instead of raising.
     """
     path = os.fspath(filepath)
     objects_to_skip = kwargs.pop("objects_to_skip", None)
@@ -141,7 +145,16 @@ def load_weights(
         )
         return {"missing_keys": [], "unexpected_keys": [], "skipped": skipped}
     if path.endswith(_LEGACY_H5_SUFFIXES):
-        raise _legacy_h5_error(path, "load weights from")
+        if objects_to_skip is not None:
+            raise ValueError(
+                f"`objects_to_skip` only supports loading '.weights.h5' files. Received: {path}"
+            )
+        from torchbridge.saving.keras_format.legacy_weights import load_legacy_weights_file
+
+        skipped = load_legacy_weights_file(
+            module, path, bool(by_name), skip_mismatch, allow_dtype_narrowing=allow_narrowing
+        )
+        return {"missing_keys": [], "unexpected_keys": [], "skipped": skipped}
     if not path.endswith(WEIGHTS_SUFFIX):
         raise InputError(
             f"File format not supported: filepath={path}. torchbridge loads weights from "

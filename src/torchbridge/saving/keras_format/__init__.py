@@ -4,7 +4,11 @@
 * :mod:`.weights_h5`: ``.weights.h5`` files (``save_weights`` / ``load_weights``);
 * :mod:`.optimizer_h5`: the optimizer's state as Keras's optimizer variables;
 * :mod:`.keras_archive`: ``.keras`` archives written by Keras 3 (``load_model``);
-* :mod:`.legacy_h5`: whole-model ``.h5`` files (Keras 3's legacy writer, tf.keras 2).
+* :mod:`.legacy_h5`: whole-model ``.h5`` files (Keras 3's legacy writer, tf.keras 2);
+* :mod:`.legacy_weights`: the legacy weights layout inside them, and tf.keras 2's
+  ``save_weights("w.h5")`` files (by topological order or by name);
+* :mod:`.tf_keras2`: tf.keras 2's spellings (configs, compile arguments, optimizer
+  weight names) in Keras 3's terms.
 
 h5py is imported only when a file is read or written.
 """

@@ -1,31 +1,31 @@
-"""Reading whole-model ``.h5`` files in Keras's legacy layout (``model.save("m.h5")`` in Keras 3).
+"""Reading whole-model ``.h5`` files: ``model.save("m.h5")`` in Keras 3 and in tf.keras 2.
 
 The HDF5 file holds
 
 * the attribute ``model_config`` — the model's config as JSON (classes by name);
 * ``training_config`` (when the model was compiled) — the ``compile`` arguments, the
   optimizer under ``optimizer_config``;
-* the group ``model_weights`` — attribute ``layer_names``, and per layer a group
-  whose ``weight_names`` attribute lists its datasets (paths inside the group) in the
-  legacy order: trainable weights, then the others;
-* the group ``optimizer_weights`` — its ``weight_names`` in the optimizer's variable
-  order (iterations, learning rate, then the slots), as in ``.weights.h5``.
+* the group ``model_weights`` — the legacy weights layout, read by
+  :mod:`.legacy_weights` (per layer, its ``weight_names`` in the legacy order);
+* the group ``optimizer_weights`` — its ``weight_names``: Keras 3 lists the optimizer's
+  variables in order (iterations, learning rate, then the slots), as in ``.weights.h5``;
+  tf.keras 2 names them after the model's weights and has no learning rate.
 
-Weights are matched as Keras does: the model's layers that have weights, in order,
-against the file's layers that list weight names. Every group and dataset is
-checked (hard links, plain numeric data, the shapes the model expects) before
-anything is read; nothing is executed or unpickled.
+Files from tf.keras 2 (the root attribute ``keras_version`` is ``2.x``) are brought to
+Keras 3's terms by :mod:`.tf_keras2` (configs, compile arguments, optimizer weights).
+Every group and dataset is checked (hard links, plain numeric data, the shapes the model
+expects) before anything is read; nothing is executed or unpickled.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import warnings
 from typing import Any
 
-import numpy as np
-
-from torchbridge.errors import SavedFormatError
+from torchbridge.errors import InputError, SavedFormatError
+from torchbridge.saving.keras_format.legacy_weights import _attr_size
 
 __all__ = ["is_legacy_h5", "load_legacy_h5"]
 
@@ -40,14 +40,6 @@ def is_legacy_h5(filepath: str | os.PathLike[str]) -> bool:
         return False
     with open(path, "rb") as f:
         return f.read(len(_HDF5_SIGNATURE)) == _HDF5_SIGNATURE
-
-
-def _attr_size(attrs: Any, name: str) -> int:
-    """Bytes the attribute's value takes in the file, known before it is read."""
-    try:
-        return int(attrs.get_id(name).get_storage_size())
-    except RuntimeError:  # HDF5 reports an empty attribute's size as an error
-        return 0
 
 
 def _text_attr(attrs: Any, name: str, path: str) -> str | None:
@@ -76,132 +68,18 @@ def _json_attr(attrs: Any, name: str, path: str) -> Any:
         ) from None
 
 
-def _names_attr(group: Any, name: str, path: str) -> list[str]:
-    """A list-of-strings attribute, also when Keras split it into ``name0``, ``name1`` ..."""
-    attrs = group.attrs
-    chunks = [name] if name in attrs else []
-    while not chunks or chunks[0] != name:
-        key = f"{name}{len(chunks)}"
-        if key not in attrs:
-            break
-        chunks.append(key)
-    out: list[str] = []
-    for key in chunks:
-        if _attr_size(attrs, key) > _ATTR_LIMIT:
-            raise SavedFormatError(f"{path!r}: the attribute {key!r} is too large.")
-        values = np.asarray(attrs[key])
-        if values.dtype.kind not in "OSU" and values.size:
-            raise SavedFormatError(f"{path!r}: the attribute {key!r} does not list names.")
-        out += [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in values.ravel()]
-    return out
-
-
-def _dataset(h5py: Any, group: Any, relative: str, path: str) -> Any:
-    from torchbridge.saving.keras_format.weights_h5 import _check_dataset, _child
-
-    parts = relative.split("/")
-    current = group
-    for part in parts[:-1]:
-        current = _child(h5py, current, part, h5py.Group, path)
-        if current is None:
-            break
-    ds = None if current is None else _child(h5py, current, parts[-1], h5py.Dataset, path)
-    if ds is None:
-        raise SavedFormatError(f"{path!r}: the weight {group.name}/{relative} is missing.")
-    problem = _check_dataset(h5py, ds, path)
-    if problem:
-        raise SavedFormatError(f"{path!r}: {problem}.")
-    return ds
-
-
-def _upgrade_config(config: Any) -> None:
-    """In place, the renames Keras's legacy loader applies to configs written by tf.keras 2:
-    ``batch_input_shape`` (``batch_shape`` of an ``InputLayer``, else ``input_shape``) and a
-    one-element ``axis`` list (an int)."""
-    stack = [config]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-            continue
-        if not isinstance(item, dict):
-            continue
-        inner = item.get("config")
-        if "class_name" in item and isinstance(inner, dict):
-            shape = inner.pop("batch_input_shape", None)
-            if shape is not None:
-                key = "batch_shape" if item["class_name"] == "InputLayer" else "input_shape"
-                inner.setdefault(key, shape)
-            if isinstance(item.get("inbound_nodes"), list):
-                item["inbound_nodes"] = [_upgrade_node(n) for n in item["inbound_nodes"]]
-            axis = inner.get("axis")
-            if isinstance(axis, list) and len(axis) == 1:
-                inner["axis"] = int(axis[0])
-        stack.extend(item.values())
-
-
-def _upgrade_node(node: Any) -> Any:
-    """A tf.keras 2 call node ``[[layer, node_index, tensor_index, kwargs], ...]`` in Keras 3's
-    form ``{"args": [tensor or list of tensors], "kwargs": ...}``."""
-    if not isinstance(node, list) or not all(isinstance(e, list) and len(e) >= 3 for e in node):
-        return node
-    tensors = [
-        {
-            "class_name": "__keras_tensor__",
-            "config": {"keras_history": [str(e[0]), int(e[1]), int(e[2])]},
-        }
-        for e in node
-    ]
-    kwargs = node[0][3] if len(node[0]) > 3 and isinstance(node[0][3], dict) else {}
-    return {"args": [tensors[0] if len(tensors) == 1 else tensors], "kwargs": kwargs}
-
-
-def _legacy_weights(layer: Any) -> list[Any]:
-    """The layer's :class:`KerasWeight` s in the legacy order: trainable, then the others."""
-    weights = layer._all_keras_weights()
-    trainable = {id(t) for t in layer.trainable_weights}
-    first = [w for w in weights if id(w.tensor) in trainable]
-    return first + [w for w in weights if id(w.tensor) not in trainable]
-
-
-def _load_layer_weights(h5py: Any, f: Any, model: Any, path: str) -> None:
-    import torch
-
-    from torchbridge.saving.keras_format.weights_h5 import _child, _read
+def _load_layer_weights(h5py: Any, f: Any, model: Any, path: str) -> dict[int, str]:
+    from torchbridge.saving.keras_format.legacy_weights import load_legacy_weights
+    from torchbridge.saving.keras_format.weights_h5 import _child
 
     group = _child(h5py, f, "model_weights", h5py.Group, path)
     if group is None:
         raise SavedFormatError(f"{path!r} has no 'model_weights' group: not a Keras model file.")
-    saved = []
-    for name in _names_attr(group, "layer_names", path):
-        layer_group = _child(h5py, group, name, h5py.Group, path)
-        if layer_group is None:
-            raise SavedFormatError(f"{path!r}: the layer group {name!r} is missing.")
-        names = _names_attr(layer_group, "weight_names", path)
-        if names:
-            saved.append((name, [_dataset(h5py, layer_group, n, path) for n in names]))
-    layers = [layer for layer in model.layers if _legacy_weights(layer)]
-    if len(layers) != len(saved):
-        raise SavedFormatError(
-            f"{path!r} has weights for {len(saved)} layer(s), the model built from its config "
-            f"has {len(layers)} layer(s) with weights; the file is inconsistent."
-        )
-    plans = []
-    for layer, (name, datasets) in zip(layers, saved):
-        weights = _legacy_weights(layer)
-        expected = [tuple(w.to_keras(w.tensor.detach()).shape) for w in weights]
-        found = [tuple(ds.shape) for ds in datasets]
-        if expected != found:
-            raise SavedFormatError(
-                f"{path!r}: layer {layer.name!r} expects weights of shapes {expected}, the "
-                f"file's layer {name!r} has {found}."
-            )
-        plans.append((weights, datasets))
-    with torch.no_grad():
-        for weights, datasets in plans:
-            for w, ds in zip(weights, datasets):
-                value = w.from_keras(_read(ds))
-                w.tensor.copy_(value.to(dtype=w.tensor.dtype).reshape(w.tensor.shape))
+    try:
+        _, names = load_legacy_weights(h5py, group, model, path)
+    except InputError as e:  # the model was built from the file's own config
+        raise SavedFormatError(f"{e} The file is inconsistent.") from None
+    return names
 
 
 def _compile(model: Any, training_config: Any, custom_objects: Any, path: str) -> None:
@@ -223,18 +101,38 @@ def _compile(model: Any, training_config: Any, custom_objects: Any, path: str) -
         model.compile_from_config(compile_config)
 
 
-def _load_optimizer(h5py: Any, f: Any, model: Any, path: str) -> None:
-    from torchbridge.saving.keras_format import optimizer_h5
+def _load_optimizer(
+    h5py: Any, f: Any, model: Any, path: str, variable_names: dict[int, str]
+) -> None:
+    from torchbridge.saving.keras_format import optimizer_h5, tf_keras2
+    from torchbridge.saving.keras_format.legacy_weights import _dataset, names_attr
     from torchbridge.saving.keras_format.weights_h5 import _child
 
     group = _child(h5py, f, "optimizer_weights", h5py.Group, path)
     optimizer = getattr(model, "optimizer", None)
     if group is None or optimizer is None:
         return
-    datasets = [_dataset(h5py, group, n, path) for n in _names_attr(group, "weight_names", path)]
+    names = names_attr(group, "weight_names", path)
+    datasets = [_dataset(h5py, group, n, path) for n in names]
     if not getattr(optimizer, "built", True):
         model._build_optimizer()
+    if names and tf_keras2.is_tf_keras2_file(f.attrs):  # matched by name, no learning rate
+        arrays = tf_keras2.optimizer_arrays(optimizer, model, names, datasets, variable_names)
+        if arrays is None:
+            warnings.warn(
+                f"Skipping variable loading for optimizer '{optimizer.name}': the saved "
+                f"optimizer's {len(names)} variables ({names[:4]} ...) do not match its slots. "
+                "It starts from a fresh state.",
+                stacklevel=3,
+            )
+            return
+        datasets = arrays
     optimizer_h5.load_keras_variables(optimizer, model, datasets)
+
+
+def _n_outputs(model: Any) -> int:
+    outputs = getattr(model, "outputs", None)
+    return len(outputs) if isinstance(outputs, (list, tuple)) else 1
 
 
 def load_legacy_h5(
@@ -247,6 +145,7 @@ def load_legacy_h5(
     ``compile``) its compile arguments and optimizer state."""
     from torchbridge.layers.lambda_code import safe_mode_scope
     from torchbridge.saving import serialization
+    from torchbridge.saving.keras_format import tf_keras2
     from torchbridge.saving.keras_format.weights_h5 import require_h5py
 
     h5py = require_h5py()
@@ -262,12 +161,18 @@ def load_legacy_h5(
                 f"{path!r} has no model_config: it holds weights only. Build the model in code "
                 "and call model.load_weights(path)."
             )
-        _upgrade_config(config)
+        tf_keras2.upgrade_model_config(config)
         with safe_mode_scope(safe_mode):
             model = serialization.deserialize(config, custom_objects)
-        _load_layer_weights(h5py, f, model, path)
+        variable_names = _load_layer_weights(h5py, f, model, path)
         training_config = _json_attr(f.attrs, "training_config", path)
         if compile and training_config is not None:
+            if not isinstance(training_config, dict):
+                raise SavedFormatError(f"{path!r}: training_config is not a JSON object.")
+            if tf_keras2.is_tf_keras2_file(f.attrs):
+                training_config = tf_keras2.upgrade_training_config(
+                    training_config, _n_outputs(model)
+                )
             _compile(model, training_config, custom_objects, path)
-            _load_optimizer(h5py, f, model, path)
+            _load_optimizer(h5py, f, model, path, variable_names)
     return model

@@ -36,7 +36,7 @@ from torch import nn
 
 from torchbridge.layers.layer import KerasWeight, collect_keras_weights
 
-__all__ = ["keras_variables", "load_keras_variables"]
+__all__ = ["keras_variables", "load_keras_variables", "slot_layout"]
 
 # (torch state key, Keras value = f(torch value, lr), torch value = g(Keras value, lr))
 _Slot = tuple[
@@ -109,8 +109,10 @@ def _trainable(model: nn.Module) -> list[KerasWeight]:
     ]
 
 
-def _layout(optimizer: Any, model: nn.Module) -> tuple[int, list[tuple[_Slot, KerasWeight]]]:
-    """How many scalar variables lead, then the (slot, model weight) of each slot variable."""
+def slot_layout(optimizer: Any, model: nn.Module) -> tuple[int, list[tuple[_Slot, KerasWeight]]]:
+    """How many scalar variables lead (``iterations``, the learning rate unless a schedule),
+    then the (slot: torch state key and conversions, model weight) of each slot variable,
+    in Keras's order (empty until the optimizer is built)."""
     n_scalars = len(_scalars(optimizer))
     lists = _slot_lists(optimizer)
     if lists is None or not getattr(optimizer, "built", False):
@@ -122,7 +124,7 @@ def _layout(optimizer: Any, model: nn.Module) -> tuple[int, list[tuple[_Slot, Ke
 def keras_variables(optimizer: Any, model: nn.Module) -> list[np.ndarray]:
     """``optimizer.variables`` as Keras would save them (NumPy, Keras layouts)."""
     out = _scalars(optimizer)
-    _, order = _layout(optimizer, model)
+    _, order = slot_layout(optimizer, model)
     if not order:
         return out
     lr = float(optimizer.learning_rate)
@@ -158,7 +160,7 @@ def load_keras_variables(optimizer: Any, model: nn.Module, datasets: list[Any]) 
     """
     from torchbridge import optimizers
 
-    n_scalars, order = _layout(optimizer, model)
+    n_scalars, order = slot_layout(optimizer, model)
     expected = n_scalars + len(order)
     if len(datasets) != expected:
         _skip(optimizer, expected, len(datasets))
