@@ -332,6 +332,7 @@ def convert_state_dict(
     source: str = TF_WEIGHTS_NAME,
     ignore_mismatched_sizes: bool = False,
     allow_narrowing: bool = False,
+    consume: bool = False,
 ) -> tuple[dict[str, torch.Tensor], ConversionReport]:
     """Map TF tensors onto ``model``'s ``state_dict`` (``model`` may live on the meta device).
 
@@ -340,7 +341,9 @@ def convert_state_dict(
     ``ignore_mismatched_sizes`` (then that key is left to its initialisation).
     Floats narrower than the model's are widened to its dtype; wider ones (a float64
     checkpoint into a float32 model) raise unless ``allow_narrowing`` (then they are
-    kept as they are, for ``from_pretrained(dtype=...)`` to cast).
+    kept as they are, for ``from_pretrained(dtype=...)`` to cast). ``consume=True``
+    empties ``tf_weights`` as it goes, so a transposed copy never coexists with its
+    source for long (peak memory about twice the checkpoint, not three times).
     """
     targets = model.state_dict(keep_vars=True)
     prefix = str(getattr(model, "base_model_prefix", "") or "")
@@ -367,6 +370,8 @@ def convert_state_dict(
             continue
         tf_name, layout = by_key[found]
         array = tf_weights[tf_name]
+        if consume:
+            tf_weights[tf_name] = np.empty(0, array.dtype)  # the name stays, for the report
         shape = tuple(int(d) for d in target.shape)
         converted = _to_pt_layout(array, layout, shape)
         if converted is None:
@@ -474,6 +479,7 @@ def load_tf_checkpoint(
         weights_file,
         ignore_mismatched_sizes=ignore,
         allow_narrowing=dtype is not None,
+        consume=True,
     )
     if report.missing or report.unexpected:
         _log.warning(
