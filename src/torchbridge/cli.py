@@ -30,7 +30,10 @@ USAGE = """usage: torchbridge demo [--train-size N] [--epochs N] [--max-length N
                         (the compiled model's loss and metrics; a TextClassifier's accuracy)
        torchbridge serve MODEL [--name N] [--port P] [--host H] [--backend eager|onnx]
                         [--max-batch-size B] [--batch-timeout-ms T] [--ui]
-                        (TF Serving REST + KServe v2 over HTTP; see docs/serving.md)"""
+                        (TF Serving REST + KServe v2 over HTTP; see docs/serving.md)
+       torchbridge export MODEL [OUT] [--format onnx|torch|litert|openvino] [--triton DIR]
+                        [--name N] [--max-batch-size B] [--opset N] [--text]
+                        (OUT .onnx/.pt2/.tflite/.xml; --triton: a Triton model repository)"""
 
 
 def run_script(argv: list[str]) -> int:
@@ -112,6 +115,7 @@ COMMANDS: dict[str, str] = {
     "predict": "torchbridge.predict_command:predict_main",
     "evaluate": "torchbridge.predict_command:evaluate_main",
     "serve": "torchbridge.serving.command:main",
+    "export": "torchbridge.export.command:main",
 }
 
 
