@@ -151,7 +151,10 @@ class ThreadWorkers(_Pool):
 def _thread_main(pool: ThreadWorkers) -> None:
     cond = pool.cond
     fn = pool.fn
+    task: Task | None = None
+    outcome: Outcome | None = None
     while True:
+        task = outcome = None  # an idle frame keeps no elements or errors alive
         with cond:
             while not pool.stop and not pool.queue:
                 cond.wait()

@@ -26,6 +26,10 @@ slot's dataset surfaces at its place in the order; as in tf.data, the
 sequential op retries that slot on the next call while the parallel op counts
 the error as the slot's element (so ``ignore_errors()`` orders match tf.data's).
 
+Stopping (``close()``, or dropping the iterator: ``break``, an exception,
+``del``) never waits for a worker: the worker threads are daemons and leave after
+the element they are fetching.
+
 State: the input's state, for each open slot its input element, its position
 in the input, its dataset's iterator state and (parallel) the elements already
 prefetched, plus the cycle position — a restored iterator (which re-creates
@@ -140,30 +144,34 @@ def _work(shared: _Shared) -> None:
             item, ended = _Error(e), False
         with cond:
             slot.busy = False
+            if shared.stop:  # stopped while we were fetching: closing this slot is ours
+                break
             if ended:
                 slot.exhausted = True
             else:
                 slot.buffer.append(item)
                 if isinstance(item, _Error):
                     slot.failed = True
+            # An error's traceback will reach the consumer's frames (and the iterator):
+            # this idle frame must not keep it alive.
+            item = None
             if not shared.stop and not shared.paused:
                 shared.schedule(slot)
             cond.notify_all()
+    _close(slot.it)
 
 
 def _stop(shared: _Shared, slots: list[_Slot | None], upstream: Any) -> None:
+    """Stop the workers without waiting for them: a worker inside ``next()`` of a
+    slot's iterator closes that iterator itself when the call returns."""
     with shared.cond:
         shared.stop = True
         shared.queue.clear()
         shared.cond.notify_all()
-    current = threading.current_thread()
-    for thread in shared.threads:
-        if thread is not current and thread.is_alive():
-            thread.join(timeout=5)
-    for slot in slots:
-        if slot is not None:
-            _close(slot.it)
-    slots[:] = [None] * len(slots)
+        idle = [slot for slot in slots if slot is not None and not slot.busy]
+        slots[:] = [None] * len(slots)
+    for slot in idle:
+        _close(slot.it)
     _close(upstream)
 
 
@@ -268,7 +276,10 @@ class _InterleaveIterator:
             if kind == "error":
                 if self._parallel:  # tf.data's parallel interleave counts an error as an element
                     self._produced(slot)
-                raise item
+                try:
+                    raise item
+                finally:  # no frame -> exception cycle: a dropped iterator is freed at once
+                    item = slot = None
             self._produced(slot)
             return item
         raise StopIteration

@@ -207,7 +207,11 @@ class _ParallelMap:
         if ok:
             return value
         if isinstance(value, _InputError):
-            raise value.error  # raised before our function ran: pass it on unchanged
+            error = value.error
+            try:
+                raise error  # raised before our function ran: pass it on unchanged
+            finally:  # no frame -> exception cycle: a dropped iterator is freed at once
+                del error, value, item
         if isinstance(value, _TimedOut):
             timeout = float(self._timeout or 0.0)
             raise timeout_error(self._fn, position, timeout, value.elapsed, value.worker)

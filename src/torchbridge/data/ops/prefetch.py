@@ -4,8 +4,10 @@ elements ready, so the pipeline runs while the model trains.
 ``AUTOTUNE`` uses a buffer of 2 elements per CPU (at least 2). An exception in
 the pipeline is re-raised in the consumer at the position it happened. State
 (``get_state``) pauses the thread briefly and records the input's state plus
-the buffered elements. The thread stops on ``close()``, when the iterator is
-garbage-collected, or at interpreter exit (it is a daemon).
+the buffered elements. The thread stops on ``close()``, as soon as the iterator
+is dropped (``break``, an exception, ``del``), or at interpreter exit (it is a
+daemon); stopping never waits for an element being fetched — the thread closes
+the input itself once that fetch returns.
 """
 
 from __future__ import annotations
@@ -55,21 +57,33 @@ def _produce(shared: _Shared) -> None:
             item = e
         with shared.cond:
             shared.busy = False
+            if shared.stop:  # stopped while we were fetching: closing the input is ours
+                break
             shared.buffer.append(item)
             if item is _END:
                 shared.finished = True
             shared.cond.notify_all()
             if item is _END:
                 return
+            # An error's traceback will reach the consumer's frames (and the iterator):
+            # this idle frame must not keep it alive.
+            item = None
+    _close_input(shared)
+
+
+def _close_input(shared: _Shared) -> None:
+    getattr(shared.up, "close", lambda: None)()
 
 
 def _stop(shared: _Shared, thread: threading.Thread) -> None:
+    """Stop the producer without waiting for it: if it is inside ``next(input)`` it
+    closes the input itself when that returns; otherwise the input is closed here."""
     with shared.cond:
         shared.stop = True
         shared.cond.notify_all()
-    if thread.is_alive() and thread is not threading.current_thread():
-        thread.join(timeout=5)
-    getattr(shared.up, "close", lambda: None)()
+        busy = shared.busy and thread.is_alive()
+    if not busy:
+        _close_input(shared)
 
 
 class _PrefetchIterator:
@@ -98,7 +112,10 @@ class _PrefetchIterator:
             shared.buffer.popleft()
             shared.cond.notify_all()
         if isinstance(item, BaseException):
-            raise item
+            try:
+                raise item
+            finally:  # no frame -> exception cycle: a dropped iterator is freed at once
+                item = None
         return item
 
     def get_state(self) -> dict[str, Any]:
