@@ -98,3 +98,21 @@ def test_coerce_converts_what_fits():
     assert coerce(INTS, [[1.0, 2.0, 3.0]]).dtype == np.int64
     assert coerce(TEXT, [b"caf\xc3\xa9", "x"]).tolist() == ["caf\u00e9", "x"]
     assert FLOAT.describe() == "'x' (float32, shape (None, 2))"
+
+
+def test_importing_serving_imports_neither_fastapi_nor_uvicorn():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, torchbridge; assert 'torchbridge.serving' not in sys.modules; "
+        "import torchbridge.serving; "
+        "assert not {'fastapi', 'uvicorn', 'starlette', 'onnxruntime'} & set(sys.modules)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_an_onnx_file_needs_the_onnx_backend(tmp_path):
+    (tmp_path / "m.onnx").write_bytes(b"")
+    with pytest.raises(InputError, match="--backend onnx"):
+        load_runner(tmp_path / "m.onnx")

@@ -37,7 +37,7 @@ def test_minilm_bundle_serves_strings_on_both_protocols(bundle):
     with TestClient(app) as client:
         meta = client.get("/v2/models/spam").json()
         assert meta["inputs"] == [{"name": "text", "datatype": "BYTES", "shape": [-1]}]
-        assert meta["outputs"] == [{"name": "scores", "datatype": "FP32", "shape": [-1, 2]}]
+        assert meta["outputs"] == [{"name": "probabilities", "datatype": "FP32", "shape": [-1, 2]}]
         r = client.post("/v1/models/spam:predict", json={"instances": texts})
         np.testing.assert_allclose(r.json()["predictions"], expected, rtol=1e-4, atol=1e-5)
         r = client.post("/v1/models/spam:classify", json={"examples": [{"text": texts[0]}]})
@@ -51,3 +51,25 @@ def test_minilm_bundle_serves_strings_on_both_protocols(bundle):
         np.testing.assert_allclose(np.reshape(out["data"], (3, 2)), expected, rtol=1e-4, atol=1e-5)
         bad = client.post("/v1/models/spam:predict", json={"instances": [1, 2]})
         assert bad.status_code == 400 and "takes strings" in bad.json()["error"]
+
+
+@pytest.mark.slow  # exports MiniLM with its tokenizer to ONNX
+def test_minilm_bundle_on_the_onnx_backend_matches_eager(bundle):
+    pytest.importorskip("onnxruntime_extensions")
+    tokenizers = pytest.importorskip("torchbridge.export.onnx_tokenizers")
+    if not hasattr(tokenizers, "export_text_classifier"):
+        pytest.skip("TextClassifier ONNX export not available")
+    folder, classifier = bundle
+    runner = load_runner(folder, backend="onnx")
+    assert runner.labels == ["ham", "spam"] and runner.inputs[0].dtype == "string"
+    texts = ["win a free prize now", "see you at lunch"]
+    with TestClient(create_app(runner, "spam")) as client:
+        r = client.post("/v1/models/spam:predict", json={"instances": texts})
+        np.testing.assert_allclose(
+            r.json()["predictions"], classifier.predict_proba(texts), rtol=1e-4, atol=1e-5
+        )
+        # a character the ONNX tokenizer cannot match exactly: refused, not a different score
+        odd = client.post("/v1/models/spam:predict", json={"instances": ["\u0100ngstr\u00f6m"]})
+        assert odd.status_code == 400 and "--backend eager" in odd.json()["error"]
+        ok = client.post("/v1/models/spam:predict", json={"instances": texts[:1]})
+        assert ok.status_code == 200

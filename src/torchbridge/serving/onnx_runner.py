@@ -4,6 +4,9 @@
 file: its signature comes from the session's inputs/outputs (symbolic
 dimensions are free, ``tensor(string)`` inputs take raw text when the export
 put the preprocessing in the graph), ``run`` feeds the batch as NumPy arrays.
+For an exported TextClassifier, texts its ONNX tokenizer cannot tokenize
+exactly (NaN scores) are an :class:`~torchbridge.errors.InputError` (HTTP 400),
+never silently different scores.
 :func:`load_onnx_runner` takes a ``.onnx`` file, or a saved model / bundle
 that it exports first with ``export(path, format="onnx")`` into a temporary
 folder. ONNX Runtime (and onnxruntime-extensions, for string operators) is
@@ -67,7 +70,12 @@ class OnnxRunner:
 
     platform = "onnxruntime_onnx"
 
-    def __init__(self, path: str | os.PathLike[str], labels: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        labels: list[str] | None = None,
+        unverified_is_error: bool = False,
+    ) -> None:
         try:
             import onnxruntime as ort
         except ImportError:
@@ -81,6 +89,7 @@ class OnnxRunner:
         self.inputs = [_spec(a) for a in self.session.get_inputs()]
         self.outputs = [_spec(a) for a in self.session.get_outputs()]
         self.labels = labels
+        self.unverified_is_error = unverified_is_error
 
     def run(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         feed = {}
@@ -88,26 +97,48 @@ class OnnxRunner:
             value = batch[spec.name]
             feed[spec.name] = value.astype(str) if spec.is_string else value
         values = self.session.run([s.name for s in self.outputs], feed)
-        return {s.name: np.asarray(v) for s, v in zip(self.outputs, values)}
+        out = {s.name: np.asarray(v) for s, v in zip(self.outputs, values)}
+        if self.unverified_is_error:
+            # the exported tokenizer marks texts it cannot tokenize exactly with NaN scores
+            for output_name, value in out.items():
+                bad = np.isnan(value.reshape(len(value), -1)).any(axis=1)
+                if bad.any():
+                    raise InputError(
+                        f"Text {int(np.argmax(bad))} of the request has characters the ONNX "
+                        "tokenizer cannot match exactly to the Hugging Face tokenizer; its "
+                        f"{output_name!r} would differ. Serve this model with --backend eager."
+                    )
+        return out
 
 
 def load_onnx_runner(path: str | os.PathLike[str]) -> OnnxRunner:
-    """An :class:`OnnxRunner` for a ``.onnx`` file, or for a saved model/bundle exported first."""
+    """An :class:`OnnxRunner` for a ``.onnx`` file, or for a saved model/bundle exported first
+    (a model by ``model.export(..., format="onnx")``, a TextClassifier bundle by
+    :func:`torchbridge.export.onnx_tokenizers.export_text_classifier`: strings in,
+    ``probabilities`` out)."""
     path = os.fspath(path)
     if path.endswith(".onnx"):
         return OnnxRunner(path)
     from torchbridge.serving.runner import TextClassifierRunner, load_runner
 
     eager = load_runner(path, backend="eager")
-    source: Any = getattr(eager, "model", None) or getattr(eager, "classifier", None)
-    if source is None or not hasattr(source, "export"):
-        raise InputError(
-            f"--backend onnx: {type(source).__name__} has no export(path, format='onnx') in "
-            "this torchbridge yet. Serve it with --backend eager, or export it to a .onnx file "
-            "and serve that file."
-        )
-    labels = eager.labels if isinstance(eager, TextClassifierRunner) else None
     folder = tempfile.mkdtemp(prefix="torchbridge-serve-")
     target = os.path.join(folder, "model.onnx")
-    source.export(target, format="onnx", verbose=False)
-    return OnnxRunner(target, labels=labels)
+    if isinstance(eager, TextClassifierRunner):
+        try:
+            from torchbridge.export.onnx_tokenizers import export_text_classifier
+        except ImportError:
+            raise InputError(
+                "--backend onnx: this torchbridge cannot export a TextClassifier to ONNX yet. "
+                "Serve the bundle with --backend eager."
+            ) from None
+        export_text_classifier(eager.classifier, target)
+        return OnnxRunner(target, labels=eager.labels, unverified_is_error=True)
+    model: Any = getattr(eager, "model", None)
+    if model is None or not hasattr(model, "export"):
+        raise InputError(
+            f"--backend onnx: {type(model).__name__} has no export(path, format='onnx'). Serve "
+            "it with --backend eager, or export it to a .onnx file and serve that file."
+        )
+    model.export(target, format="onnx", verbose=False)
+    return OnnxRunner(target)

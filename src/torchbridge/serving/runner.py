@@ -10,8 +10,8 @@
   raw-text models such as a ``TextVectorization`` front end); runs in eval
   mode under ``torch.inference_mode``.
 * :class:`TextClassifierRunner` — an :class:`torchbridge.hf.TextClassifier`
-  bundle folder: one string input ``text``, one output ``scores``
-  (probabilities, one column per label name).
+  bundle folder: one string input ``text``, one output ``probabilities``
+  (one column per label name; the names of its ONNX export).
 * :func:`load_runner` — picks the runner for a path and a backend
   (``"eager"``, or ``"onnx"``: :mod:`torchbridge.serving.onnx_runner`).
 """
@@ -118,12 +118,12 @@ class TextClassifierRunner:
         self.classifier = classifier
         self.labels: list[str] | None = list(classifier.label_names)
         self.inputs = [TensorSpec("text", "string", (None,))]
-        self.outputs = [TensorSpec("scores", "float32", (None, len(classifier.label_names)))]
+        self.outputs = [TensorSpec("probabilities", "float32", (None, len(classifier.label_names)))]
 
     def run(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         texts = [str(t) for t in np.asarray(batch["text"]).reshape(-1).tolist()]
         scores = self.classifier.predict_proba(texts, batch_size=max(len(texts), 1))
-        return {"scores": np.asarray(scores, dtype=np.float32)}
+        return {"probabilities": np.asarray(scores, dtype=np.float32)}
 
 
 def _is_bundle(path: str) -> bool:
@@ -155,6 +155,10 @@ def load_runner(path: str | os.PathLike[str], backend: str = "eager") -> ModelRu
         from torchbridge.hf import TextClassifier
 
         return TextClassifierRunner(TextClassifier.load(path))
+    if path.endswith(".onnx"):
+        raise InputError(
+            f"{path!r} is an ONNX file: serve it with backend='onnx' (--backend onnx)."
+        )
     if path.endswith(_MODEL_SUFFIXES):
         from torchbridge.models.loading import load_model
 
