@@ -129,6 +129,8 @@ class Dense(Layer):
                 f"Layer '{self.name}' (Dense) was built for inputs whose last axis is "
                 f"{self.kernel.shape[0]}, but received an input of shape {tuple(inputs.shape)}."
             )
+        if not inputs.is_floating_point():  # int/bool features: Keras's matmul promotes them
+            inputs = inputs.to(self.kernel.dtype)
         x = torch.matmul(inputs, self.kernel)
         if self.bias is not None:
             x = x + self.bias

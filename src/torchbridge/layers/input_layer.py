@@ -62,6 +62,7 @@ class InputLayer(Layer):
             raise InputError("Input/InputLayer needs shape=(...) (without the batch dimension).")
         if isinstance(shape, int):
             shape = (shape,)
+        shape = _checked_shape(shape)
         self.input_shape_ = (batch_size, *tuple(shape))
         self.sparse = False
         self.ragged = False
@@ -111,3 +112,26 @@ def Input(
         name=name,
     )
     return layer.output
+
+
+def _checked_shape(shape: Any) -> tuple[int | None, ...]:
+    """Each dimension ``None`` (any size) or an integer >= 0, as Keras's ``standardize_shape``."""
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        raise InputError(
+            f"Input shape must be a tuple of integers (or None for any size), got {shape!r}. "
+            "E.g. Input(shape=(28, 28, 1)), without the batch dimension."
+        ) from None
+    checked: list[int | None] = []
+    for d in dims:
+        if d is None:
+            checked.append(None)
+            continue
+        if isinstance(d, bool) or not hasattr(d, "__index__") or int(d) < 0:
+            raise InputError(
+                f"Input shape {dims!r} has the dimension {d!r}: each must be an integer >= 0 or "
+                "None (any size). E.g. Input(shape=(None, 16)) for sequences of any length."
+            )
+        checked.append(int(d))
+    return tuple(checked)

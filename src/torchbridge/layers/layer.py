@@ -204,7 +204,7 @@ class Layer(KerasWeightsMixin, LossesMixin, BuildConfigMixin, nn.Module):
         self.supports_masking = type(self).compute_mask is not Layer.compute_mask
         self.autocast = autocast
         self._trainable = trainable
-        self._dtype_arg = policy_name_of(dtype)
+        self._dtype_arg = _checked_dtype(policy_name_of(dtype), type(self).__name__)
         self.activity_regularizer = regularizers.get(activity_regularizer)
         if self.activity_regularizer is not None:
             mark_loss_source()
@@ -555,6 +555,36 @@ def _arrays_to_tensors(value: Any) -> Any:
     if isinstance(value, (list, tuple)) and any(isinstance(v, np.ndarray) for v in value):
         return type(value)(_arrays_to_tensors(v) for v in value)
     return value
+
+
+_NON_NUMERIC_DTYPES = ("string", "str", "object")
+
+
+def _checked_dtype(dtype: Any, layer: str) -> Any:
+    """``dtype=`` refused at construction when it names no dtype or policy (a typo such as
+    ``"flaot32"`` would otherwise surface later as an unrelated error)."""
+    if not isinstance(dtype, str) or dtype in _NON_NUMERIC_DTYPES or "_from_" in dtype:
+        return dtype
+    if dtype.startswith("mixed_"):
+        from torchbridge import mixed_precision
+
+        mixed_precision.DTypePolicy(dtype)  # raises for an unknown policy name
+        return dtype
+    try:
+        keras_dtype_name(dtype)
+    except ValueError:
+        import difflib
+
+        from torchbridge.backend.dtypes import ALLOWED_DTYPES
+
+        close = difflib.get_close_matches(dtype, [*ALLOWED_DTYPES, "mixed_bfloat16"], n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise InputError(
+            f"{layer}: dtype={dtype!r} is not a dtype or dtype policy name.{hint} Pass a name "
+            "such as 'float32', 'int64', 'bool', 'mixed_bfloat16', a torch.dtype or a "
+            "keras.DTypePolicy."
+        ) from None
+    return dtype
 
 
 def policy_name_of(dtype: Any) -> Any:

@@ -515,9 +515,12 @@ class Model(ModelConfigMixin, ModelMetricsMixin, KerasWeightsMixin, LossesMixin,
         """One gradient update on one batch; returns this batch's metrics (Keras 3 resets
         the metrics first)."""
         self._require_compiled("train_on_batch")
+        from torchbridge.training.arguments import check_class_weight, check_nonempty_batch
         from torchbridge.training.data_adapter import class_weight_to_sample_weight
 
         x, y, sample_weight = to_tensors(x), to_tensors(y), to_tensors(sample_weight, "sw")
+        check_nonempty_batch(x, "train_on_batch")
+        class_weight = check_class_weight(class_weight)
         if class_weight is not None:
             if sample_weight is not None:
                 raise InputError(
@@ -534,7 +537,10 @@ class Model(ModelConfigMixin, ModelMetricsMixin, KerasWeightsMixin, LossesMixin,
         self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False
     ) -> Any:
         self._require_compiled("test_on_batch")
+        from torchbridge.training.arguments import check_nonempty_batch
+
         batch = (to_tensors(x), to_tensors(y), to_tensors(sample_weight, "sw"))
+        check_nonempty_batch(batch[0], "test_on_batch")
         self.reset_metrics()
         with evaluation_mode(self), torch.no_grad():
             self.test_step(move_to_device(batch, self.device))

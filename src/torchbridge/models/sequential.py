@@ -20,6 +20,7 @@ from torch import nn
 from torchbridge.errors import InputError
 from torchbridge.layers.input_layer import InputLayer, KerasTensor
 from torchbridge.layers.layer import Layer, to_shape
+from torchbridge.layers.symbolic import torch_dtype
 from torchbridge.models.model import Model
 from torchbridge.saving import serialization
 from torchbridge.utils.modes import evaluation_mode
@@ -179,8 +180,20 @@ class Sequential(Model):
         """Each layer's output shape, for ``summary()`` (known once built from an Input)."""
         return dict(self._layer_shapes)
 
+    def _convert_input(self, x: Any) -> Any:
+        """Keras: a Sequential model with an ``Input`` converts its input to that dtype (an
+        int64 or bool feature array into float32), like a functional model."""
+        if not isinstance(x, torch.Tensor) or not isinstance(self._input_dtype, str):
+            return x
+        dtype = torch_dtype(self._input_dtype)
+        if dtype is None:  # text inputs
+            return x
+        if x.dtype != dtype and (x.is_floating_point() or dtype.is_floating_point):
+            return x.to(dtype)
+        return x
+
     def call(self, inputs: Any, training: bool | None = None) -> Any:
-        x = inputs
+        x = self._convert_input(inputs)
         if training is None:  # the layers follow their module mode (fit/predict set it)
             for layer in self._layers:
                 x = layer(x)

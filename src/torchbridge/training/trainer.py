@@ -29,6 +29,12 @@ from torchbridge.backend import config
 from torchbridge.callbacks.callback_list import CallbackList
 from torchbridge.callbacks.history import History
 from torchbridge.errors import InputError, NonFiniteLossError
+from torchbridge.training.arguments import (
+    check_batch_size,
+    check_fit_arguments,
+    check_steps,
+    check_validation_freq,
+)
 from torchbridge.training.data_adapter import (
     ArrayAdapter,
     make_adapter,
@@ -54,11 +60,10 @@ def _verbosity(verbose: Any) -> int:
 
 
 def _should_validate(epoch: int, validation_freq: int | Iterable[int]) -> bool:
-    if isinstance(validation_freq, int):
-        if validation_freq < 1:
-            raise InputError(f"validation_freq must be >= 1, got {validation_freq}.")
-        return (epoch + 1) % validation_freq == 0
-    return epoch + 1 in set(validation_freq)
+    freq = check_validation_freq(validation_freq)
+    if isinstance(freq, int):
+        return (epoch + 1) % freq == 0
+    return epoch + 1 in freq
 
 
 def _unpack_validation(data: Any) -> tuple[Any, Any, Any]:
@@ -132,6 +137,18 @@ class Trainer:
     ) -> History:
         model = self.model
         model._require_compiled("fit")
+        check_fit_arguments(
+            batch_size=batch_size,
+            epochs=epochs,
+            initial_epoch=initial_epoch,
+            shuffle=shuffle,
+            validation_split=validation_split,
+            class_weight=class_weight,
+            steps_per_epoch=steps_per_epoch,
+            validation_steps=validation_steps,
+            validation_batch_size=validation_batch_size,
+            validation_freq=validation_freq,
+        )
         cap = config.max_epochs()  # keras.config's debugging cap
         if cap and cap < epochs:
             warnings.warn(f"Limiting epochs to {cap}", stacklevel=3)
@@ -152,6 +169,11 @@ class Trainer:
             class_weight=class_weight,
             pin_memory=pin,
         )
+        if getattr(adapter, "num_samples", None) == 0:
+            raise InputError(
+                "fit() got empty data (0 samples): there is nothing to train on. Check the "
+                "arrays passed as x and y (e.g. a filter or a split that kept no rows)."
+            )
         self.state.data_seed = getattr(adapter, "seed", None)
         train_batches = EpochIterator(adapter, steps_per_epoch)
         train_batches.reset()  # as Keras's fit (a PyDataset sees on_epoch_end first)
@@ -293,6 +315,8 @@ class Trainer:
         model = self.model
         model._require_compiled("evaluate")
         _verbosity(verbose)  # validate early
+        check_batch_size(batch_size)
+        check_steps(steps, "steps")
         device = model.device
         batches = EpochIterator(
             make_adapter(
@@ -322,6 +346,8 @@ class Trainer:
     ) -> Any:
         model = self.model
         _verbosity(verbose)  # validate early
+        check_batch_size(batch_size)
+        check_steps(steps, "steps")
         device = model.device
         batches = EpochIterator(
             make_adapter(
