@@ -5,10 +5,14 @@ legacy writer, with older spellings inside. This module translates them; the
 reading itself is in :mod:`.legacy_h5` and :mod:`.legacy_weights`.
 
 * :func:`upgrade_model_config` — the ``model_config`` JSON: ``batch_input_shape``
-  (an ``InputLayer``'s ``batch_shape``, another layer's ``input_shape``), one-element
-  ``axis`` lists, call nodes as ``[[layer, node, tensor, kwargs]]`` lists, and the
-  recurrent layers' ``time_major`` switch (only ``False`` exists in Keras 3).
-  Keras 3's own legacy loader applies the first two.
+  (an ``InputLayer``'s ``batch_shape``, the first layer's ``input_shape`` in a
+  Sequential; dropped elsewhere, where it meant nothing), one-element ``axis`` lists,
+  call nodes as ``[[layer, node, tensor, kwargs]]`` lists (a nested model that starts
+  with an ``InputLayer`` counted its built-in node first: tf.keras's
+  ``_should_skip_first_node``), ``Lambda`` functions as ``[code, defaults, closure]``,
+  and arguments Keras 3 removed: the recurrent layers' ``time_major`` (only ``False``
+  exists now), depthwise/separable convolutions' ``groups``, ``MultiHeadAttention``'s
+  build shapes. Keras 3's own legacy loader applies the first two and the lambda.
 * :func:`upgrade_training_config` — the ``compile`` arguments: optimizer classes
   registered as ``Custom>Adam``, the ``is_legacy_optimizer`` / ``jit_compile`` keys,
   the legacy optimizers' ``decay`` (the same rule as an ``InverseTimeDecay``
@@ -38,6 +42,16 @@ __all__ = [
 ]
 
 _RNN_CLASSES = {"SimpleRNN", "LSTM", "GRU", "RNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"}
+_MODEL_CLASSES = {"Functional", "Model", "Sequential"}
+# Arguments tf.keras 2 wrote that Keras 3 dropped (its defaults only).
+_REMOVED = {
+    "DepthwiseConv1D": ("groups",),
+    "DepthwiseConv2D": ("groups",),
+    "SeparableConv1D": ("groups",),
+    "SeparableConv2D": ("groups",),
+    "MultiHeadAttention": ("query_shape", "key_shape", "value_shape"),
+    "Lambda": ("module", "function_type", "output_shape_type", "output_shape_module"),
+}
 
 
 def is_tf_keras2_file(attrs: Any) -> bool:
@@ -63,10 +77,58 @@ def upgrade_model_config(config: Any) -> None:
             continue
         inner = item.get("config")
         if "class_name" in item and isinstance(inner, dict):
+            if item["class_name"] in _MODEL_CLASSES and isinstance(inner.get("layers"), list):
+                _upgrade_model_layers(item["class_name"], inner)
             _upgrade_layer(item["class_name"], inner)
-            if isinstance(item.get("inbound_nodes"), list):
-                item["inbound_nodes"] = [_upgrade_node(n) for n in item["inbound_nodes"]]
         stack.extend(item.values())
+
+
+def _starts_with_input(entry: Any) -> bool:
+    inner = entry.get("config") if isinstance(entry, dict) else None
+    layers = inner.get("layers") if isinstance(inner, dict) else None
+    return (
+        entry.get("class_name") in _MODEL_CLASSES
+        and isinstance(layers, list)
+        and bool(layers)
+        and isinstance(layers[0], dict)
+        and layers[0].get("class_name") == "InputLayer"
+    )
+
+
+def _entry_name(entry: dict[str, Any]) -> str:
+    config = entry.get("config")
+    return str(entry.get("name") or (config.get("name") if isinstance(config, dict) else ""))
+
+
+def _upgrade_model_layers(class_name: str, inner: dict[str, Any]) -> None:
+    """A model's own layer list: ``batch_input_shape`` where it meant nothing, and node
+    indices of nested models that have a built-in first node."""
+    layers = [e for e in inner["layers"] if isinstance(e, dict)]
+    for k, entry in enumerate(layers):
+        config = entry.get("config")
+        keeps_shape = entry.get("class_name") == "InputLayer" or (
+            class_name == "Sequential" and k == 0
+        )
+        if isinstance(config, dict) and not keeps_shape:
+            config.pop("batch_input_shape", None)
+    names = {_entry_name(e) for e in layers}
+    nested = {_entry_name(e) for e in layers if _starts_with_input(e)}
+
+    def shift(ref: Any) -> None:
+        if isinstance(ref, list) and len(ref) >= 3 and isinstance(ref[0], str):
+            if ref[0] in nested and isinstance(ref[1], int) and ref[1] > 0:
+                ref[1] -= 1
+        elif isinstance(ref, (list, dict)):
+            for value in ref if isinstance(ref, list) else ref.values():
+                shift(value)
+
+    for key in ("input_layers", "output_layers"):
+        shift(inner.get(key))
+    for entry in layers:
+        if isinstance(entry.get("inbound_nodes"), list):
+            for node in entry["inbound_nodes"]:
+                shift(node)
+            entry["inbound_nodes"] = [_upgrade_node(n, names) for n in entry["inbound_nodes"]]
 
 
 def _upgrade_layer(class_name: Any, inner: dict[str, Any]) -> None:
@@ -76,6 +138,16 @@ def _upgrade_layer(class_name: Any, inner: dict[str, Any]) -> None:
     axis = inner.get("axis")
     if isinstance(axis, list) and len(axis) == 1:
         inner["axis"] = int(axis[0])
+    for key in _REMOVED.get(class_name, ()):
+        inner.pop(key, None)
+    if class_name == "MultiHeadAttention" and inner.get("softmax_robust_masking") is False:
+        del inner["softmax_robust_masking"]
+    if class_name == "Lambda" and isinstance(inner.get("function"), list):
+        code, defaults, closure = [*inner["function"], None, None][:3]
+        inner["function"] = {
+            "class_name": "__lambda__",
+            "config": {"code": code, "defaults": defaults, "closure": closure},
+        }
     if class_name in _RNN_CLASSES and inner.pop("time_major", False):
         raise SavedFormatError(
             f"The {class_name} layer {inner.get('name')!r} was saved with time_major=True, "
@@ -84,20 +156,31 @@ def _upgrade_layer(class_name: Any, inner: dict[str, Any]) -> None:
         )
 
 
-def _upgrade_node(node: Any) -> Any:
+def _tensor(ref: list[Any]) -> dict[str, Any]:
+    history = [str(ref[0]), int(ref[1]), int(ref[2])]
+    return {"class_name": "__keras_tensor__", "config": {"keras_history": history}}
+
+
+def _tensor_refs(value: Any, names: set[str]) -> Any:
+    """tf.keras 2 wrote tensors among call kwargs as ``[layer, node, tensor]`` lists."""
+    if isinstance(value, list):
+        if len(value) == 3 and value[0] in names and all(isinstance(v, int) for v in value[1:]):
+            return _tensor(value)
+        return [_tensor_refs(v, names) for v in value]
+    if isinstance(value, dict):
+        return {k: _tensor_refs(v, names) for k, v in value.items()}
+    return value
+
+
+def _upgrade_node(node: Any, names: set[str]) -> Any:
     """A tf.keras 2 call node ``[[layer, node_index, tensor_index, kwargs], ...]`` in Keras 3's
     form ``{"args": [tensor or list of tensors], "kwargs": ...}``."""
     if not isinstance(node, list) or not all(isinstance(e, list) and len(e) >= 3 for e in node):
         return node
-    tensors = [
-        {
-            "class_name": "__keras_tensor__",
-            "config": {"keras_history": [str(e[0]), int(e[1]), int(e[2])]},
-        }
-        for e in node
-    ]
+    tensors = [_tensor(e) for e in node]
     kwargs = node[0][3] if len(node[0]) > 3 and isinstance(node[0][3], dict) else {}
-    return {"args": [tensors[0] if len(tensors) == 1 else tensors], "kwargs": kwargs}
+    args = [tensors[0] if len(tensors) == 1 else tensors]
+    return {"args": args, "kwargs": _tensor_refs(kwargs, names)}
 
 
 # --- training_config ---------------------------------------------------------------------
