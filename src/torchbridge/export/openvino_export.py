@@ -41,9 +41,13 @@ def export_openvino(
     from torchbridge.export.onnx_export import export_prepared_onnx
     from torchbridge.export.string_inputs import string_prefix
 
-    if string_prefix(model, input_signature) is not None:
-        raise ExportError(  # pragma: no cover - string_prefix raises first today
-            "format='openvino' cannot hold string layers; export the numeric model."
+    split = string_prefix(model, input_signature)
+    if split is not None:
+        names = ", ".join(name for name, _ in split.string_layers)
+        raise ExportError(
+            f"format='openvino' cannot take raw strings (inputs {names}): OpenVINO has no "
+            "onnxruntime-extensions string operators. Export format='onnx' (strings in), or "
+            "export the model after its string layers and run the string layers in Python."
         )
     prepared = prepare(model, input_signature)
     with tempfile.TemporaryDirectory() as tmp:
