@@ -37,7 +37,8 @@ not decompose Hangul, and reads ``"[MASK]"`` typed in a text as three
 tokens), so the tokens are equal only for texts made of the code points
 checked one by one against the Hugging Face tokenizer (``_CHECKED_RANGES``:
 88,783 of them, ASCII, Latin-1 and most CJK ideographs included; Hangul
-syllables, Greek capitals and many accented Latin Extended letters not) with no
+syllables, Greek capitals and many accented Latin Extended letters not; less
+those a small vocabulary lacks as ``##`` continuation pieces) with no
 special token (``[CLS]`` ...) written out. The ``verified`` output says which
 texts qualify; ``export_text_classifier(strict=True)`` (the default) answers
 NaN scores for the others instead of silently different ones. Only uncased
@@ -106,13 +107,38 @@ _CHECKED_RANGES = (
 )
 
 
-def _checked_class() -> str:
-    """The RE2 character class of the checked code points."""
-    parts = []
+def _checked_code_points() -> list[int]:
+    points: list[int] = []
     for item in "".join(_CHECKED_RANGES).split():
         low, _, high = item.partition("-")
-        parts.append(f"\\x{{{low}}}" + (f"-\\x{{{high}}}" if high else ""))
-    return "".join(parts)
+        points.extend(range(int(low, 16), int(high or low, 16) + 1))
+    return points
+
+
+def _allowed_class(tokenizer: Any, prefix: str) -> str:
+    """The RE2 class of the checked code points this vocabulary cannot trip up.
+
+    The operator keeps the pieces found before a piece of a word fails to match
+    (Hugging Face makes the whole word ``[UNK]``); that cannot happen when every
+    character of a word also exists as a continuation piece (``##c``), so a
+    character whose normalized form is in a word and lacks one is left out.
+    """
+    backend = tokenizer.backend_tokenizer
+    normalize = backend.normalizer.normalize_str
+    pieces = backend.pre_tokenizer.pre_tokenize_str
+    vocab = tokenizer.get_vocab()
+    runs: list[list[int]] = []
+    for point in _checked_code_points():
+        norm = normalize(chr(point))
+        if norm and len(pieces(f"a{norm}b")) == 1 and any(prefix + d not in vocab for d in norm):
+            continue
+        if runs and runs[-1][1] == point - 1:
+            runs[-1][1] = point
+        else:
+            runs.append([point, point])
+    return "".join(
+        f"\\x{{{low:X}}}" + (f"-\\x{{{high:X}}}" if high > low else "") for low, high in runs
+    )
 
 
 def _backend(tokenizer: Any) -> dict[str, Any]:
@@ -289,7 +315,7 @@ def wordpiece_tokenizer_graph(
             helper.make_tensor_value_info(key, onnx.TensorProto.INT64, ["batch", "sequence"])
         )
     # verified: no character outside the checked set, no special token written out
-    pattern = f"[^{_checked_class()}]"
+    pattern = f"[^{_allowed_class(tokenizer, attrs['suffix_indicator'])}]"
     specials = _specials_pattern(tokenizer)
     if specials:
         pattern = f"{pattern}|{specials}"
