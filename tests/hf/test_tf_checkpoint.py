@@ -22,10 +22,11 @@ import transformers
 
 import torchbridge
 from torchbridge import cli
-from torchbridge.errors import SavedFormatError
+from torchbridge.errors import InputError, SavedFormatError
 from torchbridge.hf import tf_checkpoint
 from torchbridge.hf.tf_checkpoint import load_tf_checkpoint, read_tf_weights, tf_name_to_pt
 from torchbridge.hf.tf_convert import REFERENCE_NAME
+from torchbridge.hf.tf_weights import find_tf_weights
 
 h5py = pytest.importorskip("h5py")
 
@@ -34,6 +35,8 @@ FIXTURES = Path(__file__).parent / "fixtures" / "tf_checkpoints"
 # folder → (class to build, tied keys (key, the key it shares))
 CASES = {
     "bert_seq_cls": ("AutoModelForSequenceClassification", []),
+    "bert_seq_cls_sharded": ("AutoModelForSequenceClassification", []),
+    "bert_seq_cls_safetensors": ("AutoModelForSequenceClassification", []),
     "bert_base": ("AutoModel", []),
     "bert_masked_lm": (
         "AutoModelForMaskedLM",
@@ -76,8 +79,12 @@ def test_fixtures_are_small_and_complete() -> None:
     assert total < 2 * 2**20
     for name in CASES:
         files = set(os.listdir(FIXTURES / name))
-        assert {"tf_model.h5", "config.json", REFERENCE_NAME} <= files
+        assert {"config.json", REFERENCE_NAME} <= files
         assert tf_checkpoint.has_only_tf_weights(FIXTURES / name)
+    weights = {name: os.path.basename(find_tf_weights(FIXTURES / name) or "") for name in CASES}
+    assert weights["bert_seq_cls_sharded"] == "tf_model.h5.index.json"
+    assert weights["bert_seq_cls_safetensors"] == "model.safetensors"
+    assert weights["gpt2_lm"] == "tf_model.h5"
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -90,7 +97,7 @@ def test_every_fixture_converts_and_matches_tensorflow(name: str) -> None:
     assert report.tied == tied
     state = model.state_dict()
     assert {m.pt_name for m in report.mapped} | {k for k, _ in tied} == set(state)
-    assert len(report.mapped) == len(read_tf_weights(FIXTURES / name / "tf_model.h5"))
+    assert len(report.mapped) == len(read_tf_weights(find_tf_weights(FIXTURES / name) or ""))
 
 
 def test_report_names_each_tensor_and_its_layout() -> None:
@@ -299,14 +306,22 @@ def test_hostile_files_raise_torchbridge_errors(tmp_path, build, message) -> Non
     assert peak < 50 * 2**20
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated"])
-def test_damaged_files_raise_torchbridge_errors(copy_of, damage) -> None:
-    folder = copy_of("bert_seq_cls")
-    path = folder / "tf_model.h5"
+@pytest.mark.parametrize(
+    ("name", "file", "damage"),
+    [
+        ("bert_seq_cls", "tf_model.h5", "garbage"),
+        ("bert_seq_cls", "tf_model.h5", "truncated"),
+        ("bert_seq_cls_sharded", "tf_model-00002-of-00002.h5", "truncated"),
+        ("bert_seq_cls_safetensors", "model.safetensors", "truncated"),
+    ],
+)
+def test_damaged_files_raise_torchbridge_errors(copy_of, name, file, damage) -> None:
+    folder = copy_of(name)
+    path = folder / file
     data = path.read_bytes()
     path.write_bytes(b"not hdf5 at all" if damage == "garbage" else data[: len(data) // 2])
-    with pytest.raises(SavedFormatError, match=r"tf_model\.h5.*is not a TensorFlow checkpoint"):
-        read_tf_weights(path)
+    with pytest.raises(SavedFormatError, match=rf"{file}.*is not a TensorFlow checkpoint"):
+        read_tf_weights(find_tf_weights(folder) or "")
 
 
 def test_wrong_shape_names_file_and_tensor(copy_of) -> None:
@@ -347,10 +362,38 @@ def test_float64_weights_are_not_narrowed_silently(copy_of) -> None:
     np.testing.assert_array_equal(kept.classifier.weight.detach().numpy().T, kernel)
 
 
-def test_sharded_tf_checkpoint_is_refused_with_the_fix(tmp_path) -> None:
-    folder = tmp_path / "sharded"
-    folder.mkdir()
-    shutil.copyfile(FIXTURES / "bert_seq_cls" / "config.json", folder / "config.json")
-    (folder / "tf_model.h5.index.json").write_text('{"weight_map": {}}')
-    with pytest.raises(SavedFormatError, match=r"sharded TensorFlow checkpoint.*unsharded"):
+def test_tf_format_safetensors_is_caught(copy_of, tmp_path) -> None:
+    """transformers 5 loads a TF-format model.safetensors as PyTorch's, every weight random;
+    torchbridge converts it (and will not overwrite it with save_converted)."""
+    folder = copy_of("bert_seq_cls_safetensors")
+    inputs, key, expected = _reference(folder)
+    plain = transformers.AutoModelForSequenceClassification.from_pretrained(folder).eval()
+    assert np.abs(_outputs(plain, inputs, key) - expected).max() > 1e-2  # the trap
+    model = torchbridge.hf.from_pretrained(folder)
+    np.testing.assert_allclose(model.predict(dict(inputs), verbose=0), expected, atol=1e-4)
+    with pytest.raises(InputError, match=r"would overwrite it.*torchbridge convert"):
+        torchbridge.hf.from_pretrained(folder, save_converted=True)
+    assert cli.main(["convert", str(folder), str(tmp_path / "pt")]) == 0
+    assert not find_tf_weights(tmp_path / "pt")  # PyTorch weights now
+
+
+def _index(folder: Path, weight_map: dict[str, str]) -> None:
+    import json
+
+    (folder / "tf_model.h5.index.json").write_text(json.dumps({"weight_map": weight_map}))
+
+
+@pytest.mark.parametrize(
+    ("shard", "message"),
+    [
+        ("../outside.h5", "is not a file name in the same folder"),
+        ("tf_model-00009-of-00009.h5", "which is not in .*the checkpoint is incomplete"),
+    ],
+    ids=["traversal", "missing_shard"],
+)
+def test_shard_index_stays_in_its_folder(copy_of, shard, message) -> None:
+    folder = copy_of("bert_seq_cls_sharded")
+    (folder.parent / "outside.h5").write_bytes(b"\x89HDF\r\n\x1a\n")  # inside tmp_path
+    _index(folder, {"tf_bert_for_sequence_classification/classifier/bias:0": shard})
+    with pytest.raises(SavedFormatError, match=message):
         torchbridge.hf.from_pretrained(folder)

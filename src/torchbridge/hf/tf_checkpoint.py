@@ -18,7 +18,8 @@ transformers 4's PT↔TF utilities did:
 * tied weights (an LM head sharing the input embeddings, absent from the TF
   file) are filled from the tensor they share.
 
-:func:`read_tf_weights` reads the file safely: only hard links, plain numeric
+:mod:`torchbridge.hf.tf_weights` reads the files safely (``tf_model.h5``, its
+shards, or a TF-format ``model.safetensors``): only hard links, plain numeric
 datasets stored in the file, declared sizes bounded by the file's size, every
 name and shape checked before a byte of data is read; nothing is executed.
 :func:`load_tf_checkpoint` builds the model from ``config.json`` with the
@@ -41,6 +42,7 @@ import torch
 from torch import nn
 
 from torchbridge.errors import InputError, SavedFormatError
+from torchbridge.hf.tf_weights import TF_WEIGHTS_NAME, find_tf_weights, read_tf_weights
 
 __all__ = [
     "TF_WEIGHTS_NAME",
@@ -55,169 +57,6 @@ __all__ = [
 ]
 
 _log = logging.getLogger(__name__)
-
-TF_WEIGHTS_NAME = "tf_model.h5"
-# Files that mean the folder already has PyTorch weights transformers reads itself.
-_PT_WEIGHTS = (
-    "model.safetensors",
-    "model.safetensors.index.json",
-    "pytorch_model.bin",
-    "pytorch_model.bin.index.json",
-)
-_TF_SHARD_INDEX = "tf_model.h5.index.json"
-_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
-_NUMERIC_KINDS = "biuf"
-_ATTR_LIMIT = 64 * 2**20  # bytes of one names attribute
-_MAX_TENSORS = 200_000
-_MAX_NAME = 1024
-_SLACK = 2**20  # declared bytes allowed beyond the file's size (headers, rounding)
-
-
-# --- reading tf_model.h5 -------------------------------------------------------------------------
-
-
-def _bad(path: str, what: str) -> SavedFormatError:
-    return SavedFormatError(
-        f"{path!r} is not a TensorFlow checkpoint torchbridge will read: {what}. Only the "
-        "tf_model.h5 files transformers' TF classes write (hard links, numeric datasets "
-        "stored in the file) are converted."
-    )
-
-
-def _names(group: Any, attr: str, path: str) -> list[str]:
-    """A list-of-names attribute, also when Keras split it into ``attr0``, ``attr1`` ..."""
-    attrs = group.attrs
-    keys = [attr] if attr in attrs else []
-    if not keys:
-        while f"{attr}{len(keys)}" in attrs:
-            keys.append(f"{attr}{len(keys)}")
-    out: list[str] = []
-    for key in keys:
-        try:
-            size = int(attrs.get_id(key).get_storage_size())
-        except RuntimeError:  # HDF5 reports an empty attribute's size as an error
-            size = 0
-        if size > _ATTR_LIMIT:
-            raise _bad(path, f"the attribute {group.name}/{key} holds {size} bytes")
-        values = np.asarray(attrs[key])
-        if values.size and values.dtype.kind not in "OSU":
-            raise _bad(path, f"the attribute {group.name}/{key} does not list names")
-        out += [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in values.ravel()]
-        if len(out) > _MAX_TENSORS:
-            raise _bad(path, f"{group.name} lists more than {_MAX_TENSORS} names")
-    return out
-
-
-def _resolve(h5py: Any, group: Any, relative: str, path: str, tensor: str) -> Any:
-    """The dataset ``group/relative``, following hard links only."""
-    current = group
-    parts = relative.split("/")
-    for i, part in enumerate(parts):
-        if not part or part in (".", ".."):
-            raise _bad(path, f"the tensor {tensor!r} has an empty or relative path part")
-        link = current.get(part, default=None, getlink=True)
-        if link is None:
-            raise SavedFormatError(
-                f"{path!r}: the tensor {tensor!r} is listed in {group.name}'s weight_names but "
-                f"the file has no dataset {current.name.rstrip('/')}/{part}. The checkpoint "
-                "is incomplete; download or save it again."
-            )
-        if not isinstance(link, h5py.HardLink):
-            raise _bad(path, f"{current.name.rstrip('/')}/{part} is a {type(link).__name__}")
-        want = h5py.Dataset if i == len(parts) - 1 else h5py.Group
-        if current.get(part, getclass=True) is not want:
-            raise _bad(path, f"{current.name.rstrip('/')}/{part} is not an HDF5 {want.__name__}")
-        current = current[part]
-    return current
-
-
-def _check(ds: Any, path: str, tensor: str) -> None:
-    if ds.external:
-        raise _bad(path, f"the tensor {tensor!r} keeps its data in external files")
-    if ds.is_virtual:
-        raise _bad(path, f"the tensor {tensor!r} is a virtual dataset")
-    dtype = ds.dtype
-    if dtype.kind not in _NUMERIC_KINDS or dtype.names is not None or dtype.shape != ():
-        raise SavedFormatError(
-            f"{path!r}: the tensor {tensor!r} has dtype {dtype}, not a number type; a "
-            "TensorFlow checkpoint holds numeric weights only."
-        )
-
-
-def _datasets(h5py: Any, f: Any, path: str) -> dict[str, Any]:
-    """TF weight name (with its model scope) → dataset, checked, nothing read yet."""
-    found: dict[str, Any] = {}
-    layer_names = _names(f, "layer_names", path)
-    if not layer_names:
-        raise _bad(path, "it has no 'layer_names' attribute (not a Keras weights file)")
-    for layer in layer_names:
-        group = _resolve_group(h5py, f, layer, path)
-        for name in _names(group, "weight_names", path):
-            if len(name) > _MAX_NAME:
-                raise _bad(path, f"a weight name in {group.name} is {len(name)} characters long")
-            if name not in found:  # a weight shared by two layers is stored under each
-                found[name] = _resolve(h5py, group, name, path, name)
-    return found
-
-
-def _resolve_group(h5py: Any, f: Any, layer: str, path: str) -> Any:
-    link = f.get(layer, default=None, getlink=True) if layer and "/" not in layer else None
-    if link is None:
-        raise _bad(path, f"the layer {layer!r} named in layer_names has no group")
-    if not isinstance(link, h5py.HardLink) or f.get(layer, getclass=True) is not h5py.Group:
-        raise _bad(path, f"the layer {layer!r} is not a plain HDF5 group")
-    return f[layer]
-
-
-def read_tf_weights(
-    filepath: str | os.PathLike[str], max_bytes: int | None = None
-) -> dict[str, np.ndarray]:
-    """The tensors of a ``tf_model.h5``: TF weight name (``model/bert/.../kernel:0``) → array.
-
-    Every dataset is checked before any is read; the declared sizes together may
-    not exceed ``max_bytes`` (default: the file's size plus 1 MiB — weights are
-    stored uncompressed, so more means a forged header). Raises
-    :class:`~torchbridge.errors.SavedFormatError` naming the file and the tensor.
-    """
-    from torchbridge.saving.keras_format.weights_h5 import require_h5py
-
-    path = os.fspath(filepath)
-    if not os.path.isfile(path):
-        raise InputError(f"{path!r} does not exist; pass the path of a tf_model.h5 file.")
-    with open(path, "rb") as fh:
-        if fh.read(len(_HDF5_SIGNATURE)) != _HDF5_SIGNATURE:
-            raise _bad(path, "it is not an HDF5 file")
-    limit = os.path.getsize(path) + _SLACK if max_bytes is None else int(max_bytes)
-    h5py = require_h5py()
-    try:
-        f = h5py.File(path, "r")
-    except OSError as e:
-        raise _bad(path, f"HDF5 cannot open it ({e})") from None
-    with f:
-        try:
-            datasets = _datasets(h5py, f, path)
-            total = 0
-            for name, ds in datasets.items():
-                _check(ds, path, name)
-                total += int(np.prod(ds.shape, dtype=np.int64)) * ds.dtype.itemsize
-                if total > limit:
-                    raise SavedFormatError(
-                        f"{path!r}: the tensor {name!r} declares shape {ds.shape} "
-                        f"({ds.dtype}); the tensors declare more than {limit} bytes in a "
-                        f"{os.path.getsize(path)}-byte file. The file is damaged or forged; "
-                        "nothing was read."
-                    )
-            out: dict[str, np.ndarray] = {}
-            for name, ds in datasets.items():
-                array = np.empty(ds.shape, dtype=ds.dtype)
-                if array.size:
-                    ds.read_direct(array)
-                out[name] = array
-        except (OSError, RuntimeError, KeyError, ValueError) as e:
-            if isinstance(e, SavedFormatError):
-                raise
-            raise _bad(path, f"HDF5 could not read it ({type(e).__name__}: {e})") from None
-    return out
 
 
 # --- names and layouts ----------------------------------------------------------------------------
@@ -410,13 +249,9 @@ def convert_state_dict(
 
 
 def has_only_tf_weights(directory: str | os.PathLike[str]) -> bool:
-    """Whether ``directory`` is a local folder with ``tf_model.h5`` and no PyTorch weights."""
-    path = os.fspath(directory)
-    if not os.path.isdir(path):
-        return False
-    names = set(os.listdir(path))
-    has_tf = TF_WEIGHTS_NAME in names or _TF_SHARD_INDEX in names
-    return has_tf and not any(n in names for n in _PT_WEIGHTS)
+    """Whether ``directory`` is a local folder whose only weights are TensorFlow's
+    (``tf_model.h5``, sharded or not, or a TF-format ``model.safetensors``)."""
+    return find_tf_weights(directory) is not None
 
 
 def load_tf_checkpoint(
@@ -428,24 +263,29 @@ def load_tf_checkpoint(
     """Build the PyTorch model of a TF checkpoint folder and load its converted weights.
 
     ``auto_class``: the transformers Auto class (``"AutoModelForSequenceClassification"``
-    ...) or model class (``"BertForMaskedLM"``) to build. ``kwargs`` that are config fields (``num_labels``, ``id2label`` ...) update
-    ``config.json``'s config; the others go to the model's ``from_pretrained``
+    ...) or model class (``"BertForMaskedLM"``) to build. ``kwargs`` that are config
+    fields (``num_labels``, ``id2label`` ...) update ``config.json``'s config; the others go to the model's ``from_pretrained``
     (``ignore_mismatched_sizes=True``, ``dtype=``; a float64 checkpoint needs an
     explicit ``dtype=``: it is never narrowed silently). ``save_converted=True`` writes
     ``model.safetensors`` into ``directory`` (atomically) so later loads need no
-    conversion.
+    conversion (refused when the TF weights are themselves ``model.safetensors``).
     """
     from torchbridge.hf._imports import require_transformers
 
     transformers = require_transformers("torchbridge.hf (TensorFlow checkpoints)")
     path = os.fspath(directory)
-    if _TF_SHARD_INDEX in os.listdir(path) and TF_WEIGHTS_NAME not in os.listdir(path):
-        raise SavedFormatError(
-            f"{path!r} holds a sharded TensorFlow checkpoint ({_TF_SHARD_INDEX}); torchbridge "
-            "converts single-file tf_model.h5 checkpoints only. Re-save it unsharded with "
-            "transformers<5 (save_pretrained(..., max_shard_size='100GB'))."
+    weights_file = find_tf_weights(path)
+    if weights_file is None:
+        raise InputError(
+            f"{path!r} has no TensorFlow checkpoint to convert: it needs {TF_WEIGHTS_NAME} "
+            "(or its shards, or a TF-format model.safetensors) and no PyTorch weights."
         )
-    weights_file = os.path.join(path, TF_WEIGHTS_NAME)
+    if save_converted and os.path.basename(weights_file).startswith("model.safetensors"):
+        raise InputError(
+            f"{weights_file!r} holds TensorFlow weights under PyTorch's file name; "
+            "save_converted=True would overwrite it. Write a separate PyTorch folder with "
+            f"`torchbridge convert {path} OUT_DIR` instead."
+        )
     ignore = bool(kwargs.get("ignore_mismatched_sizes", False))
     dtype = kwargs.get("dtype", kwargs.get("torch_dtype"))
     try:
@@ -454,7 +294,7 @@ def load_tf_checkpoint(
         )
     except (OSError, ValueError) as e:
         raise InputError(
-            f"{path!r}: could not read config.json next to {TF_WEIGHTS_NAME} ({e}); a "
+            f"{path!r}: could not read config.json next to the TF weights ({e}); a "
             "TensorFlow checkpoint folder needs the config.json its model was saved with."
         ) from None
     model_cls = getattr(transformers, auto_class, None)
@@ -466,7 +306,7 @@ def load_tf_checkpoint(
     _log.warning(
         "%s has TensorFlow weights only (%s): converting them to PyTorch for %s.",
         path,
-        TF_WEIGHTS_NAME,
+        os.path.basename(weights_file),
         auto_class,
     )
     with torch.device("meta"):  # names and shapes only, no memory
@@ -513,7 +353,7 @@ def save_safetensors(model: nn.Module, directory: str) -> str:
     target = os.path.join(directory, "model.safetensors")
     with atomic_path(target) as tmp:
         module: Any = model
-        module.save_pretrained(tmp + ".d", safe_serialization=True)
+        module.save_pretrained(tmp + ".d", safe_serialization=True, max_shard_size="1000GB")
         try:
             os.replace(os.path.join(tmp + ".d", "model.safetensors"), tmp)
         finally:

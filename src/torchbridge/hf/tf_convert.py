@@ -1,6 +1,6 @@
 """``torchbridge convert HF_TF_DIR OUT_DIR``: a TF-era Hugging Face folder made a PyTorch one.
 
-:func:`convert_tf_folder` converts ``tf_model.h5`` with
+:func:`convert_tf_folder` converts the TF weights (``tf_model.h5`` ...) with
 :func:`torchbridge.hf.tf_checkpoint.load_tf_checkpoint` (the model class from
 ``config.json``'s ``architectures``), writes ``OUT_DIR`` in one atomic step
 (``config.json``, ``model.safetensors``, the tokenizer and generation files
@@ -86,7 +86,8 @@ class FolderReport:
 
     def format(self) -> str:
         lines = [
-            f"source: {self.src} (Hugging Face TensorFlow checkpoint, {TF_WEIGHTS_NAME})",
+            f"source: {self.src} (Hugging Face TensorFlow checkpoint, "
+            f"{os.path.basename(self.conversion.source)})",
             f"output: {self.dst} (Hugging Face PyTorch folder: config.json, model.safetensors"
             + (f", {', '.join(self.copied)}" if self.copied else "")
             + ")",
@@ -148,8 +149,8 @@ def _check_paths(src: str, dst: str, overwrite: bool) -> None:
     if not has_only_tf_weights(src):
         raise ConvertError(
             f"{src!r} is a directory without a TensorFlow checkpoint to convert (it needs "
-            f"{TF_WEIGHTS_NAME} and no PyTorch weights). A folder with model.safetensors or "
-            "pytorch_model.bin loads with transformers as it is."
+            f"{TF_WEIGHTS_NAME}, its shards or a TF-format model.safetensors, and no PyTorch "
+            "weights). A folder with PyTorch weights loads with transformers as it is."
         )
     if os.path.abspath(src) == os.path.abspath(dst):
         raise ConvertError(f"{dst!r} is the source folder; write the output to another folder.")
