@@ -30,7 +30,7 @@ import numpy as np
 
 from torchbridge.errors import InputError
 
-__all__ = ["Predictor", "as_predictor", "load_model_or_bundle"]
+__all__ = ["Predictor", "RunnerModel", "as_predictor", "load_model_or_bundle"]
 
 _SCORE_ACTIVATIONS = ("softmax", "sigmoid")
 
@@ -126,7 +126,10 @@ class Predictor:
             self.input_width = None
         out_shape = tuple(outputs[0].shape[1:])
         self.num_outputs = int(np.prod(out_shape)) if None not in out_shape else 0
-        self.activation = _activation_name(model.layers[-1]) if model.layers else None
+        if isinstance(model, RunnerModel):
+            self.activation = "softmax" if model.labels else None  # probabilities out
+        else:
+            self.activation = _activation_name(model.layers[-1]) if model.layers else None
         self.label_names = None
         if self.activation is not None and len(out_shape) == 1:
             n = out_shape[0]
@@ -213,8 +216,28 @@ def as_predictor(model: Any, label_names: Sequence[str] | None = None) -> Predic
         else:
             model = load_runner(model)
     if not _is_bundle(model) and hasattr(model, "run") and hasattr(model, "inputs"):
-        # a serving runner: the model (or bundle) it holds, and its class names
+        # a serving runner: the model (or bundle) it holds, and its class names; a runner
+        # without one (ONNX Runtime) is called through its run()
         if label_names is None:
             label_names = getattr(model, "labels", None)
-        model = getattr(model, "classifier", None) or getattr(model, "model", model)
+        held = getattr(model, "classifier", None) or getattr(model, "model", None)
+        model = held if held is not None else RunnerModel(model)
     return Predictor(model, label_names)
+
+
+class RunnerModel:
+    """A serving runner (``inputs`` / ``outputs`` specs, ``labels``, ``run``) with the few
+    attributes of a Keras model that :class:`Predictor` reads; its outputs are class
+    probabilities when the runner has ``labels``."""
+
+    def __init__(self, runner: Any) -> None:
+        self.runner = runner
+        self.inputs = list(runner.inputs)
+        self.outputs = list(runner.outputs)
+        self.labels = getattr(runner, "labels", None)
+        self.name = type(runner).__name__
+        self.layers: list[Any] = []
+
+    def predict(self, x: Any, batch_size: int | None = None, verbose: Any = 0) -> np.ndarray:
+        result = self.runner.run({self.inputs[0].name: x})
+        return np.asarray(result[self.outputs[0].name])
