@@ -205,8 +205,17 @@ class TFRecordWriter:
 
 
 # --- reading -------------------------------------------------------------------------
+class _StreamError(Exception):
+    """The compressed stream is damaged or ends early (reported with the record's offset)."""
+
+
 def _raw_chunks(path: str, compression: str, offset: int) -> Iterator[bytes]:
-    """The uncompressed stream from ``offset`` on, in chunks of about 1 MiB."""
+    """The uncompressed stream from ``offset`` on, in chunks of about 1 MiB.
+
+    A compressed file must end where a stream ends: a file cut inside a stream
+    (header, data or trailer) or a stream that fails its checks raises
+    :class:`_StreamError`, never a silent end.
+    """
     if not compression:
         with open(path, "rb", buffering=0) as f:
             if offset:
@@ -216,25 +225,35 @@ def _raw_chunks(path: str, compression: str, offset: int) -> Iterator[bytes]:
         return
     wbits = 31 if compression == "GZIP" else 15
     skip = offset
+    read = 0  # compressed bytes read so far
     with open(path, "rb", buffering=0) as f:
         inflater = zlib.decompressobj(wbits)
+        fed = False  # the current stream has begun
         pending = b""
         while True:
             if not pending:
                 pending = f.read(_CHUNK)
+                read += len(pending)
                 if not pending:
+                    if fed:
+                        raise _StreamError(
+                            f"the {compression} stream ends without its end marker at byte "
+                            f"{read} of the file (the file is truncated)"
+                        )
                     return
+            fed = True
             try:
                 out = inflater.decompress(pending, _CHUNK)
             except zlib.error as exc:
-                raise DataLossError(
-                    f"{path!r}: the {compression} stream is corrupted ({exc}); "
-                    "check compression_type, or use .ignore_errors() to skip the file."
+                raise _StreamError(
+                    f"the {compression} stream is corrupted ({exc}) before byte {read} of "
+                    "the file; check compression_type"
                 ) from exc
             pending = inflater.unconsumed_tail
             if inflater.eof:  # a complete stream; a concatenated one may follow
                 pending = inflater.unused_data + pending
                 inflater = zlib.decompressobj(wbits)
+                fed = False
             if skip:
                 dropped = min(skip, len(out))
                 out = out[dropped:]
@@ -309,7 +328,13 @@ def iter_records(
             pos = end + 4
         # Need more bytes: the next header, or the rest of a record that straddles chunks.
         need = 12 if size - pos < 12 else 16 + unpack_header(buf, pos)[0]
-        buf, base, pos = _refill(chunks, buf, base, pos, need)
+        try:
+            buf, base, pos = _refill(chunks, buf, base, pos, need)
+        except _StreamError as e:
+            raise DataLossError(
+                f"{name!r}: {e}; the data from byte offset {base + pos} of the "
+                f"uncompressed stream on is lost. {_SKIP_HINT}"
+            ) from e.__cause__
         size = len(buf)
         if size == 0:
             return

@@ -44,7 +44,7 @@ from torchbridge.data.sources.files import (
     filename_iterator,
     open_binary,
 )
-from torchbridge.errors import InputError
+from torchbridge.errors import DataLossError, InputError
 
 __all__ = [
     "CsvDataset",
@@ -183,6 +183,8 @@ class CsvFileReader:
         self._reader: Any = None
         self._base = 0  # lines skipped before the csv reader started
         self._start_line = 0
+        self._dead = False  # the file turned out damaged: it reads as ended
+        self._deferred: DataLossError | None = None  # raised after the rows read before it
 
     def _open(self) -> None:
         fmt = self._fmt
@@ -219,6 +221,11 @@ class CsvFileReader:
             def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
                 if kind is None or kind is StopIteration:
                     return
+                if issubclass(kind, DataLossError):  # a damaged compressed file: skip the rest
+                    reader._dead = True
+                    raise DataLossError(
+                        f"{exc} The last complete line read was line {reader.line}."
+                    ) from None
                 if issubclass(kind, csv.Error):
                     raise InputError(
                         f"{reader.path!r}, line {reader.line}: malformed CSV ({exc})."
@@ -233,6 +240,11 @@ class CsvFileReader:
 
     def read_block(self, n: int) -> tuple[list[list[str]], list[int]]:
         """Up to ``n`` records and the (last) line number of each; ``[]`` at the end."""
+        if self._deferred is not None:  # the records before the damage came first
+            error, self._deferred = self._deferred, None
+            raise error
+        if self._dead:
+            return [], []
         if self._f is None:
             self._open()
         rows: list[list[str]] = []
@@ -240,18 +252,25 @@ class CsvFileReader:
         reader = self._reader
         base = self._base
         append_row, append_line = rows.append, lines.append
-        with self._errors():
-            for row in reader:
-                append_row(row)
-                append_line(base + reader.line_num)
-                if len(rows) >= n:
-                    break
+        try:
+            with self._errors():
+                for row in reader:
+                    append_row(row)
+                    append_line(base + reader.line_num)
+                    if len(rows) >= n:
+                        break
+        except DataLossError as e:
+            if not rows:
+                raise
+            self._deferred = e
         return rows, lines
 
     def __iter__(self) -> CsvFileReader:
         return self
 
     def __next__(self) -> tuple[list[str], str, int]:
+        if self._dead:
+            raise StopIteration
         if self._f is None:
             self._open()
         with self._errors():
@@ -264,6 +283,7 @@ class CsvFileReader:
     def set_state(self, state: dict[str, Any]) -> None:
         self.close()
         self._start_line = int(state["line"])
+        self._dead, self._deferred = False, None
 
     def close(self) -> None:
         if self._f is not None:
@@ -471,6 +491,16 @@ def convert_block(block: Block, layout: RowLayout, ignore_errors: bool = False) 
     return _convert_fast(good, layout)
 
 
+def _first_bad(block: Block, layout: RowLayout) -> int:
+    """Index of the first record of ``block`` that does not convert."""
+    for i, row in enumerate(block[0]):
+        try:
+            _check_row(row, layout)
+        except InputError:
+            return i
+    return len(block[0])  # pragma: no cover - convert_block raised, so one is bad
+
+
 def make_layout(specs: Sequence[ColumnSpec], nfields: int | None, na_value: str) -> RowLayout:
     return RowLayout(tuple(specs), nfields, max((s.index for s in specs), default=-1) + 1, na_value)
 
@@ -487,6 +517,8 @@ class _CsvIterator:
         self._cols: list[Any] = []
         self._n = 0
         self._pos = 0
+        self._rest: Block | None = None  # records read after a bad one
+        self._error: InputError | None = None  # the bad record's error, still to raise
 
     def __iter__(self) -> _CsvIterator:
         return self
@@ -498,10 +530,23 @@ class _CsvIterator:
 
     def __next__(self) -> tuple[Any, ...]:
         while self._pos >= self._n:
-            block = self._source.read_block(_BLOCK_ROWS)
+            if self._error is not None:  # a bad record, raised at its place in the order
+                error, self._error = self._error, None
+                raise error
+            block, self._rest = self._rest or self._source.read_block(_BLOCK_ROWS), None
             if not block[0]:
                 raise StopIteration
-            self._set_block(convert_block(block, self._layout))
+            try:
+                cols = convert_block(block, self._layout)
+            except InputError as e:
+                # The records before the bad one come first; those after it stay for
+                # later (as tf.data, whose ignore_errors() drops just the bad record).
+                bad = _first_bad(block, self._layout)
+                rows, paths, lines = block
+                self._rest = (rows[bad + 1 :], paths[bad + 1 :], lines[bad + 1 :])
+                self._error = e
+                cols = convert_block((rows[:bad], paths[:bad], lines[:bad]), self._layout)
+            self._set_block(cols)
         i = self._pos
         self._pos = i + 1
         return tuple(c[i] for c in self._cols)
@@ -513,10 +558,14 @@ class _CsvIterator:
             ).copy()
             for c in self._cols
         ]
-        return {"source": self._source.get_state(), "pending": pending}
+        rest = [list(part) for part in self._rest] if self._rest else None
+        return {"source": self._source.get_state(), "pending": pending, "rest": rest}
 
     def set_state(self, state: dict[str, Any]) -> None:
         self._source.set_state(state["source"])
+        rest = state.get("rest")
+        self._rest = (rest[0], rest[1], rest[2]) if rest else None
+        self._error = None
         pending = state["pending"]
         if pending:
             self._set_block([np.asarray(c) for c in pending])

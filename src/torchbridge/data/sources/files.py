@@ -5,7 +5,9 @@
 * :func:`glob_files` — the same matching, as a list (``make_csv_dataset`` uses it).
 * :func:`open_binary` — open a path as a binary stream, uncompressed or with
   TF's ``compression_type`` ``"GZIP"`` / ``"ZLIB"``; a missing file raises
-  :class:`~torchbridge.errors.InputError` naming the path.
+  :class:`~torchbridge.errors.InputError` naming the path, a truncated or corrupted
+  compressed file :class:`~torchbridge.errors.DataLossError` naming the file and
+  the byte offset (tf.data reads such text files silently short).
 * :func:`filename_iterator` — the filenames argument of the file datasets
   (a path, a list of paths or a ``Dataset`` of paths) as a resumable iterator.
 * :class:`RoundRobin` — tf.data's ``interleave(cycle_length, block_length=1)``
@@ -17,7 +19,6 @@
 from __future__ import annotations
 
 import glob
-import gzip
 import io
 import os
 import random
@@ -26,7 +27,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, BinaryIO
 
 from torchbridge.data.dataset import Dataset
-from torchbridge.errors import InputError
+from torchbridge.errors import DataLossError, InputError
 
 __all__ = [
     "list_files",
@@ -162,30 +163,90 @@ def list_files(
 # --- opening files -----------------------------------------------------------------------
 
 
-class _ZlibReader(io.RawIOBase):
-    """A zlib (RFC 1950) stream decompressed on the fly, as TF's ``"ZLIB"`` files are."""
+class _InflateReader(io.RawIOBase):
+    """A GZIP (``wbits=31``) or ZLIB (``15``) file decompressed on the fly.
 
-    def __init__(self, raw: BinaryIO) -> None:
+    Concatenated streams are read on, as TF does. A file that ends inside a
+    stream, or a stream that fails its checks, raises
+    :class:`~torchbridge.errors.DataLossError` naming the file and the byte
+    offset — never a silent short read. The error comes only once every byte
+    decompressed before it has been returned (a ``read`` that has data returns it
+    and keeps the error for the next call); after it the file reads as ended.
+    """
+
+    def __init__(self, raw: BinaryIO, path: str, compression: str) -> None:
         self._raw = raw
-        self._d = zlib.decompressobj()
-        self._buf = b""
-        self._eof = False
+        self._path = path
+        self._compression = compression
+        self._wbits = 31 if compression == "GZIP" else 15
+        self._d = zlib.decompressobj(self._wbits)
+        self._fed = False  # the current stream has begun
+        self._pending = b""  # compressed bytes not yet decompressed
+        self._buf = b""  # decompressed bytes not yet returned
+        self._read = 0  # compressed bytes read from the file
+        self._out = 0  # decompressed bytes produced
+        self._error: DataLossError | None = None
+        self._done = False
 
     def readable(self) -> bool:
         return True
 
+    def _lost(self, what: str) -> DataLossError:
+        return DataLossError(
+            f"{self._path!r}: {what} (after {self._out} decompressed bytes). The file is "
+            "damaged: re-create it, check compression_type, or use Dataset.ignore_errors() "
+            "to skip the rest of the file."
+        )
+
+    def _produce(self) -> None:
+        """Decompress more into ``_buf``; sets ``_done`` at a clean end, ``_error`` on damage."""
+        while not self._buf:
+            if not self._pending:
+                self._pending = self._raw.read(1 << 16)
+                self._read += len(self._pending)
+                if not self._pending:
+                    if self._fed:
+                        self._error = self._lost(
+                            f"the {self._compression} stream ends without its end marker at "
+                            f"byte {self._read} of the file (the file is truncated)"
+                        )
+                    else:
+                        self._done = True
+                    return
+            self._fed = True
+            try:
+                out = self._d.decompress(self._pending, 1 << 16)
+            except zlib.error as e:
+                self._error = self._lost(
+                    f"the {self._compression} stream is corrupted before byte {self._read} "
+                    f"of the file ({e})"
+                )
+                return
+            self._pending = self._d.unconsumed_tail
+            if self._d.eof:  # a complete stream; a concatenated one may follow
+                self._pending = self._d.unused_data + self._pending
+                self._d = zlib.decompressobj(self._wbits)
+                self._fed = False
+            self._out += len(out)
+            self._buf = out
+
     def readinto(self, b: Any) -> int:
-        while not self._buf and not self._eof:
-            chunk = self._raw.read(1 << 16)
-            if not chunk:
-                self._buf = self._d.flush()
-                self._eof = True
-            else:
-                self._buf = self._d.decompress(chunk)
-        n = min(len(b), len(self._buf))
-        b[:n] = self._buf[:n]
-        self._buf = self._buf[n:]
-        return n
+        view = memoryview(b).cast("B")
+        filled = 0
+        while filled < len(view):
+            if not self._buf:
+                if self._done or self._error is not None:
+                    break
+                self._produce()
+                continue
+            n = min(len(view) - filled, len(self._buf))
+            view[filled : filled + n] = self._buf[:n]
+            self._buf = self._buf[n:]
+            filled += n
+        if filled == 0 and self._error is not None:
+            error, self._error, self._done = self._error, None, True
+            raise error
+        return filled
 
     def close(self) -> None:
         self._raw.close()
@@ -212,19 +273,17 @@ def open_binary(path: str, compression_type: str | None = None) -> BinaryIO:
         ) from None
     except IsADirectoryError:
         raise InputError(f"{path!r} is a directory, not a file.") from None
-    if compression == "GZIP":
-        raw.close()  # GzipFile closes only a file it opened itself
-        return gzip.GzipFile(path, "rb")  # type: ignore[return-value]
-    if compression == "ZLIB":
-        return io.BufferedReader(_ZlibReader(raw), buffer_size=1 << 16)  # type: ignore[return-value]
+    if compression:
+        # Not wrapped in a BufferedReader: that would drop the data read before an error.
+        return _InflateReader(raw, path, compression)  # type: ignore[return-value]
     return raw
 
 
 def skip_bytes(f: BinaryIO, offset: int, path: str, compression_type: str | None) -> None:
-    """Move to ``offset`` of the uncompressed stream: seek (gzip seeks by decompressing)."""
+    """Move to ``offset`` of the uncompressed stream: seek, or read up to it if compressed."""
     if offset <= 0:
         return
-    if _compression(compression_type) != "ZLIB":
+    if not _compression(compression_type):
         f.seek(offset)
         return
     left = offset

@@ -35,6 +35,7 @@ class _RecordFileIterator:
         self._f: Any = None
         self._buffer = b""
         self._eof = False
+        self._damaged = False  # a compressed file turned out truncated/corrupted
         self._next = 0  # index of the next record
 
     def __iter__(self) -> _RecordFileIterator:
@@ -47,7 +48,11 @@ class _RecordFileIterator:
             self._f = open_binary(self._path, ds._compression)
             skip_bytes(self._f, ds._header + self._next * size, self._path, ds._compression)
         while not self._eof and len(self._buffer) < size + footer:
-            chunk = self._f.read(ds._buffer_size)
+            try:
+                chunk = self._f.read(ds._buffer_size)
+            except DataLossError:  # a damaged compressed file: the rest of it is skipped
+                self._eof, self._buffer, self._damaged = True, b"", True
+                raise
             if chunk:
                 self._buffer += chunk
             else:
@@ -56,7 +61,7 @@ class _RecordFileIterator:
             record, self._buffer = self._buffer[:size], self._buffer[size:]
             self._next += 1
             return record
-        if len(self._buffer) != footer:
+        if len(self._buffer) != footer and not self._damaged:
             body = self._next * size + len(self._buffer) - footer
             raise DataLossError(
                 f"{self._path!r}: excluding the header ({ds._header} bytes) and footer "
@@ -72,7 +77,7 @@ class _RecordFileIterator:
     def set_state(self, state: dict[str, Any]) -> None:
         self.close()
         self._next = int(state["next"])
-        self._buffer, self._eof = b"", False
+        self._buffer, self._eof, self._damaged = b"", False, False
 
     def close(self) -> None:
         if self._f is not None:

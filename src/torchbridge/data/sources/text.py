@@ -6,7 +6,10 @@ last line without a newline kept, files read in order or, with
 ``num_parallel_reads``, interleaved one line at a time in tf.data's order —
 with one deliberate difference: **elements are Python ``str``** decoded as
 UTF-8 (tf.data yields ``bytes``). A file that is not valid UTF-8 raises
-:class:`~torchbridge.errors.InputError` naming the file and line.
+:class:`~torchbridge.errors.InputError` naming the file and line. A truncated or
+corrupted GZIP/ZLIB file yields its complete lines, then raises
+:class:`~torchbridge.errors.DataLossError` naming the file and byte offset, and
+the rest of that file is skipped (tf.data silently yields what it could read).
 
 Files are read in large chunks (``buffer_size`` bytes, default 256 KiB) that
 are decoded and split in bulk. An iterator's state is the file position
@@ -27,7 +30,7 @@ from torchbridge.data.sources.files import (
     open_binary,
     skip_bytes,
 )
-from torchbridge.errors import InputError
+from torchbridge.errors import DataLossError, InputError
 
 __all__ = ["TextLineDataset"]
 
@@ -84,7 +87,11 @@ class _TextFileIterator:
             if self._eof:
                 body, self._tail = data, b""
                 break
-            chunk = self._f.read(self._buffer_size)
+            try:
+                chunk = self._f.read(self._buffer_size)
+            except DataLossError:  # a damaged compressed file: the rest of it is skipped
+                self._eof, self._tail, self._body, self._lines = True, b"", b"", []
+                raise
             if not chunk:
                 self._eof = True
                 continue
