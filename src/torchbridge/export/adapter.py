@@ -25,6 +25,7 @@ from torch import nn
 from torchbridge import tree
 from torchbridge.export.errors import ExportError
 from torchbridge.export.signature import (
+    SAMPLE_OTHER,
     TensorSpec,
     flat_specs,
     input_names,
@@ -132,6 +133,8 @@ class Prepared:
     input_names: list[str]
     output_names: list[str]
     samples: list[torch.Tensor]
+    #: The size the free non-batch dimensions were traced at.
+    sample_other: int = SAMPLE_OTHER
 
 
 def prepare(
@@ -148,11 +151,21 @@ def prepare(
     signature = resolve_signature(model, input_signature)
     specs = flat_specs(signature)
     names = input_names(specs)
-    samples = sample_inputs(specs, static=static)
     module = FlatFunction(
         fn or model_function(model), signature, list(modules) if modules else [model]
     )
-    with inference_mode([module]), torch.no_grad():
-        outputs = module._fn(*pack_flat(signature, samples))
+    free = any(d is None for s in specs for d in s.shape[1:])
+    # Free sequence/image dims are traced at 16; a model whose kernels and strides need
+    # more (a strided text CNN) gets the next size up.
+    sizes = [SAMPLE_OTHER, 64, 256, 1024] if free and not static else [SAMPLE_OTHER]
+    for attempt, other in enumerate(sizes):
+        samples = sample_inputs(specs, static=static, other=other)
+        try:
+            with inference_mode([module]), torch.no_grad():
+                outputs = module._fn(*pack_flat(signature, samples))
+            break
+        except (ValueError, RuntimeError):
+            if attempt == len(sizes) - 1:
+                raise
     flatten_outputs(outputs)
-    return Prepared(module, signature, specs, names, output_names(model, outputs), samples)
+    return Prepared(module, signature, specs, names, output_names(model, outputs), samples, other)

@@ -30,7 +30,7 @@ import torch
 
 from torchbridge.export.adapter import Prepared, prepare
 from torchbridge.export.errors import ExportError, missing_dependency
-from torchbridge.export.signature import SAMPLE_BATCH, SAMPLE_OTHER, TensorSpec
+from torchbridge.export.signature import SAMPLE_BATCH, TensorSpec
 from torchbridge.export.torch_export import fixed_dims_message
 from torchbridge.export.tracing import failing_operator, quiet, trace_program
 
@@ -73,13 +73,13 @@ def _dynamo_export(prepared: Prepared, program: Any, path: str, opset_version: i
         ) from exc
 
 
-def _probe_inputs(specs: list[TensorSpec]) -> list[np.ndarray]:
-    """Inputs at sizes other than the traced ones (batch 3, other free dims 7)."""
+def _probe_inputs(specs: list[TensorSpec], other: int) -> list[np.ndarray]:
+    """Inputs at sizes other than the traced ones (batch 3, other free dims ``other + 3``)."""
     rng = np.random.default_rng(0)
     out = []
     for spec in specs:
         shape = tuple(
-            (SAMPLE_BATCH + 1 if i == 0 else SAMPLE_OTHER // 2 - 1) if d is None else d
+            (SAMPLE_BATCH + 1 if i == 0 else other + 3) if d is None else d
             for i, d in enumerate(spec.shape)
         )
         if spec.dtype.startswith("float"):
@@ -122,7 +122,7 @@ def _torchscript_export(prepared: Prepared, path: str, opset_version: int | None
                 do_constant_folding=True,
             )
         session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
-        probes = _probe_inputs(prepared.specs)
+        probes = _probe_inputs(prepared.specs, prepared.sample_other)
         got = session.run(None, dict(zip(prepared.input_names, probes)))
         with torch.no_grad():
             want = module(*[torch.from_numpy(p) for p in probes])

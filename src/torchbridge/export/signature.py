@@ -185,19 +185,22 @@ def input_names(specs: list[TensorSpec]) -> list[str]:
     return names
 
 
-def sample_shape(spec: TensorSpec) -> tuple[int, ...]:
+def sample_shape(spec: TensorSpec, other: int = SAMPLE_OTHER) -> tuple[int, ...]:
     """A concrete shape for tracing: batch :data:`SAMPLE_BATCH`, other ``None`` dims
-    :data:`SAMPLE_OTHER`."""
+    ``other``."""
     return tuple(
-        (SAMPLE_BATCH if i == 0 else SAMPLE_OTHER) if d is None else int(d)
+        (SAMPLE_BATCH if i == 0 else other) if d is None else int(d)
         for i, d in enumerate(spec.shape)
     )
 
 
-def sample_inputs(specs: list[TensorSpec], static: bool = False) -> list[torch.Tensor]:
+def sample_inputs(
+    specs: list[TensorSpec], static: bool = False, other: int = SAMPLE_OTHER
+) -> list[torch.Tensor]:
     """Tracing inputs: ones for floats and masks, zeros for other integers (valid ids).
 
-    ``static=True`` uses 1 for every ``None`` dimension (for formats without dynamic
+    ``other`` is the size of the free non-batch dimensions; ``static=True`` uses 1 for
+    every ``None`` dimension (for formats without dynamic
     shapes, as Keras does)."""
     out: list[torch.Tensor] = []
     for spec in specs:
@@ -207,7 +210,9 @@ def sample_inputs(specs: list[TensorSpec], static: bool = False) -> list[torch.T
                 "graph. Export the numeric part of the model (after its string layers)."
             )
         shape = (
-            tuple(1 if d is None else int(d) for d in spec.shape) if static else sample_shape(spec)
+            tuple(1 if d is None else int(d) for d in spec.shape)
+            if static
+            else sample_shape(spec, other)
         )
         dtype = to_torch_dtype(spec.dtype)
         if dtype.is_floating_point or dtype == torch.bool or "mask" in (spec.name or ""):
