@@ -16,6 +16,7 @@ import torchbridge as tb
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 pytest.importorskip("onnxruntime_extensions")
+keras = pytest.importorskip("keras")  # the oracle (TensorFlow backend, see tests/conftest.py)
 
 from torchbridge.demos.spam_data import load_spam_records  # noqa: E402
 from torchbridge.export.errors import ExportError  # noqa: E402
@@ -240,3 +241,15 @@ def test_prepend_string_layers_reads_and_writes_files(tmp_path, texts, vocabular
     (got,) = _run(merged, {"text": texts[:30].reshape(-1, 1)})
     (want,) = _run(model, {"ids": layer(texts[:30]).numpy()})
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("standardize", STANDARDIZE, ids=str)
+@pytest.mark.parametrize("split", ["whitespace", "character"])
+def test_text_vectorization_graph_matches_keras(texts, vocabulary, standardize, split) -> None:
+    """The oracle itself: Keras 3 on TensorFlow gives the graph's integers."""
+    vocab = CHARACTERS if split == "character" else vocabulary
+    kwargs = {"standardize": standardize, "split": split, "output_sequence_length": 64}
+    ours = tb.layers.TextVectorization(vocabulary=vocab, **kwargs)
+    theirs = keras.layers.TextVectorization(vocabulary=vocab, **kwargs)
+    (got,) = _run(string_preprocessing_graph(ours), {"inputs": texts})
+    np.testing.assert_array_equal(got, np.asarray(theirs(texts.astype(str))))
