@@ -77,7 +77,7 @@ class Task:
 def _run(fn: Callable[..., Any], element: Any) -> Outcome:
     try:
         return True, call_on_element(fn, element)
-    except Exception as e:  # kept in order; raised when the consumer gets there
+    except BaseException as e:  # kept in order (even SystemExit); raised in the consumer
         return False, e
 
 
