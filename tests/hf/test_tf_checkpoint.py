@@ -199,6 +199,23 @@ def test_from_pretrained_without_save_leaves_the_folder_alone(copy_of) -> None:
     assert sorted(os.listdir(folder)) == before
 
 
+def test_hub_repository_with_tf_weights_only(tmp_path) -> None:
+    """A Hub name whose snapshot (here: found in a local cache, offline) has only TF weights."""
+    repo = tmp_path / "hub" / "models--tiny--tf-bert"
+    commit = "0123456789" * 4
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text(commit)
+    shutil.copytree(FIXTURES / "bert_seq_cls", repo / "snapshots" / commit)
+    hub = dict(cache_dir=str(tmp_path / "hub"), local_files_only=True)
+    model = torchbridge.hf.from_pretrained("tiny/tf-bert", **hub)
+    inputs, _, expected = _reference(FIXTURES / "bert_seq_cls")
+    np.testing.assert_allclose(model.predict(dict(inputs), verbose=0), expected, atol=1e-4)
+    with pytest.raises(InputError, match=r"is a Hub repository.*torchbridge convert .*snapshots"):
+        torchbridge.hf.from_pretrained("tiny/tf-bert", save_converted=True, **hub)
+    with pytest.raises(InputError, match=r"Could not load a sequence-classification model"):
+        torchbridge.hf.from_pretrained("tiny/absent", **hub)
+
+
 def test_text_classifier_from_a_tf_checkpoint(copy_of) -> None:
     clf = torchbridge.hf.TextClassifier.from_pretrained(copy_of("distilbert_seq_cls"))
     probs = clf.predict_proba(["free cash prize now", "see you at lunch"])

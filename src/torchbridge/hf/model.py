@@ -586,7 +586,8 @@ def from_pretrained(
 
     A local folder whose only weights are a TensorFlow ``tf_model.h5`` (a checkpoint
     saved by transformers' TF classes, which transformers 5 no longer reads) is
-    converted on the fly (:mod:`torchbridge.hf.tf_checkpoint`; a log line says so);
+    converted on the fly (:mod:`torchbridge.hf.tf_checkpoint`; a log line says so), and
+    so is a Hub repository whose only weights are TensorFlow's;
     ``save_converted=True`` also writes ``model.safetensors`` into that folder, so
     later loads need no conversion (no effect on folders that have PyTorch weights).
     """
@@ -632,6 +633,16 @@ def from_pretrained(
     try:
         module = auto_cls.from_pretrained(source, **options)
     except OSError as exc:
+        snapshot = tf_checkpoint.hub_tf_snapshot(source, options)  # a TF-only Hub repository
+        if snapshot is not None:
+            if save_converted:
+                raise InputError(
+                    f"save_converted=True writes into a local folder, and {source!r} is a Hub "
+                    f"repository. Convert its snapshot instead: torchbridge convert {snapshot} "
+                    "OUT_DIR."
+                ) from None
+            module, _ = tf_checkpoint.load_tf_checkpoint(snapshot, TASKS[key], **options)
+            return HFModel(module, name=name)
         offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
         hint = (
             " HF_HUB_OFFLINE is set, so only local directories and models already in the "

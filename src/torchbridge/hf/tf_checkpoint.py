@@ -34,6 +34,7 @@ import logging
 import os
 import re
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +51,7 @@ __all__ = [
     "TensorMapping",
     "convert_state_dict",
     "has_only_tf_weights",
+    "hub_tf_snapshot",
     "load_tf_checkpoint",
     "read_tf_weights",
     "save_safetensors",
@@ -252,6 +254,50 @@ def has_only_tf_weights(directory: str | os.PathLike[str]) -> bool:
     """Whether ``directory`` is a local folder whose only weights are TensorFlow's
     (``tf_model.h5``, sharded or not, or a TF-format ``model.safetensors``)."""
     return find_tf_weights(directory) is not None
+
+
+# What a Hub repository with TF weights needs locally: config, weights, tokenizer files.
+_HUB_FILES = [
+    "config.json",
+    "generation_config.json",
+    "tf_model.h5",
+    "tf_model.h5.index.json",
+    "tf_model-*.h5",
+    "tokenizer*",
+    "special_tokens_map.json",
+    "added_tokens.json",
+    "vocab.*",
+    "merges.txt",
+    "*.model",
+]
+_HUB_OPTIONS = ("revision", "cache_dir", "token", "local_files_only", "force_download")
+
+
+def hub_tf_snapshot(repo_id: str, options: Mapping[str, Any]) -> str | None:
+    """The local snapshot of the Hub repository ``repo_id`` when its only weights are TF's.
+
+    Called after transformers found no PyTorch weights for ``repo_id``: downloads (or,
+    offline, finds in the cache) ``config.json``, ``tf_model.h5`` and the tokenizer
+    files, honouring ``revision`` / ``cache_dir`` / ``token`` / ``local_files_only``
+    from ``options``. None when that fails or the repository has no TF weights.
+    """
+    if os.path.exists(repo_id) or repo_id.count("/") > 1:
+        return None
+    try:
+        import huggingface_hub
+    except ImportError:
+        return None
+    hub_options = {k: options[k] for k in _HUB_OPTIONS if k in options}
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
+        hub_options.setdefault("local_files_only", True)
+    try:
+        folder = huggingface_hub.snapshot_download(
+            repo_id, allow_patterns=_HUB_FILES, **hub_options
+        )
+    except Exception:  # any failure here: the caller reports transformers' own error
+        return None
+    folder = os.fspath(folder) if isinstance(folder, (str, os.PathLike)) else ""
+    return folder if folder and has_only_tf_weights(folder) else None
 
 
 def load_tf_checkpoint(
