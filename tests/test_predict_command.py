@@ -170,6 +170,7 @@ def _tiny_bundle(tokenizer, directory):
     return clf
 
 
+@pytest.mark.slow  # transformers: build, save and load a bundle
 def test_bundle_predict_and_evaluate(tokenizer, tmp_path, capsys):
     clf = _tiny_bundle(tokenizer, tmp_path / "bundle")
     data = _write(tmp_path / "in.jsonl", "jsonl", "text", with_labels=True)
