@@ -24,7 +24,8 @@ datasets stored in the file, declared sizes bounded by the file's size, every
 name and shape checked before a byte of data is read; nothing is executed.
 :func:`load_tf_checkpoint` builds the model from ``config.json`` with the
 transformers Auto class asked for and loads the converted weights;
-:class:`ConversionReport` lists every tensor mapped, tied, missing, unexpected.
+:class:`ConversionReport` lists every tensor mapped, tied, missing, unexpected;
+:func:`hub_tf_snapshot` fetches the files of a Hub repository that has TF weights only.
 ``torchbridge convert HF_TF_DIR OUT_DIR`` lives in :mod:`torchbridge.hf.tf_convert`.
 """
 

@@ -58,8 +58,9 @@ _SLACK = 2**20  # declared bytes allowed beyond the file's size (headers, roundi
 def _bad(path: str, what: str) -> SavedFormatError:
     return SavedFormatError(
         f"{path!r} is not a TensorFlow checkpoint torchbridge will read: {what}. Only the "
-        "tf_model.h5 files transformers' TF classes write (hard links, numeric datasets "
-        "stored in the file) are converted."
+        "weight files transformers' TF classes write (HDF5 with hard links and numeric "
+        "datasets stored in the file, or safetensors) are converted; a damaged download "
+        "must be fetched again."
     )
 
 
