@@ -174,3 +174,30 @@ def test_onnx_axes_are_dynamic_and_named(tmp_path: Any) -> None:
         "tensor(float)",
     )
     assert session.get_outputs()[0].shape == ["batch", 2]
+
+
+@torch.library.custom_op("tb_export_test::twice", mutates_args=())
+def _twice(x: torch.Tensor) -> torch.Tensor:
+    return x * 2
+
+
+@_twice.register_fake
+def _twice_fake(x: torch.Tensor) -> torch.Tensor:
+    return torch.empty_like(x)
+
+
+class Twice(layers.Layer):
+    def call(self, x: torch.Tensor) -> torch.Tensor:
+        return _twice(x)
+
+
+@pytest.mark.slow
+def test_onnx_export_names_the_operator_it_cannot_translate(tmp_path: Any) -> None:
+    inputs = keras.Input((3,), name="x")
+    model = keras.Model(inputs, Twice()(inputs))
+    with pytest.raises(ExportError, match=r"cannot translate operator torch\.ops\.tb_export_test"):
+        model.export(os.fspath(tmp_path / "m.onnx"), format="onnx", verbose=False)
+    # the same model exports as a torch.export program, which keeps the custom op
+    model.export(os.fspath(tmp_path / "m.pt2"), format="torch", verbose=False)
+    x = torch.randn(2, 3)
+    torch.testing.assert_close(torch.export.load(tmp_path / "m.pt2").module()(x), x * 2)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import tempfile
 import warnings
 from typing import Any
@@ -67,10 +68,18 @@ def _dynamo_export(prepared: Prepared, program: Any, path: str, opset_version: i
         where = f" operator {op}" if op else " an operator"
         raise ExportError(
             f"ONNX export failed: torch's ONNX exporter cannot translate{where} "
-            f"({type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc) else ''}). "
-            "Export with format='torch' (a .pt2 torch.export program) instead, or replace the "
-            "layer that uses it."
+            f"({_innermost_line(exc)}). Export with format='torch' (a .pt2 torch.export "
+            "program) instead, or replace the layer that uses it."
         ) from exc
+
+
+def _innermost_line(exc: BaseException) -> str:
+    """``Type: first line`` of the deepest cause (torch wraps the reason in step banners)."""
+    inner = exc
+    while inner.__cause__ is not None and inner.__cause__ is not inner:
+        inner = inner.__cause__
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(inner)).strip()
+    return f"{type(inner).__name__}: {text.splitlines()[0] if text else ''}"[:300]
 
 
 def _probe_inputs(specs: list[TensorSpec], other: int) -> list[np.ndarray]:
