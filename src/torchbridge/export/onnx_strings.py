@@ -151,6 +151,13 @@ def _check_lookup(layer: Any, owner: Any, strings: bool) -> None:
             "is not UTF-8, the only text encoding of ONNX string tensors",
             "Use encoding='utf-8'.",
         )
+    if layer.output_mode == "tf_idf" and layer.idf_weights is None:
+        raise _refuse(
+            owner,
+            "output_mode='tf_idf' without idf weights",
+            "has nothing to weight the counts with",
+            "Call adapt() or set_vocabulary(vocabulary, idf_weights) before exporting.",
+        )
     if not layer.get_vocabulary(include_special_tokens=False):
         raise _refuse(
             owner,
@@ -293,13 +300,6 @@ def _encode(g: GraphBuilder, dense: str, lookup: Any, depth: int) -> str:
     if mode == "multi_hot":
         return g.op("Min", [counts, g.const(np.int64(1), "one")])
     idf = lookup.idf_weights
-    if idf is None:
-        raise _refuse(
-            lookup,
-            "output_mode='tf_idf' without idf weights",
-            "has nothing to weight the counts with",
-            "Call adapt() or set_vocabulary(vocabulary, idf_weights) before exporting.",
-        )
     weights = idf.detach().cpu().numpy().astype(np.float32)[:depth]
     product = g.op("Mul", [g.op("Cast", [counts], to=1), g.const(weights, "idf")])  # float32
     present = g.op("Greater", [counts, g.const(np.int64(0), "zero")])
@@ -308,33 +308,13 @@ def _encode(g: GraphBuilder, dense: str, lookup: Any, depth: int) -> str:
 
 def _encode_last_axis(g: GraphBuilder, ids: str, lookup: Any, depth: int) -> str:
     """Encode each vector along the last axis of ``ids`` (any rank ≥ 1), as the layers do."""
-    lead = g.op(
-        "Slice", [g.op("Shape", [ids]), g.const(np.array([0]), "z"), g.const(np.array([-1]), "m1")]
-    )
-    flat = g.op(
-        "Reshape",
-        [
-            ids,
-            g.op(
-                "Concat",
-                [
-                    g.const(np.array([-1]), "m1"),
-                    g.op(
-                        "Slice",
-                        [
-                            g.op("Shape", [ids]),
-                            g.const(np.array([-1]), "m1"),
-                            g.const(np.array([2**62]), "inf"),
-                        ],
-                    ),
-                ],
-                axis=0,
-            ),
-        ],
-    )
-    encoded = _encode(g, flat, lookup, depth)
-    shape = g.op("Concat", [lead, g.const(np.array([depth]), "depth")], axis=0)
-    return g.op("Reshape", [encoded, shape])
+    shape = g.op("Shape", [ids])
+    lead = g.op("Slice", [shape, g.const(np.array([0]), "z"), g.const(np.array([-1]), "m1")])
+    last = g.op("Slice", [shape, g.const(np.array([-1]), "m1"), g.const(np.array([2**62]), "inf")])
+    rows = g.op("Concat", [g.const(np.array([-1]), "m1"), last], axis=0)
+    encoded = _encode(g, g.op("Reshape", [ids, rows]), lookup, depth)
+    out_shape = g.op("Concat", [lead, g.const(np.array([depth]), "depth")], axis=0)
+    return g.op("Reshape", [encoded, out_shape])
 
 
 def _text_vectorization(g: GraphBuilder, layer: Any, x: str, rank: int) -> tuple[str, int]:
