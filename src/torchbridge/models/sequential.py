@@ -183,6 +183,12 @@ class Sequential(Model):
     def _convert_input(self, x: Any) -> Any:
         """Keras: a Sequential model with an ``Input`` converts its input to that dtype (an
         int64 or bool feature array into float32), like a functional model."""
+        if isinstance(x, dict):
+            raise InputError(
+                f"Sequential model '{self.name}' takes one input, but received a dict with keys "
+                f"{sorted(map(str, x))}. Pass the array itself (x[{next(iter(x))!r}] when there "
+                "is one key), or build a functional keras.Model with named Inputs."
+            )
         if not isinstance(x, torch.Tensor) or not isinstance(self._input_dtype, str):
             return x
         dtype = torch_dtype(self._input_dtype)

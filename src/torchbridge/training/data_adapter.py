@@ -47,6 +47,12 @@ from torch.utils.data import IterableDataset as TorchIterableDataset
 
 from torchbridge.errors import InputError
 from torchbridge.training.adapter_registry import AdapterOptions, find_data_adapter
+from torchbridge.training.foreign_data import (
+    convert_foreign_leaf,
+    is_foreign_array,
+    is_tf_dataset,
+    tf_dataset_cardinality,
+)
 from torchbridge.utils import nest
 
 __all__ = [
@@ -110,6 +116,8 @@ def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> 
 
 
 def _leaf_to_tensor(value: Any, what: str) -> Any:
+    if not isinstance(value, (torch.Tensor, np.ndarray)) and value is not None:
+        value = convert_foreign_leaf(value)  # pandas, SciPy sparse, tf.Tensor, __array__ ...
     if value is None or isinstance(value, torch.Tensor):
         if isinstance(value, torch.Tensor) and value.dtype == torch.float64:
             return value.float()
@@ -142,7 +150,8 @@ def to_tensors(structure: Any, what: str = "x") -> Any:
     if isinstance(structure, Mapping):
         return {k: to_tensors(v, f"{what}[{k!r}]") for k, v in structure.items()}
     if isinstance(structure, (list, tuple)) and any(
-        isinstance(v, (np.ndarray, torch.Tensor, Mapping, list, tuple)) for v in structure
+        isinstance(v, (np.ndarray, torch.Tensor, Mapping, list, tuple)) or is_foreign_array(v)
+        for v in structure
     ):
         return type(structure)(to_tensors(v, f"{what}[{i}]") for i, v in enumerate(structure))
     return _leaf_to_tensor(structure, what)
@@ -294,6 +303,19 @@ class _ClassWeighter:
         return x, y, class_weight_to_sample_weight(y, self.class_weight)
 
 
+class _ClassWeightedBatches:
+    """Batches of a re-iterable source with ``class_weight`` turned into sample weights, as
+    Keras maps a ``tf.data.Dataset``."""
+
+    def __init__(self, source: Iterable[Any], class_weight: Mapping[int, float]) -> None:
+        self.source, self.weigh = source, _ClassWeighter(class_weight)
+
+    def __iter__(self) -> Iterator[Any]:
+        for element in self.source:
+            batch = _standardize_batch(element)
+            yield self.weigh(*(batch if isinstance(batch, tuple) else (batch,)))
+
+
 _PARTS = ("x", "y", "sample_weight")
 
 
@@ -382,13 +404,19 @@ def make_adapter(
         return adapter
     streaming = isinstance(x, (DataLoader, TorchDataset)) or _is_generator(x)
     if not streaming and not isinstance(x, (np.ndarray, torch.Tensor, Mapping, list, tuple)):
-        streaming = hasattr(x, "__iter__")
+        streaming = hasattr(x, "__iter__") and not is_foreign_array(x)
     if streaming:
         if y is not None or sample_weight is not None:
             raise InputError(
                 f"When x is a {type(x).__name__}, it must yield (x, y) or (x, y, sample_weight) "
                 "itself; do not pass y or sample_weight separately."
             )
+        if is_tf_dataset(x):  # a tf.data.Dataset: one pass per epoch, as Keras iterates it
+            n = tf_dataset_cardinality(x)
+            source = x if class_weight is None else _ClassWeightedBatches(x, class_weight)
+            adapter = IterableAdapter(source, None if n == -1 else n)
+            adapter.infinite = n == -1
+            return adapter
         if class_weight is not None:
             raise InputError(
                 "class_weight is supported for in-memory arrays only; for a "
@@ -408,6 +436,12 @@ def make_adapter(
             return GeneratorAdapter(iter(x))
         return IterableAdapter(x, _safe_len(x))
 
+    if _is_number_rows(x):
+        raise InputError(
+            f"x is a Python list of {len(x)} lists of numbers. A list passed as x holds several "
+            "inputs (one per model input), so it is not read as one array, as in Keras 3. "
+            "Pass np.asarray(x) for a single input."
+        )
     x = to_tensors(x, "x")
     y = to_tensors(y, "y")
     sample_weight = to_tensors(sample_weight, "sample_weight")
@@ -425,6 +459,19 @@ def make_adapter(
     )
 
 
+def _is_number_rows(x: Any) -> bool:
+    """A list of lists of Python numbers (``array.tolist()``), which Keras refuses as ``x``."""
+    return (
+        isinstance(x, list)
+        and len(x) > 1
+        and all(
+            isinstance(row, (list, tuple))
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in row)
+            for row in x[:8]
+        )
+    )
+
+
 def _safe_len(obj: Any) -> int | None:
     try:
         return len(obj)
@@ -438,6 +485,8 @@ def split_validation(
     """Keras's ``validation_split``: the last fraction of the samples, before shuffling."""
     if not 0.0 < validation_split < 1.0:
         raise InputError(f"validation_split must be in (0, 1), got {validation_split}.")
+    if is_foreign_array(x):  # a DataFrame, a tf.Tensor ...: arrays, split as arrays
+        x = to_tensors(x, "x")
     registered = find_data_adapter(x)
     if registered is not None and registered.split is not None:
         return registered.split(x, y, sample_weight, validation_split)
