@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import zipfile
 from collections.abc import Callable
 from typing import Any
 
+import h5py
 import keras
 import numpy as np
 import pytest
@@ -207,3 +209,55 @@ def test_custom_assets_go_where_keras_looks_for_them(tmp_path: Any) -> None:
     assert tb.models.load_model(tmp_path / "m.keras").get_layer("tagged").tag == (
         "from torchbridge"
     )
+
+
+def _counted_class(lib: Any) -> type:
+    """A custom layer whose own store holds an extra key next to its weight."""
+
+    @lib.saving.register_keras_serializable(package="archive_write")
+    class Counted(lib.layers.Layer):
+        def build(self, input_shape: Any) -> None:
+            self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+            self.calls = np.zeros((1,), "float32")
+
+        def call(self, x: Any) -> Any:
+            return x * self.w
+
+        def save_own_variables(self, store: Any) -> None:
+            super().save_own_variables(store)
+            store["calls"] = np.asarray(self.calls)
+
+        def load_own_variables(self, store: Any) -> None:
+            self.calls = np.array(store["calls"])
+            keys = store.keys()  # (Keras passes its H5Entry, not a dict)
+            super().load_own_variables({k: store[k] for k in keys if k != "calls"})
+
+    return Counted
+
+
+_COUNTED = {lib: _counted_class(lib) for lib in (tb, keras)}
+
+
+@pytest.mark.parametrize(
+    ("writer", "reader"),
+    [(tb, keras), (keras, tb), (tb, tb)],
+    ids=["torchbridge_to_keras", "keras_to_torchbridge", "torchbridge_to_torchbridge"],
+)
+def test_extra_keys_of_save_own_variables_round_trip(
+    writer: Any, reader: Any, tmp_path: Any
+) -> None:
+    inputs = writer.Input((3,))
+    counted = _COUNTED[writer](name="counted")
+    model = writer.Model(inputs, writer.layers.Dense(2)(counted(inputs)))
+    counted.w.assign(np.array([0.5, -1.0, 2.0], "float32"))
+    counted.calls = np.array([7.0], "float32")
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as zf, tempfile.TemporaryDirectory() as tmp:
+        zf.extract("model.weights.h5", tmp)  # Keras's layout: the store's keys in `vars`
+        with h5py.File(os.path.join(tmp, "model.weights.h5")) as f:
+            assert sorted(f["layers/counted/vars"]) == ["0", "calls"]
+    loaded = reader.saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_array_equal(loaded.get_layer("counted").calls, [7.0])
+    x = np.random.default_rng(0).random((4, 3), dtype=np.float32)
+    expected = np.asarray(model.predict(x, verbose=0))
+    np.testing.assert_allclose(np.asarray(loaded.predict(x, verbose=0)), expected, atol=1e-6)

@@ -15,12 +15,18 @@ uncompressed) holding
   otherwise (``.torchbridge``, or a model Keras cannot express)
   ``model.weights.safetensors`` (the module's own keys). Never both;
 * ``optimizer.safetensors`` — the optimizer's tensors, if it has been built;
+* ``resume.safetensors`` — the tensors of the exact-resume state (random
+  generators, seed generators, metric totals, callback states such as
+  ``EarlyStopping``'s best weights; its JSON part is ``metadata.json``'s
+  ``"resume"``): see :mod:`torchbridge.training.resume` and docs/resume.md;
 * ``own_variables.safetensors`` and ``assets/`` — what custom layers'
   ``save_own_variables`` / ``save_assets`` wrote (see :mod:`.layer_state`).
 
 :func:`save_checkpoint` writes it atomically; :func:`load_checkpoint` restores
 the weights, and the optimizer and trainer counters when the model is compiled
-with the same optimizer; ``torchbridge.models.load_model`` rebuilds the model
+with the same optimizer (``for_resume=True`` first checks that the file's model
+and optimizer are the model's, naming the first difference, and hands back the
+resume state for ``fit(resume_from=...)``); ``torchbridge.models.load_model`` rebuilds the model
 from the file alone. Nothing in the file is ever executed or unpickled.
 """
 
@@ -47,6 +53,7 @@ from torchbridge.saving.layer_state import (
 )
 from torchbridge.saving.weights import load_state_into
 from torchbridge.saving.zip_members import read_json_member, read_member
+from torchbridge.training.resume import capture_resume_state
 
 __all__ = [
     "save_checkpoint",
@@ -63,6 +70,12 @@ __all__ = [
 CHECKPOINT_SUFFIX = ".torchbridge"
 MODEL_SUFFIXES = (".keras", CHECKPOINT_SUFFIX)
 FORMAT_VERSION = 2
+RESUME_MEMBER = "resume.safetensors"
+# Config keys that name layers (auto-numbered per process), built shapes (the weights are
+# checked when loaded) or compile arguments: not what tells two models apart.
+_NOT_ARCHITECTURE = {
+    "name", "inbound_nodes", "input_layers", "output_layers", "build_config", "compile_config"
+}  # fmt: skip
 SAFETENSORS_WEIGHTS_MEMBER = "model.weights.safetensors"
 KERAS_WEIGHTS_MEMBER = "model.weights.h5"  # Keras's layout (keras_format.keras_archive_writer)
 
@@ -83,7 +96,10 @@ def _split_state(obj: Any, prefix: str, tensors: dict[str, torch.Tensor]) -> Any
         return [_split_state(v, f"{prefix}/{i}", tensors) for i, v in enumerate(obj)]
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
-    raise InputError(f"Cannot store optimizer state value of type {type(obj).__name__} safely.")
+    raise InputError(
+        f"Cannot store a state value of type {type(obj).__name__} (at {prefix or '/'}) safely: "
+        "a checkpoint holds tensors, numbers, strings, lists and dicts only."
+    )
 
 
 def _json_key(k: Any) -> Any:
@@ -187,19 +203,25 @@ def save_checkpoint(
             "class_name": type(optimizer).__name__,
             "state": _split_state(optimizer.state_dict(), "", opt_tensors),
         }
+    # Written in the same atomic save as the weights and the optimizer: consistent counters.
+    resume_tensors: dict[str, torch.Tensor] = {}
+    if getattr(model, "_trainer", None) is not None:
+        meta["resume"] = _split_state(capture_resume_state(model), "", resume_tensors)
     with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
         zf.writestr("metadata.json", json.dumps(meta, indent=1))
         if config is not None:
             zf.writestr("config.json", json.dumps(config, indent=1))
         if assets:
             zf.writestr("assets.json", json.dumps(assets))
+        write_layer_state(model, zf, asset_dirs)  # first: model.weights.h5 reuses its stores
         if keras_layout:
             write_keras_members(model, zf)
         else:
             zf.writestr(SAFETENSORS_WEIGHTS_MEMBER, save_safetensors(weights))
-        write_layer_state(model, zf, asset_dirs)
         if opt_tensors or "optimizer" in meta:
             zf.writestr("optimizer.safetensors", save_safetensors(opt_tensors))
+        if "resume" in meta:
+            zf.writestr(RESUME_MEMBER, save_safetensors(resume_tensors))
 
 
 def _tensors(zf: zipfile.ZipFile, path: str, name: str) -> dict[str, torch.Tensor]:
@@ -301,9 +323,12 @@ def _has_keras_weights(path: str) -> bool:
     return KERAS_WEIGHTS_MEMBER in names and SAFETENSORS_WEIGHTS_MEMBER not in names
 
 
-def _load_keras_weights(model: Any, path: str, skip_mismatch: bool = False) -> list[str]:
+def _load_keras_weights(
+    model: Any, path: str, skip_mismatch: bool = False, call_hooks: bool = True
+) -> list[str]:
     """``model.weights.h5`` of the archive into ``model`` (the layers' variables only:
-    torchbridge's exact optimizer state is in ``optimizer.safetensors``)."""
+    torchbridge's exact optimizer state is in ``optimizer.safetensors``). ``call_hooks=False``
+    leaves ``load_own_variables`` to :func:`restore_layer_state`."""
     from torchbridge.saving.keras_format.weights_h5 import load_weights_h5
 
     optimizer = getattr(model, "optimizer", None)
@@ -314,6 +339,7 @@ def _load_keras_weights(model: Any, path: str, skip_mismatch: bool = False) -> l
             os.path.join(tmp, KERAS_WEIGHTS_MEMBER),
             skip_mismatch,
             objects_to_skip=[optimizer] if optimizer is not None else None,
+            call_hooks=call_hooks,
         )
 
 
@@ -334,7 +360,7 @@ def restore_weights(model: Any, filepath: str | os.PathLike[str]) -> None:
     """The file's weights into ``model``, then custom layers' own variables and asset files."""
     path = os.fspath(filepath)
     if _has_keras_weights(path):
-        _load_keras_weights(model, path)
+        _load_keras_weights(model, path, call_hooks=False)  # (restore_layer_state calls them)
     else:
         weights = read_checkpoint_weights(path)
         relax_weights_for_custom_loaders(model, weights)
@@ -344,26 +370,98 @@ def restore_weights(model: Any, filepath: str | os.PathLike[str]) -> None:
         restore_layer_state(model, zf, asset_dirs if isinstance(asset_dirs, dict) else None)
 
 
-def load_checkpoint(model: Any, filepath: str | os.PathLike[str]) -> dict[str, Any]:
-    """Restore weights, and optimizer state + trainer counters when available."""
+def _config_difference(saved: Any, mine: Any, where: str = "") -> str | None:
+    """The first place two model configs differ (layer names and wiring ignored), or None."""
+    if isinstance(saved, dict) and isinstance(mine, dict):
+        for key in sorted(set(saved) | set(mine), key=str):
+            if key in _NOT_ARCHITECTURE:
+                continue
+            if key not in saved or key not in mine:
+                side = "the file" if key in saved else "this model"
+                return f"{where}/{key} (only in {side})"
+            found = _config_difference(saved[key], mine[key], f"{where}/{key}")
+            if found:
+                return found
+        return None
+    if isinstance(saved, list) and isinstance(mine, list):
+        if len(saved) != len(mine):
+            return f"{where} ({len(saved)} entries in the file, {len(mine)} in this model)"
+        for i, (a, b) in enumerate(zip(saved, mine)):
+            found = _config_difference(a, b, f"{where}[{i}]")
+            if found:
+                return found
+        return None
+    return None if saved == mine else f"{where}: {saved!r} in the file, {mine!r} in this model"
+
+
+def _check_same_model(model: Any, path: str, meta: dict[str, Any], config: Any) -> None:
+    """For a resume: the file's model and optimizer must be this model's."""
+    mine = _model_config(model)
+    if config is not None and mine is not None:
+        found = _config_difference(config, mine)
+        if found:
+            raise InputError(
+                f"{path!r} holds a different model than the one being resumed: its config "
+                f"differs at {found}. Resume with the model (same layers and arguments) that "
+                "wrote the checkpoint, or load only the weights with load_weights(...)."
+            )
+    opt_meta = meta.get("optimizer")
+    optimizer = getattr(model, "optimizer", None)
+    if opt_meta is None and optimizer is not None and _optimizer_stepped(meta):
+        raise InputError(
+            f"{path!r} was saved without its optimizer (include_optimizer=False), so training "
+            "cannot resume exactly from it. Resume from a checkpoint written with the optimizer."
+        )
+
+
+def _optimizer_stepped(meta: dict[str, Any]) -> bool:
+    """Whether the file's resume state says the optimizer had taken steps."""
+    resume = meta.get("resume")
+    if not isinstance(resume, dict):
+        return False
+    entries = dict(resume.get("__dict__", []))
+    return bool(entries.get("optimizer_iterations"))
+
+
+def _load_optimizer(model: Any, zf: zipfile.ZipFile, path: str, opt_meta: dict[str, Any]) -> None:
+    optimizer = model.optimizer
+    if type(optimizer).__name__ != opt_meta["class_name"]:
+        raise InputError(
+            f"The checkpoint's optimizer is {opt_meta['class_name']} but the model is "
+            f"compiled with {type(optimizer).__name__}; compile with the same optimizer "
+            "to resume, or use load_weights() for the weights alone."
+        )
+    if not getattr(optimizer, "built", True):
+        model._build_optimizer()
+    tensors = _tensors(zf, path, "optimizer.safetensors")
+    state = _join_state(opt_meta["state"], tensors)
+    try:
+        optimizer.load_state_dict(state)
+    except (ValueError, KeyError) as e:  # torch: parameter groups of another size
+        raise InputError(
+            f"The optimizer state in {path!r} does not fit this model's optimizer ({e}). "
+            "Compile the model that wrote the checkpoint with the same optimizer to resume."
+        ) from None
+
+
+def load_checkpoint(
+    model: Any, filepath: str | os.PathLike[str], for_resume: bool = False
+) -> dict[str, Any]:
+    """Restore weights, and optimizer state + trainer counters when available. The returned
+    metadata's ``"resume"`` is the exact-resume state (tensors filled in), if the file has one;
+    ``for_resume`` first checks that the file's model and optimizer are ``model``'s."""
     path = os.fspath(filepath)
-    restore_assets(model, read_archive(path)["assets"])
+    archive = read_archive(path)
+    if for_resume:
+        _check_same_model(model, path, archive["metadata"], archive["config"])
+    restore_assets(model, archive["assets"])
     restore_weights(model, path)
     with _open(path) as zf:
         meta = read_json_member(zf, path, "metadata.json")
         opt_meta = meta.get("optimizer")
-        optimizer = getattr(model, "optimizer", None)
-        if opt_meta is not None and optimizer is not None:
-            if type(optimizer).__name__ != opt_meta["class_name"]:
-                raise InputError(
-                    f"The checkpoint's optimizer is {opt_meta['class_name']} but the model is "
-                    f"compiled with {type(optimizer).__name__}; compile with the same optimizer "
-                    "to resume, or use load_weights() for the weights alone."
-                )
-            if not getattr(optimizer, "built", True):
-                model._build_optimizer()
-            tensors = _tensors(zf, path, "optimizer.safetensors")
-            state = _join_state(opt_meta["state"], tensors)
-            optimizer.load_state_dict(state)
+        if opt_meta is not None and getattr(model, "optimizer", None) is not None:
+            _load_optimizer(model, zf, path, opt_meta)
+        if "resume" in meta:
+            meta["resume"] = _join_state(meta["resume"], _tensors(zf, path, RESUME_MEMBER))
     model._trainer.state.load_state_dict(meta.get("trainer_state", {}))
     return meta

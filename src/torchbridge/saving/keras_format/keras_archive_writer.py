@@ -100,14 +100,37 @@ def keras_asset_dirs(model: Any) -> dict[str, str]:
     }
 
 
+def _hook_stores(model: Any, zf: zipfile.ZipFile) -> dict[int, dict[str, Any]]:
+    """``{id(layer): store}`` of the ``save_own_variables`` hooks already written to
+    ``zf`` by :func:`~torchbridge.saving.layer_state.write_layer_state` (so each hook runs
+    once per save, as in Keras)."""
+    from safetensors.torch import load as load_safetensors
+
+    from torchbridge.saving.layer_state import OWN_VARIABLES_FILE, custom_loaders
+
+    if OWN_VARIABLES_FILE not in zf.namelist():
+        return {}
+    by_path: dict[str, dict[str, Any]] = {}
+    for key, tensor in load_safetensors(zf.read(OWN_VARIABLES_FILE)).items():
+        path, _, item = key.rpartition("/")
+        by_path.setdefault(path, {})[item] = tensor.numpy()
+    return {
+        id(module): by_path[path or "_root"]
+        for path, module in custom_loaders(model, "save_own_variables")
+        if (path or "_root") in by_path
+    }
+
+
 def write_keras_members(model: Any, zf: zipfile.ZipFile) -> None:
     """Write ``model.weights.h5`` (layers and optimizer, Keras's layout) and the lookup
-    vocabularies (``assets/<path>/vocabulary.txt``) into ``zf``."""
+    vocabularies (``assets/<path>/vocabulary.txt``) into ``zf``. A custom layer's
+    ``save_own_variables`` store goes into its group, taken from ``own_variables.safetensors``
+    when ``zf`` already has it."""
     from torchbridge.saving.keras_format.weights_h5 import save_weights_h5
 
     with tempfile.TemporaryDirectory() as tmp:
         weights_path = os.path.join(tmp, KERAS_WEIGHTS_MEMBER)
-        save_weights_h5(model, weights_path)
+        save_weights_h5(model, weights_path, stores=_hook_stores(model, zf))
         zf.write(weights_path, KERAS_WEIGHTS_MEMBER)
     for path, vocabulary in lookup_vocabularies(model).items():
         text = "\n".join(str(token) for token in vocabulary)

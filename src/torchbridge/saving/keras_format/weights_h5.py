@@ -30,7 +30,7 @@ from torch import nn
 
 from torchbridge.errors import InputError, SavedFormatError
 from torchbridge.saving.atomic import atomic_path
-from torchbridge.saving.keras_format import optimizer_h5
+from torchbridge.saving.keras_format import optimizer_h5, own_variables
 from torchbridge.saving.keras_format.h5_layout import OPTIMIZER_PATH, H5Entry, keras_h5_entries
 
 __all__ = [
@@ -69,23 +69,35 @@ def _to_numpy(tensor: torch.Tensor) -> np.ndarray:
 # --- writing -----------------------------------------------------------------------------------
 
 
-def save_weights_h5(model: nn.Module, filepath: str) -> None:
-    """Write ``model``'s weights (and its optimizer's variables) as Keras 3 does."""
+def save_weights_h5(
+    model: nn.Module, filepath: str, stores: dict[int, dict[str, np.ndarray]] | None = None
+) -> None:
+    """Write ``model``'s weights (and its optimizer's variables) as Keras 3 does.
+
+    A layer that overrides ``save_own_variables`` writes its own store into its group
+    (``stores``: ``{id(layer): store}`` already made by its hook, so that it runs once)."""
     h5py = require_h5py()
     entries = keras_h5_entries(model, action="saving")
+    hooked = own_variables.hook_owners(model, "save_own_variables")
     with atomic_path(filepath) as tmp, h5py.File(tmp, "w") as f:
         for entry in entries:
-            arrays = (
-                optimizer_h5.keras_variables(entry.owner, model)
-                if entry.path == OPTIMIZER_PATH
-                else [_to_numpy(w.to_keras(w.tensor.detach())) for w in entry.weights]
-            )
+            names = entry.dataset_names
+            if entry.path == OPTIMIZER_PATH:
+                arrays = optimizer_h5.keras_variables(entry.owner, model)
+                names = [str(i) for i in range(len(arrays))]
+            elif id(entry.owner) in hooked:  # the layer's own store, in its first group
+                hooked.discard(id(entry.owner))
+                store = (stores or {}).get(id(entry.owner))
+                if store is None:
+                    store = own_variables.saved_store(entry.owner, entry.label)
+                names, arrays = list(store), list(store.values())
+            else:
+                arrays = [_to_numpy(w.to_keras(w.tensor.detach())) for w in entry.weights]
             if entry.name is None and not arrays:
                 continue  # Keras makes a group only for named objects or ones with variables
             group = f.require_group(entry.vars_path)
             if entry.name is not None:
                 group.attrs["name"] = entry.name
-            names = [str(i) for i in range(len(arrays))] if entry.keys is None else entry.keys
             for key, array in zip(names, arrays):
                 group.create_dataset(key, data=array)
 
@@ -129,6 +141,7 @@ class _Planned:
     datasets: list[Any]
     expected: list[tuple[int, ...]]
     problem: str | None = None
+    store: dict[str, np.ndarray] | None = None  # for the layer's own load_own_variables
 
 
 def _check_dataset(h5py: Any, ds: Any, filepath: str) -> str | None:
@@ -149,9 +162,18 @@ def _found_shapes(datasets: list[Any]) -> list[tuple[int, ...]]:
     return [tuple(ds.shape) for ds in datasets]
 
 
-def _plan(h5py: Any, f: Any, entry: H5Entry, filepath: str) -> _Planned:
+def _plan(
+    h5py: Any, f: Any, entry: H5Entry, filepath: str, hooked: set[int], call_hooks: bool
+) -> _Planned | None:
     expected = [tuple(w.to_keras(w.tensor.detach()).shape) for w in entry.weights]
     group = _vars_group(h5py, f, entry, filepath)
+    if id(entry.owner) in hooked:  # the layer reads its own store, in its first group
+        hooked.discard(id(entry.owner))
+        if not call_hooks:
+            return None
+        if group is None:
+            return _Planned(entry, [], [], f"layer {entry.label} has no group in the file")
+        return _Planned(entry, [], [], store=own_variables.read_store(h5py, group, filepath))
     count = 0 if group is None else len(group)
     if count != len(expected):
         found = "no group" if group is None else f"{count} variable(s)"
@@ -226,7 +248,11 @@ def check_narrowing(
         )
 
 
-def _assign(planned: _Planned) -> None:
+def _assign(planned: _Planned, filepath: str) -> None:
+    if planned.store is not None:
+        entry = planned.entry
+        own_variables.load_store(entry.owner, planned.store, entry.label, filepath)
+        return
     with torch.no_grad():
         for w, ds in zip(planned.entry.weights, planned.datasets):
             value = w.from_keras(_read(ds))
@@ -239,11 +265,13 @@ def load_weights_h5(
     skip_mismatch: bool = False,
     objects_to_skip: list[Any] | None = None,
     allow_dtype_narrowing: bool = False,
+    call_hooks: bool = True,
 ) -> list[str]:
     """Load a Keras 3 ``.weights.h5`` file into ``model``; returns the skipped layers' paths.
 
     ``allow_dtype_narrowing``: cast variables stored in a wider dtype than the model's
-    (otherwise ``SavedFormatError``)."""
+    (otherwise ``SavedFormatError``). ``call_hooks=False`` leaves the layers that override
+    ``load_own_variables`` alone (the caller gives them their store)."""
     h5py = require_h5py()
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No weights file at {filepath!r}.")
@@ -254,7 +282,13 @@ def load_weights_h5(
         raise SavedFormatError(f"{filepath!r} is not a readable HDF5 file ({e}).") from None
     with f:
         optimizer_entries = [e for e in entries if e.path == OPTIMIZER_PATH]
-        plans = [_plan(h5py, f, e, filepath) for e in entries if e.path != OPTIMIZER_PATH]
+        hooked = own_variables.hook_owners(model, "load_own_variables")
+        made = [
+            _plan(h5py, f, e, filepath, hooked, call_hooks)
+            for e in entries
+            if e.path != OPTIMIZER_PATH
+        ]
+        plans = [p for p in made if p is not None]
         bad = [p for p in plans if p.problem]
         if bad and not skip_mismatch:
             raise InputError(
@@ -277,15 +311,15 @@ def load_weights_h5(
             [
                 (f"variable {key!r} of layer {p.entry.label}", ds, w.tensor)
                 for p in plans
-                if p.problem is None
+                if p.problem is None and p.store is None
                 for key, ds, w in zip(p.entry.dataset_names, p.datasets, p.entry.weights)
             ],
             filepath,
             allow_dtype_narrowing,
         )
-        for planned in plans:
-            if planned.problem is None:
-                _assign(planned)
+        for plan in plans:
+            if plan.problem is None:
+                _assign(plan, filepath)
         for entry in optimizer_entries:
             optimizer_h5.load_keras_variables(
                 entry.owner, model, _optimizer_datasets(h5py, f, entry, filepath)
