@@ -253,12 +253,13 @@ def test_tf_keras_optimizer_state_is_matched_by_name(name: str, tmp_path: Any) -
 def test_load_weights_reads_tf_keras_weights(
     kind: str, by_name: bool, tf_keras_files: dict[str, Any]
 ) -> None:
-    expected, x, _, weights_path = tf_keras_files[kind]
+    expected, x, model_path, weights_path = tf_keras_files[kind]
     build, _ = CASES[kind]
-    ours = build(tb)
-    report = ours.load_weights(weights_path, by_name=by_name)
-    assert report["skipped"] == []
-    np.testing.assert_allclose(ours.predict(x, verbose=0), expected, atol=1e-5)
+    for path in (weights_path, model_path):  # (a whole-model file: its model_weights group)
+        ours = build(tb)
+        report = ours.load_weights(path, by_name=by_name)
+        assert report["skipped"] == []
+        np.testing.assert_allclose(ours.predict(x, verbose=0), expected, atol=1e-5)
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 * :mod:`.h5_layout`: where each weight of a model lives in Keras's weights tree;
 * :mod:`.weights_h5`: ``.weights.h5`` files (``save_weights`` / ``load_weights``);
 * :mod:`.optimizer_h5`: the optimizer's state as Keras's optimizer variables;
+* :mod:`.own_variables`: layers with their own ``save_own_variables`` store in it;
 * :mod:`.keras_archive`: ``.keras`` archives written by Keras 3 (``load_model``);
 * :mod:`.legacy_h5`: whole-model ``.h5`` files (Keras 3's legacy writer, tf.keras 2);
 * :mod:`.legacy_weights`: the legacy weights layout inside them, and tf.keras 2's
