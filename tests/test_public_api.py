@@ -46,6 +46,7 @@ PACKAGES = [
     "torchbridge.data.from_directory",
     "torchbridge.distillation",
     "torchbridge.visualization",
+    "torchbridge.export",
 ]
 
 
@@ -78,6 +79,7 @@ def test_top_level_names() -> None:
         "name_scope",
         "Model",
         "Sequential",
+        "export",
         "Variable",
         "layers",
         "callbacks",
