@@ -23,7 +23,8 @@ USAGE = """usage: torchbridge demo [--train-size N] [--epochs N] [--max-length N
        torchbridge demo digits [--epochs N] ...   (the Keras convnet on 8x8 digits)
        torchbridge run SCRIPT.py [ARGS ...]   (run a Keras script: `import keras` gets torchbridge)
        torchbridge convert SRC DST [--no-compile] [--overwrite] [--seed N] [--atol X]
-                        (SRC .keras/.h5/.torchbridge -> DST .keras/.torchbridge/.safetensors/.weights.h5)
+                        (SRC .keras/.h5/.torchbridge -> DST .keras/.torchbridge/.safetensors/.weights.h5;
+                         SRC a Hugging Face folder with tf_model.h5 -> DST a PyTorch folder)
        torchbridge predict MODEL --input FILE.txt|jsonl|csv [--output OUT.jsonl] [--batch-size N]
                         (one JSON line per input: outputs, or label + scores for a classifier)
        torchbridge evaluate MODEL DATA.csv|jsonl [--label-column label] [--json]
@@ -68,7 +69,7 @@ def convert_command(argv: list[str]) -> int:
         prog="torchbridge convert",
         description="Convert a saved model to another format and check both predict the same.",
     )
-    parser.add_argument("src", help="a .keras, .h5 or .torchbridge model file")
+    parser.add_argument("src", help="a .keras, .h5 or .torchbridge model file, or a Hugging Face folder with TF weights")
     parser.add_argument("dst", help="a .keras, .torchbridge, .safetensors or .weights.h5 path")
     parser.add_argument(
         "--compile",
