@@ -168,3 +168,15 @@ def test_text_classifier_without_truncation_is_refused() -> None:
 
     with pytest.raises(ExportError, match="truncation=False"):
         export_text_classifier(SimpleNamespace(truncation=False))
+
+
+def test_checked_code_points_still_agree(minilm_tokenizer) -> None:
+    """The table of checked code points holds for the installed tokenizers and extensions
+    (ASCII, Latin-1 and Latin Extended-A here; the full scan takes minutes)."""
+    from torchbridge.export.onnx_tokenizers import _agreeing_code_points, _checked_code_points
+
+    points = range(0x01, 0x180)
+    agreeing = set(_agreeing_code_points(minilm_tokenizer, points))
+    checked = {p for p in _checked_code_points() if p in points}
+    assert checked <= agreeing
+    assert len(checked) > 250
