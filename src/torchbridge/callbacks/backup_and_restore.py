@@ -1,30 +1,30 @@
-"""``BackupAndRestore``: resume an interrupted ``fit()`` where it left off (Keras 3 API).
+"""``BackupAndRestore``: resume an interrupted ``fit()`` exactly where it left off (Keras 3 API).
 
-When to save and where to resume follow Keras: a backup at the end of every
-epoch (``save_freq="epoch"``) or every N training batches counted across
-epochs (``save_freq=N``); the next ``fit()`` with the same callback restores
-the latest backup in ``on_train_begin`` and continues at the first epoch the
-backup had not finished (a mid-epoch backup re-runs its epoch from the start,
-with the weights it holds). ``History`` then lists only the epochs run, with
-Keras's epoch numbers. After a ``fit()`` that finishes, the backup is deleted
-(``delete_checkpoint=True``).
+When to save follows Keras: a backup at the end of every epoch
+(``save_freq="epoch"``) or every N training batches counted across epochs
+(``save_freq=N``); ``save_freq=False`` writes no backups (it only restores).
+The next ``fit()`` with the same callback restores the latest backup in
+``on_train_begin`` and continues from it — mid-epoch too: a run killed at any
+step (SIGKILL included) and restarted ends with the same weights, bit for bit,
+as one that was never interrupted. ``History`` then lists only the epochs run,
+with Keras's epoch numbers. After a ``fit()`` that finishes, the backup is
+deleted (``delete_checkpoint=True``).
 
-What is saved is torchbridge's exact-resume state: a ``.torchbridge``
-checkpoint (``model.save``: weights, optimizer state incl. EMA, trainer
-counters and the shuffle seed) plus, in ``training_metadata.json``, the epoch
-to resume at and the random number generators. So a run resumed from an
-end-of-epoch backup repeats the uninterrupted one batch for batch — same
-shuffle order (in-memory arrays), same dropout masks — and ends with the same
-weights.
+Each backup is a full ``.torchbridge`` checkpoint (``model.save``): weights,
+optimizer (schedule and loss scale included), the trainer's counters, every
+random generator and layer seed generator, metric totals, the data position
+and the callbacks' states (:mod:`torchbridge.training.resume`; docs/resume.md).
+It is written after every callback has run the batch's or epoch's hook
+(:mod:`._save_timing`).
 
 Layout of ``backup_dir`` (ours; not Keras's ``.weights.h5`` files):
 
 * ``backup-<n>.torchbridge`` — checkpoints, each written atomically;
 * ``training_metadata.json`` — written atomically *after* the checkpoint it
   names, so it only ever points at complete files: ``{"latest": entry,
-  "previous": entry | null}``, entry = ``{"file", "epoch", "batch", "rng"}``
-  (``epoch``: where to resume; ``batch``: the last batch index seen, 0 after
-  an epoch, as in Keras's metadata).
+  "previous": entry | null}``, entry = ``{"file", "epoch", "batch"}`` (Keras's
+  metadata: ``epoch`` the current one, ``batch`` the last batch index seen, 0
+  after an epoch).
 
 With ``double_checkpoint=True`` the previous checkpoint is kept, and is
 restored when the latest cannot be read (a damaged file).
@@ -32,7 +32,6 @@ restored when the latest cannot be read (a damaged file).
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 import math
@@ -40,9 +39,9 @@ import os
 import re
 from typing import Any
 
-import numpy as np
 import torch
 
+from torchbridge.callbacks._save_timing import save_after_hooks
 from torchbridge.callbacks.callback import Callback, Logs
 from torchbridge.errors import InputError, SavedFormatError
 
@@ -50,43 +49,9 @@ __all__ = ["BackupAndRestore"]
 
 METADATA = "training_metadata.json"
 _FORMAT = "torchbridge.BackupAndRestore"
+_VERSION = 2  # 1 kept the random generators here; they are in the checkpoint now
 _BACKUP_FILE = re.compile(r"^backup-(\d+)\.torchbridge$")
 _OWN_FILE = re.compile(r"^\.?(backup-\d+\.torchbridge|training_metadata\.json)(\..+\.tmp)?$")
-
-
-# --- the random number generators as JSON (TrainerState captures and restores them) ------
-def _bytes_to_text(t: torch.Tensor) -> str:
-    return base64.b64encode(t.cpu().numpy().tobytes()).decode("ascii")
-
-
-def _text_to_bytes(s: str) -> torch.Tensor:
-    return torch.frombuffer(bytearray(base64.b64decode(s)), dtype=torch.uint8)
-
-
-def _rng_to_json(rng: dict[str, Any]) -> dict[str, Any]:
-    version, internal, gauss = rng["python"]
-    name, keys, pos, has_gauss, cached = rng["numpy"]
-    out: dict[str, Any] = {
-        "python": [version, list(internal), gauss],
-        "numpy": [name, np.asarray(keys).tolist(), int(pos), int(has_gauss), float(cached)],
-        "torch": _bytes_to_text(rng["torch"]),
-    }
-    if "cuda" in rng:
-        out["cuda"] = [_bytes_to_text(t) for t in rng["cuda"]]
-    return out
-
-
-def _rng_from_json(data: dict[str, Any]) -> dict[str, Any]:
-    version, internal, gauss = data["python"]
-    name, keys, pos, has_gauss, cached = data["numpy"]
-    rng: dict[str, Any] = {
-        "python": (version, tuple(internal), gauss),
-        "numpy": (name, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached),
-        "torch": _text_to_bytes(data["torch"]),
-    }
-    if "cuda" in data:
-        rng["cuda"] = [_text_to_bytes(s) for s in data["cuda"]]
-    return rng
 
 
 class BackupAndRestore(Callback):
@@ -105,11 +70,14 @@ class BackupAndRestore(Callback):
                 "BackupAndRestore needs a backup_dir: a directory used only by this callback, "
                 "e.g. BackupAndRestore('/tmp/backup')."
             )
-        if save_freq != "epoch" and (
-            isinstance(save_freq, bool) or not isinstance(save_freq, int) or save_freq < 1
+        if (
+            save_freq is not False
+            and save_freq != "epoch"
+            and (isinstance(save_freq, bool) or not isinstance(save_freq, int) or save_freq < 1)
         ):
             raise InputError(
-                f"save_freq must be 'epoch' or a positive number of batches, got {save_freq!r}."
+                f"save_freq must be 'epoch', a positive number of batches or False (no "
+                f"backups written), got {save_freq!r}."
             )
         self.backup_dir = os.fspath(backup_dir)
         self.save_freq = save_freq
@@ -138,6 +106,12 @@ class BackupAndRestore(Callback):
                 f"{path!r} was not written by torchbridge's BackupAndRestore (Keras's backups "
                 f"cannot be resumed here). Use an empty backup_dir, or delete {self.backup_dir!r}."
             )
+        if meta.get("version") != _VERSION:
+            raise SavedFormatError(
+                f"{path!r} was written by another torchbridge version's BackupAndRestore "
+                f"(format {meta.get('version')}, this one reads {_VERSION}). Delete "
+                f"{self.backup_dir!r} to start training from scratch."
+            )
         return meta
 
     def _check_built(self) -> None:
@@ -150,10 +124,13 @@ class BackupAndRestore(Callback):
             )
 
     def _restore(self, entry: dict[str, Any]) -> None:
-        self.model.load_checkpoint(os.path.join(self.backup_dir, entry["file"]))
-        self.model._trainer.state.load_state_dict({"rng": _rng_from_json(entry["rng"])})
-        # Read by the loop right after on_train_begin, as Keras's fit does.
-        self.model._initial_epoch = int(entry["epoch"])
+        from torchbridge.training.resume import Resume  # the engine is a floor above
+
+        path = os.path.join(self.backup_dir, entry["file"])
+        meta = self.model.load_checkpoint(path, for_resume=True)
+        # Applied by the loop right after on_train_begin (Keras's fit reads
+        # model._initial_epoch there): counters, callback states, data position, generators.
+        self.model._pending_resume = Resume(meta.get("resume"), repr(path))
         self._current_epoch = int(entry["epoch"])
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
@@ -184,7 +161,7 @@ class BackupAndRestore(Callback):
         self._current_epoch = epoch
 
     def on_train_batch_end(self, batch: int, logs: Logs | None = None) -> None:
-        if self.save_freq == "epoch":
+        if self.save_freq == "epoch" or self.save_freq is False:
             return
         # Batches counted across epochs, as Keras does (batch numbers restart each epoch).
         step = batch - self._last_batch_seen if batch > self._last_batch_seen else batch + 1
@@ -192,13 +169,29 @@ class BackupAndRestore(Callback):
         self._batches_since_save += step
         if self._batches_since_save >= int(self.save_freq):
             self._batches_since_save = 0
-            self._save(epoch=self._current_epoch, batch=batch)
+            self._save_soon(self._current_epoch, batch, "on_train_batch_end", batch)
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         self._current_epoch = epoch + 1
         self._last_batch_seen = -1
         if self.save_freq == "epoch":
-            self._save(epoch=epoch + 1, batch=0)
+            self._save_soon(epoch + 1, 0, "on_epoch_end", epoch)
+
+    # --- state (part of every checkpoint written during fit) ------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "current_epoch": self._current_epoch,
+            "last_batch_seen": self._last_batch_seen,
+            "batches_since_save": self._batches_since_save,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self._current_epoch = int(state["current_epoch"])
+        self._last_batch_seen = int(state["last_batch_seen"])
+        self._batches_since_save = int(state["batches_since_save"])
+
+    def _save_soon(self, epoch: int, batch: int, hook: str, index: int) -> None:
+        save_after_hooks(self, lambda: self._save(epoch, batch), hook, index)
 
     def _save(self, epoch: int, batch: int) -> None:
         from torchbridge.saving.atomic import atomic_path  # saving is a floor above
@@ -211,11 +204,10 @@ class BackupAndRestore(Callback):
             "file": f"backup-{max(numbers, default=0) + 1:06d}.torchbridge",
             "epoch": epoch,
             "batch": batch,
-            "rng": _rng_to_json(self.model._trainer.state.state_dict(include_rng=True)["rng"]),
         }
         self.model.save(os.path.join(self.backup_dir, entry["file"]))  # atomic
         previous = self._latest if self.double_checkpoint else None
-        meta = {"format": _FORMAT, "version": 1, "latest": entry, "previous": previous}
+        meta = {"format": _FORMAT, "version": _VERSION, "latest": entry, "previous": previous}
         path = os.path.join(self.backup_dir, METADATA)
         with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
             json.dump(meta, f)

@@ -7,6 +7,11 @@ goes back to 0, unless a ``baseline`` is given and not beaten) or it does not
 ``model.stop_training`` and records ``stopped_epoch``. With
 ``restore_best_weights`` the best epoch's ``state_dict`` is kept as cloned
 tensors on their own device and loaded back at the end of training.
+
+``state_dict()`` / ``load_state_dict()`` (torchbridge): ``wait``, ``best``,
+``best_epoch``, ``stopped_epoch`` and the best weights — part of every
+checkpoint written during ``fit()``, so a resumed run stops when the
+uninterrupted one would have.
 """
 
 from __future__ import annotations
@@ -66,6 +71,30 @@ class EarlyStopping(MonitorCallback):
         self.best = None
         self.best_weights = None
         self.best_epoch = 0
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "wait": self.wait,
+            "stopped_epoch": self.stopped_epoch,
+            "best": None if self.best is None else float(self.best),
+            "best_epoch": self.best_epoch,
+            "best_weights": (
+                None
+                if self.best_weights is None
+                else {k: v.detach().cpu().clone() for k, v in self.best_weights.items()}
+            ),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.wait = int(state["wait"])
+        self.stopped_epoch = int(state["stopped_epoch"])
+        self.best = state["best"]
+        self.best_epoch = int(state["best_epoch"])
+        weights = state["best_weights"]
+        if weights is not None:
+            devices = {k: v.device for k, v in self.model.state_dict().items()}
+            weights = {k: v.to(devices.get(k, v.device)) for k, v in weights.items()}
+        self.best_weights = weights
 
     def _snapshot(self) -> dict[str, torch.Tensor]:
         return {k: v.detach().clone() for k, v in self.model.state_dict().items()}

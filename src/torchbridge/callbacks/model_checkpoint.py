@@ -15,7 +15,11 @@ Every write is atomic (:func:`torchbridge.saving.atomic.atomic_path`): the
 model is saved to a hidden temporary name in the target directory and then
 renamed over the target, so a crash or an exception mid-save never leaves a
 partial checkpoint behind; temporary files of a killed run are removed by the
-next save in that directory.
+next save in that directory. During ``fit()`` the write happens once every
+callback has run the hook (:mod:`._save_timing`), so a full checkpoint holds
+their effects; ``state_dict()`` / ``load_state_dict()`` (torchbridge) carry
+``best`` and the batch counters into that checkpoint, for
+``fit(resume_from=...)``.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from torchbridge.callbacks._save_timing import save_after_hooks
 from torchbridge.callbacks.callback import Logs
 from torchbridge.callbacks.monitor import MonitorCallback
 
@@ -107,6 +112,21 @@ class ModelCheckpoint(MonitorCallback):
         if self.save_freq == "epoch":
             self._save_model(epoch=epoch, batch=None, logs=logs)
 
+    # --- state (part of every checkpoint written during fit) ----------------------------
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "best": None if self.best is None else float(self.best),
+            "batches_seen_since_last_saving": self._batches_seen_since_last_saving,
+            "last_batch_seen": self._last_batch_seen,
+            "current_epoch": self._current_epoch,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.best = state["best"]
+        self._batches_seen_since_last_saving = int(state["batches_seen_since_last_saving"])
+        self._last_batch_seen = state["last_batch_seen"]
+        self._current_epoch = int(state["current_epoch"])
+
     # --- decisions --------------------------------------------------------------
     def _should_save_on_batch(self, batch: int) -> bool:
         """Count batches across epochs; True every ``save_freq`` batches."""
@@ -181,7 +201,8 @@ class ModelCheckpoint(MonitorCallback):
         dirname = os.path.dirname(filepath)
         if dirname:
             os.makedirs(dirname, exist_ok=True)
-        self._atomic_save(filepath)
+        hook, index = ("on_epoch_end", epoch) if batch is None else ("on_train_batch_end", batch)
+        save_after_hooks(self, lambda: self._atomic_save(filepath), hook, index)
         if self.verbose > 0:
             print(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")
 

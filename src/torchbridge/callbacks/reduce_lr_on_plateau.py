@@ -7,11 +7,16 @@ Keras 3 semantics, which differ from ``torch.optim.lr_scheduler.ReduceLROnPlatea
 float32, as Keras stores the rate); ``cooldown`` epochs follow each reduction
 during which ``wait`` stays 0. Every epoch end adds ``"learning_rate"`` to the
 logs (the rate before any reduction made at that epoch end).
+
+``state_dict()`` / ``load_state_dict()`` (torchbridge): ``wait``, ``best`` and
+``cooldown_counter``, saved in every checkpoint written during ``fit()`` (the
+rate itself is in the optimizer's state).
 """
 
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -67,6 +72,18 @@ class ReduceLROnPlateau(MonitorCallback):
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         self._reset()
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "wait": self.wait,
+            "best": None if self.best is None else float(self.best),
+            "cooldown_counter": self.cooldown_counter,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.wait = int(state["wait"])
+        self.best = state["best"]
+        self.cooldown_counter = int(state["cooldown_counter"])
 
     def in_cooldown(self) -> bool:
         return self.cooldown_counter > 0

@@ -443,7 +443,12 @@ class Model(ModelConfigMixin, ModelMetricsMixin, KerasWeightsMixin, LossesMixin,
         validation_steps: int | None = None,
         validation_batch_size: int | None = None,
         validation_freq: int | Iterable[int] = 1,
+        *,
+        resume_from: str | os.PathLike[str] | None = None,
     ) -> History:
+        """Keras's ``fit``. torchbridge extension: ``resume_from`` — a checkpoint written by
+        ``model.save`` / ``ModelCheckpoint`` / ``BackupAndRestore`` during a ``fit()``, which
+        this one continues exactly (docs/resume.md)."""
         return self._trainer.fit(
             x,
             y,
@@ -461,6 +466,7 @@ class Model(ModelConfigMixin, ModelMetricsMixin, KerasWeightsMixin, LossesMixin,
             validation_steps,
             validation_batch_size,
             validation_freq,
+            resume_from=resume_from,
         )
 
     def evaluate(
@@ -585,9 +591,12 @@ class Model(ModelConfigMixin, ModelMetricsMixin, KerasWeightsMixin, LossesMixin,
             self, filepath, overwrite=overwrite, include_optimizer=include_optimizer
         )
 
-    def load_checkpoint(self, filepath: str | os.PathLike[str]) -> dict[str, Any]:
-        """Restore a ``.torchbridge`` checkpoint into this (compiled) model to resume."""
-        return checkpoint_io.load_checkpoint(self, filepath)
+    def load_checkpoint(
+        self, filepath: str | os.PathLike[str], for_resume: bool = False
+    ) -> dict[str, Any]:
+        """Restore a ``.torchbridge`` checkpoint into this (compiled) model to resume
+        (``for_resume``: first check that the file's model and optimizer are this one's)."""
+        return checkpoint_io.load_checkpoint(self, filepath, for_resume=for_resume)
 
     def export(
         self,

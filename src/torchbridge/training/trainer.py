@@ -4,7 +4,8 @@
 ``train_step`` / ``test_step`` / ``predict_step`` (Keras's overridable steps)
 and the trainer does everything around them: data adapters, callbacks,
 train/eval mode, ``no_grad`` / ``inference_mode``, validation and the
-explicit :class:`~torchbridge.training.state.TrainerState`. Each step gets its
+explicit :class:`~torchbridge.training.state.TrainerState` (exact resume:
+:mod:`torchbridge.training.resume`). Each step gets its
 batch as Keras hands it (``x``, ``(x,)``, ``(x, y)`` or ``(x, y,
 sample_weight)``, built by the adapter: see
 :mod:`torchbridge.training.data_adapter`), so a step written as in Keras's
@@ -18,8 +19,9 @@ callback reads per-batch logs. The step itself never calls ``.item()``.
 from __future__ import annotations
 
 import math
+import os
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -36,13 +38,14 @@ from torchbridge.training.arguments import (
     check_validation_freq,
 )
 from torchbridge.training.data_adapter import (
-    ArrayAdapter,
     make_adapter,
     split_validation,
     unpack_x_y_sample_weight,
 )
+from torchbridge.training.distributed import loop_parallel
 from torchbridge.training.epoch_iterator import EpochIterator
 from torchbridge.training.logs import BatchLogs
+from torchbridge.training.resume import FitContext, Resume
 from torchbridge.training.state import TrainerState
 from torchbridge.utils import nest
 from torchbridge.utils.device import move_to_device
@@ -95,6 +98,30 @@ class Trainer:
     def __init__(self, model: Any) -> None:
         self.model = model
         self.state = TrainerState()
+        self.fit_context: FitContext | None = None  # set while fit() runs (for checkpoints)
+        self._deferred: list[Callable[[], None]] = []
+
+    # --- saves requested by callbacks ---------------------------------------------------
+    def defer_until_hooks_end(self, action: Callable[[], None]) -> None:
+        """Run ``action`` (a checkpoint write) once every callback has run the current
+        batch-end / epoch-end hook, so the file holds all their effects; at once outside
+        ``fit()``."""
+        if self.fit_context is None:
+            action()
+        else:
+            self._deferred.append(action)
+
+    def _run_deferred(self) -> None:
+        while self._deferred:
+            self._deferred.pop(0)()
+
+    def _read_resume_from(self, resume_from: str | os.PathLike[str] | None) -> Resume | None:
+        """``fit(resume_from=...)``: the checkpoint's weights, optimizer and counters are
+        loaded now (before on_train_begin, so a BackupAndRestore backup, newer, wins)."""
+        if resume_from is None:
+            return None
+        meta = self.model.load_checkpoint(resume_from, for_resume=True)
+        return Resume(meta.get("resume"), repr(os.fspath(resume_from)))
 
     # --- callbacks ------------------------------------------------------------
     def _callbacks(
@@ -108,7 +135,7 @@ class Trainer:
         return CallbackList(
             callbacks,
             add_history=history,
-            add_progbar=_verbosity(verbose) != 0,
+            add_progbar=_verbosity(verbose) != 0 and loop_parallel(self.model).is_main,
             model=self.model,
             verbose=verbose,
             epochs=epochs,
@@ -134,6 +161,8 @@ class Trainer:
         validation_steps: int | None = None,
         validation_batch_size: int | None = None,
         validation_freq: int | Iterable[int] = 1,
+        *,
+        resume_from: str | os.PathLike[str] | None = None,
     ) -> History:
         model = self.model
         model._require_compiled("fit")
@@ -174,6 +203,8 @@ class Trainer:
                 "fit() got empty data (0 samples): there is nothing to train on. Check the "
                 "arrays passed as x and y (e.g. a filter or a split that kept no rows)."
             )
+        par = loop_parallel(model)  # torchrun: this rank's slice of each global batch
+        adapter = par.shard(adapter)
         self.state.data_seed = getattr(adapter, "seed", None)
         train_batches = EpochIterator(adapter, steps_per_epoch)
         train_batches.reset()  # as Keras's fit (a PyDataset sees on_epoch_end first)
@@ -181,13 +212,15 @@ class Trainer:
         if validation_data is not None:
             vx, vy, vsw = _unpack_validation(validation_data)
             val_batches = EpochIterator(
-                make_adapter(
-                    vx,
-                    vy,
-                    vsw,
-                    batch_size=validation_batch_size or batch_size,
-                    pin_memory=pin,
-                    for_what="validation",
+                par.shard(
+                    make_adapter(
+                        vx,
+                        vy,
+                        vsw,
+                        batch_size=validation_batch_size or batch_size,
+                        pin_memory=pin,
+                        for_what="validation",
+                    )
                 ),
                 validation_steps,
                 warn=False,
@@ -198,29 +231,30 @@ class Trainer:
         model.stop_training = False
         # Afterwards the model returns to its mode before fit (inference unless chosen).
         mode_after = model.training if model.__dict__.get("_mode_chosen", False) else False
-        train_step = model.train_step
+        train_step = par.train_step(model, model.train_step)  # DDP/FSDP2 under torchrun
         # A callback that may keep per-batch logs gets a snapshot of this step's values.
         snapshot = cbs.may_keep_lazy_logs("on_train_batch_end")
         # Batches from in-memory CPU data need no copy when training on the CPU.
         move = _identity if device.type == "cpu" else move_to_device
         state = self.state
+        self.fit_context, self._deferred = FitContext(cbs, train_batches), []
+        from_file = self._read_resume_from(resume_from)
         cbs.on_train_begin()
-        # A callback that restored a backup in on_train_begin (BackupAndRestore, as in
-        # Keras) says where to resume through model._initial_epoch; the restored trainer
-        # state then also carries the interrupted run's shuffle seed.
-        resumed = getattr(model, "_initial_epoch", None)
-        if resumed is not None:
-            model._initial_epoch = None  # one fit only (Keras keeps it: a stale resume)
-            initial_epoch = resumed or initial_epoch
-            if isinstance(adapter, ArrayAdapter) and self.state.data_seed is not None:
-                adapter.seed = self.state.data_seed
+        # Exact resume (a BackupAndRestore backup restored in on_train_begin, as in Keras,
+        # or resume_from): counters, callback states and generators come back; a run
+        # stopped mid-epoch continues at its step, the data replayed up to it.
+        resume: Resume | None = model.__dict__.pop("_pending_resume", None) or from_file
+        if resume is not None:
+            initial_epoch = resume.begin(model, cbs, train_batches)
+        start_step = state.step_in_epoch if resume is not None else 0
         epoch_logs: dict[str, Any] = {}
         for epoch in range(initial_epoch, epochs):
-            state.epoch, state.step_in_epoch = epoch, 0
+            state.epoch, state.step_in_epoch = epoch, start_step
             model.reset_metrics()
             cbs.on_epoch_begin(epoch)
             model.train()
-            ran = False
+            ran = start_step > 0  # a resumed epoch may have no batch left
+            start_step = 0
             for step, batch in train_batches.epoch(epoch):
                 cbs.on_train_batch_begin(step)
                 logs = train_step(move(batch, device))
@@ -230,12 +264,14 @@ class Trainer:
                 state.step_in_epoch = step + 1
                 state.global_step += 1
                 cbs.on_train_batch_end(step, logs)
+                self._run_deferred()  # checkpoints requested by callbacks, after all hooks
                 ran = True
                 if model.stop_training:
                     break
             if not ran:  # a one-shot generator ran dry before this epoch
                 break
-            # One sync per epoch: read the metrics.
+            # One sync per epoch: read the metrics (summed over ranks under torchrun).
+            par.reduce_metrics(model)
             epoch_logs = model._epoch_logs()
             try:
                 self._check_finite(epoch_logs, epoch)
@@ -255,12 +291,16 @@ class Trainer:
                 else:
                     epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, epoch_logs)
+            state.epoch, state.step_in_epoch = epoch + 1, 0  # over, its hooks included
+            self._run_deferred()
             if model.stop_training or train_batches.exhausted:
                 break
         # Keras: an optimizer with use_ema writes the moving averages into the weights.
         finalize = getattr(model.optimizer, "finalize_variable_values", None)
-        if finalize is not None and epochs > initial_epoch and model.optimizer.built:
+        trained = epochs > initial_epoch or resume is not None
+        if finalize is not None and trained and model.optimizer.built:
             finalize(None)
+        self.fit_context = None
         cbs.on_train_end(epoch_logs)
         model.train(mode_after)
         return model.history
@@ -297,6 +337,7 @@ class Trainer:
         if not ran:
             cbs.on_test_end({})
             return None
+        loop_parallel(model).reduce_metrics(model)
         results = model._epoch_logs()
         cbs.on_test_end(results)
         return results
@@ -319,13 +360,15 @@ class Trainer:
         check_steps(steps, "steps")
         device = model.device
         batches = EpochIterator(
-            make_adapter(
-                x,
-                y,
-                sample_weight,
-                batch_size=batch_size,
-                pin_memory=device.type == "cuda",
-                for_what="evaluate",
+            loop_parallel(model).shard(
+                make_adapter(
+                    x,
+                    y,
+                    sample_weight,
+                    batch_size=batch_size,
+                    pin_memory=device.type == "cuda",
+                    for_what="evaluate",
+                )
             ),
             steps,
         )
@@ -349,9 +392,12 @@ class Trainer:
         check_batch_size(batch_size)
         check_steps(steps, "steps")
         device = model.device
+        par = loop_parallel(model)
         batches = EpochIterator(
-            make_adapter(
-                x, batch_size=batch_size, pin_memory=device.type == "cuda", for_what="predict"
+            par.shard(
+                make_adapter(
+                    x, batch_size=batch_size, pin_memory=device.type == "cuda", for_what="predict"
+                )
             ),
             steps,
         )
@@ -378,4 +424,4 @@ class Trainer:
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         cbs.on_predict_end()
-        return _concat_batches(outputs)
+        return _concat_batches(par.gather(outputs))  # in order, on every rank
