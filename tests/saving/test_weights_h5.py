@@ -409,3 +409,23 @@ def test_float64_variables_are_not_narrowed_silently(tmp_path: Any) -> None:
     ours.load_weights(path, allow_dtype_narrowing=True)
     for got in ours.get_weights():
         np.testing.assert_array_equal(got, np.full(got.shape, 0.25, "float32"))
+
+
+def test_float64_optimizer_slots_are_not_narrowed_silently(tmp_path: Any, rng: Any) -> None:
+    values = random_weights(small(keras), rng)
+    x = rng.standard_normal((8, 4)).astype("float32")
+    y = rng.standard_normal((8, 3)).astype("float32")
+    path = str(tmp_path / "k.weights.h5")
+    _train(keras, "adam", values, x, y).save_weights(path)
+    with h5py.File(path, "a") as f:  # a momentum slot stored as float64
+        value = f["optimizer/vars/2"][()].astype("float64")
+        del f["optimizer/vars/2"]
+        f["optimizer/vars/2"] = value
+    ours = _train(torchbridge, "adam", values, x[:4], y[:4])
+    before = ours.get_weights()
+    with pytest.raises(torchbridge.errors.SavedFormatError, match=r"optimizer slot 'exp_avg'"):
+        ours.load_weights(path)
+    for got, want in zip(ours.get_weights(), before):  # checked before anything is assigned
+        np.testing.assert_array_equal(got, want)
+    ours.load_weights(path, allow_dtype_narrowing=True)
+    assert int(ours.optimizer.iterations) == 2

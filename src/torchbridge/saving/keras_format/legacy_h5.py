@@ -127,7 +127,7 @@ def _load_optimizer(
             )
             return
         datasets = arrays
-    optimizer_h5.load_keras_variables(optimizer, model, datasets)
+    optimizer_h5.load_keras_variables(optimizer, model, datasets, path)
 
 
 def _n_outputs(model: Any) -> int:

@@ -36,7 +36,7 @@ from torch import nn
 
 from torchbridge.layers.layer import KerasWeight, collect_keras_weights
 
-__all__ = ["keras_variables", "load_keras_variables", "slot_layout"]
+__all__ = ["keras_variables", "load_keras_variables", "check_dtypes", "slot_layout"]
 
 # (torch state key, Keras value = f(torch value, lr), torch value = g(Keras value, lr))
 _Slot = tuple[
@@ -152,14 +152,40 @@ def _skip(optimizer: Any, expected: int, found: int) -> None:
     )
 
 
-def load_keras_variables(optimizer: Any, model: nn.Module, datasets: list[Any]) -> None:
+def check_dtypes(
+    optimizer: Any, model: nn.Module, datasets: list[Any], filepath: str, allow: bool = False
+) -> None:
+    """Raise ``SavedFormatError`` when a slot is stored in a wider dtype than its parameter
+    (float64 into float32), unless ``allow`` (only when the layout fits: else it is skipped)."""
+    from torchbridge.saving.keras_format.weights_h5 import check_narrowing
+
+    n_scalars, order = slot_layout(optimizer, model)
+    if len(datasets) != n_scalars + len(order):
+        return
+    pairs = [
+        (f"optimizer slot {key!r} of a weight of shape {tuple(w.tensor.shape)}", ds, w.tensor)
+        for ((key, _, _), w), ds in zip(order, datasets[n_scalars:])
+    ]
+    check_narrowing(pairs, filepath, allow)
+
+
+def load_keras_variables(
+    optimizer: Any,
+    model: nn.Module,
+    datasets: list[Any],
+    filepath: str = "",
+    allow_dtype_narrowing: bool = False,
+) -> None:
     """Restore the optimizer from the datasets of a Keras ``optimizer/vars`` group.
 
     ``datasets`` were checked (plain numeric datasets) by the caller; a count or
-    shape that does not fit skips the optimizer with Keras's warning.
+    shape that does not fit skips the optimizer with Keras's warning. A slot stored in a
+    wider dtype than its parameter raises ``SavedFormatError`` unless
+    ``allow_dtype_narrowing`` (:func:`check_dtypes`).
     """
     from torchbridge import optimizers
 
+    check_dtypes(optimizer, model, datasets, filepath, allow_dtype_narrowing)
     n_scalars, order = slot_layout(optimizer, model)
     expected = n_scalars + len(order)
     if len(datasets) != expected:

@@ -317,12 +317,15 @@ def load_weights_h5(
             filepath,
             allow_dtype_narrowing,
         )
+        optimizer_data = [(e, _optimizer_datasets(h5py, f, e, filepath)) for e in optimizer_entries]
+        for entry, datasets in optimizer_data:  # before anything is assigned
+            optimizer_h5.check_dtypes(entry.owner, model, datasets, filepath, allow_dtype_narrowing)
         for plan in plans:
             if plan.problem is None:
                 _assign(plan, filepath)
-        for entry in optimizer_entries:
+        for entry, datasets in optimizer_data:
             optimizer_h5.load_keras_variables(
-                entry.owner, model, _optimizer_datasets(h5py, f, entry, filepath)
+                entry.owner, model, datasets, filepath, allow_dtype_narrowing
             )
     return [p.entry.vars_path for p in bad]
 
