@@ -141,6 +141,13 @@ def test_h5_files_it_must_not_trust_are_refused(tmp_path) -> None:
     with pytest.raises(SavedFormatError, match=r"bad.h5.*not valid JSON"):
         tb.saving.load_model(tmp_path / "bad.h5")
 
+    with h5py.File(tmp_path / "deep.h5", "w") as f:  # nesting bounded before anything is built
+        f.attrs["model_config"] = (
+            '{"class_name": "Sequential", "config": ' + "[" * 300 + "]" * 300 + "}"
+        )
+    with pytest.raises(SavedFormatError, match=r"deep.h5.*nests deeper than 200"):
+        tb.saving.load_model(tmp_path / "deep.h5")
+
 
 def _dense(name: str, units: int) -> dict[str, Any]:
     return {

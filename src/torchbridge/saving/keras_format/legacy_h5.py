@@ -19,7 +19,6 @@ expects) before anything is read; nothing is executed or unpickled.
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
 from typing import Any
@@ -57,15 +56,13 @@ def _text_attr(attrs: Any, name: str, path: str) -> str | None:
 
 
 def _json_attr(attrs: Any, name: str, path: str) -> Any:
+    """The attribute's JSON, its nesting bounded (never a RecursionError later)."""
+    from torchbridge.saving.serialization import load_config_json
+
     text = _text_attr(attrs, name, path)
     if text is None:
         return None
-    try:
-        return json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as e:
-        raise SavedFormatError(
-            f"{path!r}: the attribute {name!r} is not valid JSON ({e})."
-        ) from None
+    return load_config_json(text, f"{path!r}: the attribute {name!r}")
 
 
 def _load_layer_weights(h5py: Any, f: Any, model: Any, path: str) -> dict[int, str]:
