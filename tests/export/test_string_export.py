@@ -62,3 +62,27 @@ def test_string_models_that_cannot_be_split_are_refused(tmp_path: Path) -> None:
         text_cnn().export(os.fspath(tmp_path / "m.pt2"), format="torch", verbose=False)
     with pytest.raises(ExportError, match=r"openvino.*cannot take raw strings \(inputs text\)"):
         text_cnn().export(os.fspath(tmp_path / "m.xml"), format="openvino", verbose=False)
+
+
+@pytest.mark.slow
+def test_sequential_string_lookup_model_takes_raw_strings(tmp_path: Path) -> None:
+    import onnxruntime as ort
+
+    from torchbridge.export.onnx_strings import session_options
+
+    model = keras.Sequential(
+        [
+            keras.Input((2,), dtype="string", name="colors"),
+            layers.StringLookup(vocabulary=["red", "green", "blue"], output_mode="multi_hot"),
+            layers.Dense(3, activation="softmax"),
+        ]
+    )
+    path = os.fspath(tmp_path / "colors.onnx")
+    model.export(path, format="onnx", verbose=False)
+    session = ort.InferenceSession(path, session_options())
+    (inp,) = session.get_inputs()
+    assert inp.type == "tensor(string)"
+    for rows in ([["red", "blue"]], [["pink", "green"], ["green", "green"], ["", "red"]]):
+        batch = np.array(rows, dtype=object)
+        want = model(batch).detach().numpy()
+        np.testing.assert_allclose(session.run(None, {inp.name: batch})[0], want, atol=1e-6)

@@ -56,10 +56,17 @@ def string_prefix(model: Any, input_signature: Any = None) -> StringSplit | None
 def _functional(model: Any) -> Any:
     if getattr(model, "_nodes", None) is not None:
         return model
-    try:  # a Sequential model with an Input: the same layers as a functional graph
+    try:  # a Sequential model with an Input: its layers called again on a new Input
+        from torchbridge.layers.input_layer import Input, InputLayer
         from torchbridge.models.functional import Functional
 
-        return Functional(model.inputs, model.outputs, name=model.name)
+        (spec,) = model.inputs
+        inputs = Input(tuple(spec.shape[1:]), dtype=spec.dtype, name=spec.name or "inputs")
+        x = inputs
+        for layer in model.layers:
+            if not isinstance(layer, InputLayer):
+                x = layer(x)
+        return Functional(inputs, x, name=model.name)
     except Exception:
         raise ExportError(
             f"Model '{getattr(model, 'name', '?')}' takes raw strings but has no layer graph "
