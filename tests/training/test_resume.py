@@ -1,0 +1,205 @@
+"""Exact resume in one process: interrupted fits continue bit-identically; what a checkpoint holds.
+
+A fit is interrupted by an exception from a callback at a given step; before
+resuming, every global generator is reseeded (as a new process would have
+them), so only the checkpoint can make the continuation equal the
+uninterrupted control run. The SIGKILL version is test_resume_kill.py.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+import torchbridge as tb
+from torchbridge.callbacks import BackupAndRestore, ModelCheckpoint
+from torchbridge.errors import InputError
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(24, 4, 4, 1)).astype("float32")
+Y = RNG.normal(size=(24, 1)).astype("float32")
+EPOCHS = 3  # 3 batches of 8 per epoch
+
+
+def _model(units: int = 8) -> tb.Model:
+    tb.utils.set_random_seed(1)
+    model = tb.Sequential(
+        [
+            tb.Input((4, 4, 1)),
+            tb.layers.RandomFlip("horizontal"),
+            tb.layers.GaussianNoise(0.1),
+            tb.layers.Flatten(),
+            tb.layers.Dense(units, activation="relu"),
+            tb.layers.Dropout(0.5),
+            tb.layers.Dense(1),
+        ]
+    )
+    model.compile(optimizer=tb.optimizers.Adam(0.01), loss="mse", metrics=["mae"], device="cpu")
+    return model
+
+
+def _data(kind: str) -> dict[str, Any]:
+    if kind == "numpy":
+        return {"x": X, "y": Y, "batch_size": 8}
+    ds = tb.data.Dataset.from_tensor_slices((X, Y))
+    ds = ds.shuffle(10, seed=3) if kind == "seeded" else ds.shuffle(10)
+    return {"x": ds.batch(8)}
+
+
+class _Interrupt(tb.callbacks.Callback):
+    """Raise after the ``at``-th training batch (counted over the whole fit)."""
+
+    def __init__(self, at: int) -> None:
+        super().__init__()
+        self.at, self.seen = at, 0
+
+    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+        self.seen += 1
+        if self.seen == self.at:
+            raise RuntimeError("interrupted")
+
+
+def _same_weights(a: tb.Model, b: tb.Model) -> bool:
+    return all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+
+
+def _control(kind: str, **fit: Any) -> tuple[tb.Model, Any]:
+    model = _model()
+    history = model.fit(**_data(kind), epochs=EPOCHS, verbose=0, **fit)
+    return model, history
+
+
+def _other_process_seeds() -> None:
+    tb.utils.set_random_seed(12345)
+
+
+@pytest.mark.parametrize("kind", ["numpy", "seeded", "unseeded"])
+@pytest.mark.parametrize("at", [2, 3, 7])  # mid-epoch, an epoch's last batch, mid-epoch 3
+def test_backup_and_restore_resumes_mid_epoch_bit_identical(
+    tmp_path: Path, kind: str, at: int
+) -> None:
+    callbacks = lambda: [  # noqa: E731
+        BackupAndRestore(tmp_path, save_freq=1),
+        tb.callbacks.ReduceLROnPlateau("loss", factor=0.5, patience=0),
+    ]
+    control, history = _control(kind, callbacks=callbacks())
+    model = _model()
+    with pytest.raises(RuntimeError, match="interrupted"):
+        model.fit(**_data(kind), epochs=EPOCHS, verbose=0, callbacks=[*callbacks(), _Interrupt(at)])
+    resumed = _model()
+    data = _data(kind)  # built, as in a new process, with other seeds
+    _other_process_seeds()
+    resumed_history = resumed.fit(**data, epochs=EPOCHS, verbose=0, callbacks=callbacks())
+    assert _same_weights(control, resumed)
+    # The resumed epoch's logs cover all its batches (the metric totals were restored).
+    assert resumed_history.history["mae"][-1] == history.history["mae"][-1]
+    assert resumed_history.history["learning_rate"][-1] == history.history["learning_rate"][-1]
+
+
+def test_steps_per_epoch_stream_resumes_across_epochs(tmp_path: Path) -> None:
+    # 2 steps per epoch from one endless stream (3-batch shuffled rounds, repeated): the
+    # stream spans epochs and the interruption falls in its second shuffle round.
+    def data() -> Any:
+        ds = tb.data.Dataset.from_tensor_slices((X, Y)).shuffle(10, seed=3).batch(8)
+        return ds.repeat()
+
+    def fit(model: tb.Model, callbacks: list[Any]) -> None:
+        model.fit(data(), epochs=EPOCHS, steps_per_epoch=2, verbose=0, callbacks=callbacks)
+
+    control = _model()
+    fit(control, [])
+    with pytest.raises(RuntimeError):
+        fit(_model(), [BackupAndRestore(tmp_path, save_freq=1), _Interrupt(5)])
+    resumed = _model()
+    _other_process_seeds()
+    fit(resumed, [BackupAndRestore(tmp_path, save_freq=1)])
+    assert _same_weights(control, resumed)
+
+
+def test_fit_resume_from_a_model_checkpoint_file(tmp_path: Path) -> None:
+    path = tmp_path / "ckpt-{epoch}-{batch}.torchbridge"
+    control, _ = _control("numpy")
+    model = _model()
+    with pytest.raises(RuntimeError):
+        model.fit(
+            X,
+            Y,
+            batch_size=8,
+            epochs=EPOCHS,
+            verbose=0,
+            callbacks=[ModelCheckpoint(str(path), save_freq=1, monitor="loss"), _Interrupt(5)],
+        )
+    resumed = _model()
+    _other_process_seeds()
+    resumed.fit(
+        X, Y, batch_size=8, epochs=EPOCHS, verbose=0, resume_from=tmp_path / "ckpt-2-1.torchbridge"
+    )
+    assert _same_weights(control, resumed)
+
+
+def test_checkpoint_counters_match_the_optimizer(tmp_path: Path) -> None:
+    model = _model()
+    with pytest.raises(RuntimeError):
+        model.fit(
+            X,
+            Y,
+            batch_size=8,
+            epochs=EPOCHS,
+            verbose=0,
+            callbacks=[BackupAndRestore(tmp_path, save_freq=1), _Interrupt(5)],
+        )
+    latest = json.loads((tmp_path / "training_metadata.json").read_text())["latest"]
+    with zipfile.ZipFile(tmp_path / latest["file"]) as zf:
+        meta = json.loads(zf.read("metadata.json"))
+    iterations = dict(meta["optimizer"]["state"]["__dict__"])["iterations"]
+    # The 5th batch's hooks raised, so the last backup is the 4th batch's: epoch 1, step 1.
+    assert meta["trainer_state"] == {
+        "epoch": 1,
+        "step_in_epoch": 1,
+        "global_step": 4,
+        "data_seed": meta["trainer_state"]["data_seed"],
+    }
+    assert iterations == 4
+
+
+def test_resume_from_a_different_model_names_the_difference(tmp_path: Path) -> None:
+    model = _model()
+    model.fit(X, Y, batch_size=8, epochs=1, verbose=0)
+    model.save(tmp_path / "m.torchbridge")
+    other = _model(units=6)
+    with pytest.raises(InputError, match=r"differs at /config/layers\[\d\]/config/units: 8"):
+        other.fit(X, Y, batch_size=8, epochs=2, verbose=0, resume_from=tmp_path / "m.torchbridge")
+
+
+def test_resume_with_another_optimizer_names_both(tmp_path: Path) -> None:
+    model = _model()
+    model.fit(X, Y, batch_size=8, epochs=1, verbose=0)
+    model.save(tmp_path / "m.torchbridge")
+    other = _model()
+    other.compile(optimizer="sgd", loss="mse", device="cpu")
+    with pytest.raises(InputError, match="optimizer is Adam but the model is compiled with SGD"):
+        other.fit(X, Y, batch_size=8, epochs=2, verbose=0, resume_from=tmp_path / "m.torchbridge")
+
+
+def test_a_checkpoint_holds_the_layers_seed_generators_and_rngs(tmp_path: Path) -> None:
+    model = _model()
+    model.fit(X, Y, batch_size=8, epochs=1, verbose=0)
+    model.save(tmp_path / "m.torchbridge")
+    meta = model.load_checkpoint(tmp_path / "m.torchbridge")
+    resume = meta["resume"]
+    # RandomFlip's and GaussianNoise's generators; the unseeded Dropout draws from the
+    # global generators, which are in "rng".
+    assert [p for p, _ in resume["seed_generators"]] == [
+        "_layers.0/generator",
+        "_layers.1/seed_generator",
+    ]
+    flip = dict(model.named_modules())["_layers.0"].generator
+    assert torch.equal(resume["seed_generators"][0][1], flip.state)
+    assert set(resume["rng"]) >= {"python", "numpy", "torch", "seed_generator"}
+    assert resume["counters"]["global_step"] == resume["optimizer_iterations"] == 3
