@@ -34,7 +34,9 @@ USAGE = """usage: torchbridge demo [--train-size N] [--epochs N] [--max-length N
                         (TF Serving REST + KServe v2 over HTTP; see docs/serving.md)
        torchbridge export MODEL [OUT] [--format onnx|torch|litert|openvino] [--triton DIR]
                         [--name N] [--max-batch-size B] [--opset N] [--text]
-                        (OUT .onnx/.pt2/.tflite/.xml; --triton: a Triton model repository)"""
+                        (OUT .onnx/.pt2/.tflite/.xml; --triton: a Triton model repository)
+       torchbridge migrate PATH... [--write] [--diff] [--check]
+                        (rewrite TensorFlow 2 / tf.keras code for torchbridge; see docs/migrate.md)"""
 
 
 def run_script(argv: list[str]) -> int:
@@ -117,6 +119,7 @@ COMMANDS: dict[str, str] = {
     "evaluate": "torchbridge.predict_command:evaluate_main",
     "serve": "torchbridge.serving.command:main",
     "export": "torchbridge.export.command:main",
+    "migrate": "torchbridge.migrate.command:main",
 }
 
 
