@@ -155,6 +155,9 @@ class _ParallelMap:
                 self._position += len(chunk)
             if error is not None:
                 self._pending.append(Task(self._position, [None], [(False, _InputError(error))]))
+                # The error's traceback holds this frame: drop the frame's reference to it,
+                # or the cycle keeps the iterator (and its workers) alive until a gc pass.
+                error = None
                 return
 
     def _wait(self, tasks: Any) -> None:
