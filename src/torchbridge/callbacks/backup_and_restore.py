@@ -44,6 +44,7 @@ import torch
 from torchbridge.callbacks._save_timing import save_after_hooks
 from torchbridge.callbacks.callback import Callback, Logs
 from torchbridge.errors import InputError, SavedFormatError
+from torchbridge.utils.process_rank import is_main_process
 
 __all__ = ["BackupAndRestore"]
 
@@ -195,6 +196,9 @@ class BackupAndRestore(Callback):
 
     def _save(self, epoch: int, batch: int) -> None:
         from torchbridge.saving.atomic import atomic_path  # saving is a floor above
+
+        if not is_main_process():  # distributed: rank 0 writes
+            return
 
         os.makedirs(self.backup_dir, exist_ok=True)
         numbers = [

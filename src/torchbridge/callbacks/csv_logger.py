@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from torchbridge.callbacks.callback import Callback, Logs
+from torchbridge.utils.process_rank import is_main_process
 
 __all__ = ["CSVLogger"]
 
@@ -56,6 +57,10 @@ class CSVLogger(Callback):
         self.csv_file: IO[str] | None = None
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
+        if not is_main_process():  # distributed: rank 0 writes the file
+            self.csv_file = open(os.devnull, "w", newline="")  # noqa: SIM115
+            self.writer = self.keys = None
+            return
         if self.append:
             if os.path.exists(self.filename):
                 with open(self.filename) as f:

@@ -35,6 +35,7 @@ import torch
 from torchbridge.callbacks._save_timing import save_after_hooks
 from torchbridge.callbacks.callback import Logs
 from torchbridge.callbacks.monitor import MonitorCallback
+from torchbridge.utils.process_rank import is_main_process
 
 __all__ = ["ModelCheckpoint"]
 
@@ -209,6 +210,9 @@ class ModelCheckpoint(MonitorCallback):
     def _atomic_save(self, filepath: str) -> None:
         """Save to a temporary name next to ``filepath``, then rename over it."""
         from torchbridge.saving.atomic import atomic_path  # saving is a floor above
+
+        if not is_main_process():  # distributed: rank 0 writes
+            return
 
         # The temporary name keeps the suffix so the save method accepts it.
         suffix = next(

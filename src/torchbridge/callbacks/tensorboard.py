@@ -29,6 +29,7 @@ import numpy as np
 from torchbridge.callbacks._event_file import EventFileWriter
 from torchbridge.callbacks.callback import Callback, Logs
 from torchbridge.optimizers.learning_rate import get_learning_rate
+from torchbridge.utils.process_rank import is_main_process
 
 __all__ = ["TensorBoard"]
 
@@ -87,6 +88,15 @@ def _weight_image(values: np.ndarray) -> np.ndarray | None:
         return img.reshape(*img.shape, 1)
     return None
 
+
+
+class _NullWriter:
+    """What ranks other than 0 write TensorBoard events to: nothing."""
+
+    closed = False
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: None
 
 class TensorBoard(Callback):
     """Log metrics, learning rate, weight histograms and profiles for TensorBoard.
@@ -169,6 +179,8 @@ class TensorBoard(Callback):
     # --- writers ------------------------------------------------------------
     def _writer(self, which: str) -> EventFileWriter:
         writer = self._writers.get(which)
+        if not is_main_process():  # distributed: rank 0 writes the logs
+            return _NullWriter()  # type: ignore[return-value]
         if writer is None or writer.closed:
             logdir = self._train_dir if which == "train" else self._val_dir
             writer = self._writers[which] = EventFileWriter(logdir)

@@ -1,0 +1,124 @@
+"""Distributed fit/evaluate/predict under torchrun (CPU, gloo) against one process.
+
+Each test starts ``python -m torch.distributed.run`` on a small script (written
+under ``tmp_path``) and compares what every rank saved with a plain single-process
+run of the same script: final weights (2 processes × 16 examples per step vs one
+process × 32), epoch logs, EarlyStopping's stop epoch, evaluate and predict, and
+that only rank 0 wrote the CSV log and the checkpoint.
+"""
+
+from __future__ import annotations
+
+import os
+import runpy
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from unittest import mock
+
+import numpy as np
+import pytest
+
+WORKER = textwrap.dedent(
+    """
+    import json, os, sys
+    import numpy as np
+    import torch
+    import torchbridge as keras
+    from torchbridge import distribute
+
+    out, n, epochs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    strategy = sys.argv[4] if len(sys.argv) > 4 else "ddp"
+    distribute.init(strategy=strategy)
+    rank = distribute.rank()
+    rs = np.random.RandomState(0)
+    x = rs.normal(size=(n, 4)).astype("float32")
+    y = (x @ rs.normal(size=(4, 1)) + 0.1).astype("float32")
+    torch.manual_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse", metrics=["mae"])
+    cbs = [keras.callbacks.CSVLogger(os.path.join(out, f"log-{rank}.csv")),
+           keras.callbacks.ModelCheckpoint(os.path.join(out, f"ckpt-{rank}.weights.h5"),
+                                           save_weights_only=True),
+           keras.callbacks.EarlyStopping(monitor="loss", patience=1, min_delta=1e9)]
+    hist = model.fit(x, y, batch_size=32, epochs=epochs, verbose=0, callbacks=cbs,
+                     validation_data=(x[:40], y[:40]))
+    ev = model.evaluate(x, y, batch_size=32, verbose=0, return_dict=True)
+    pred = model.predict(x, batch_size=32, verbose=0)
+    np.savez(os.path.join(out, f"rank{rank}.npz"), *model.get_weights(), pred=pred)
+    with open(os.path.join(out, f"rank{rank}.json"), "w") as f:
+        json.dump({"history": hist.history, "epochs": hist.epoch, "evaluate": ev,
+                   "world": distribute.world_size()}, f)
+    distribute.shutdown()
+    """
+)
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(OMP_NUM_THREADS="1", PYTHONWARNINGS="ignore")
+    for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+        env.pop(k, None)
+    return env
+
+
+def _run(tmp: Path, nproc: int, n: int, epochs: int, strategy: str = "ddp") -> Path:
+    script = tmp / "worker.py"
+    script.write_text(WORKER)
+    out = tmp / f"out{nproc}"
+    out.mkdir()
+    cmd = [sys.executable, str(script), str(out), str(n), str(epochs), strategy]
+    if nproc > 1:
+        cmd[1:1] = ["-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}"]
+    if nproc == 1:  # the reference runs in this process (no second torch import)
+        with mock.patch.object(sys, "argv", cmd[1:]):
+            runpy.run_path(str(script), run_name="__main__")
+        return out
+    proc = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return out
+
+
+def _load(out: Path, rank: int) -> tuple[list[np.ndarray], np.ndarray, dict]:
+    import json
+
+    data = np.load(out / f"rank{rank}.npz")
+    weights = [data[f"arr_{i}"] for i in range(len(data.files) - 1)]
+    return weights, data["pred"], json.loads((out / f"rank{rank}.json").read_text())
+
+
+def _compare(tmp_path: Path, nproc: int, n: int, strategy: str = "ddp") -> None:
+    single = _run(tmp_path, 1, n, 5)
+    multi = _run(tmp_path, nproc, n, 5, strategy)
+    w1, p1, j1 = _load(single, 0)
+    assert j1["world"] == 1 and j1["epochs"] == [0, 1]  # EarlyStopping after 2 epochs
+    for rank in range(nproc):
+        w, p, j = _load(multi, rank)
+        assert j["world"] == nproc
+        assert j["epochs"] == j1["epochs"]  # every rank stopped at the same epoch
+        for a, b in zip(w, w1, strict=True):
+            np.testing.assert_allclose(a, b, atol=1e-6, rtol=0)
+        for key, values in j1["history"].items():
+            np.testing.assert_allclose(j["history"][key], values, rtol=1e-6, err_msg=key)
+        for key, value in j1["evaluate"].items():
+            np.testing.assert_allclose(j["evaluate"][key], value, rtol=1e-6, err_msg=key)
+        assert p.shape == p1.shape
+        np.testing.assert_allclose(p, p1, atol=1e-6, rtol=0)
+    # Only rank 0 writes files.
+    assert (multi / "log-0.csv").read_text().count("\n") == 3
+    assert (multi / "ckpt-0.weights.h5").exists()
+    for rank in range(1, nproc):
+        assert not (multi / f"ckpt-{rank}.weights.h5").exists()
+        assert not (multi / f"log-{rank}.csv").exists()
+
+
+def test_two_processes_equal_one_process_on_the_global_batch(tmp_path: Path) -> None:
+    # 101 examples, batch 32: the last global batch of 5 splits 3 + 2 (weighted exactly).
+    _compare(tmp_path, 2, 101)
+
+
+@pytest.mark.slow
+def test_four_processes_equal_one_process_on_the_global_batch(tmp_path: Path) -> None:
+    _compare(tmp_path, 4, 101)
