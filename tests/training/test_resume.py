@@ -203,3 +203,107 @@ def test_a_checkpoint_holds_the_layers_seed_generators_and_rngs(tmp_path: Path) 
     assert torch.equal(resume["seed_generators"][0][1], flip.state)
     assert set(resume["rng"]) >= {"python", "numpy", "torch", "seed_generator"}
     assert resume["counters"]["global_step"] == resume["optimizer_iterations"] == 3
+
+
+# --- other sources: torch DataLoader / Dataset, a PyDataset, a Hugging Face dataset ----------
+class _Net(torch.nn.Module):
+    """A plain torch module with torch's own dropout (torch's global generator)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hidden, self.drop, self.out = (
+            torch.nn.Linear(16, 8),
+            torch.nn.Dropout(0.5),
+            torch.nn.Linear(8, 1),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(self.drop(torch.relu(self.hidden(x.reshape(len(x), -1)))))
+
+
+class _Batches(tb.utils.PyDataset):
+    def __init__(self) -> None:
+        super().__init__()
+
+    def __len__(self) -> int:
+        return 3
+
+    def __getitem__(self, i: int) -> Any:
+        return X[i * 8 : (i + 1) * 8], Y[i * 8 : (i + 1) * 8]
+
+
+def _source(kind: str) -> dict[str, Any]:
+    from torch.utils.data import DataLoader, TensorDataset
+
+    tensors = TensorDataset(torch.from_numpy(X), torch.from_numpy(Y))
+    if kind == "dataloader":
+        return {"x": DataLoader(tensors, batch_size=8, shuffle=True)}
+    if kind == "torch_dataset":
+        return {"x": tensors, "batch_size": 8}
+    return {"x": _Batches()}
+
+
+def _wrapped() -> tb.Model:
+    tb.utils.set_random_seed(0)  # Python's random too: a PyDataset shuffles with it
+    model = tb.Model.wrap(_Net())
+    model.compile(optimizer=tb.optimizers.Adam(0.01), loss="mse", device="cpu")
+    return model
+
+
+def _interrupted_and_resumed(tmp_path: Path, make: Any, data: Any, at: int) -> tuple[Any, Any]:
+    control = make()
+    control.fit(**data(), epochs=EPOCHS, verbose=0)
+    with pytest.raises(RuntimeError):
+        make().fit(
+            **data(),
+            epochs=EPOCHS,
+            verbose=0,
+            callbacks=[BackupAndRestore(tmp_path, save_freq=1), _Interrupt(at)],
+        )
+    resumed = make()
+    _other_process_seeds()
+    resumed.fit(**data(), epochs=EPOCHS, verbose=0, callbacks=[BackupAndRestore(tmp_path)])
+    return control, resumed
+
+
+@pytest.mark.parametrize("kind", ["dataloader", "torch_dataset", "py_dataset"])
+def test_torch_sources_and_py_dataset_resume_mid_epoch(tmp_path: Path, kind: str) -> None:
+    control, resumed = _interrupted_and_resumed(tmp_path, _wrapped, lambda: _source(kind), 5)
+    assert _same_weights(control, resumed)
+
+
+class _Tokens(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed, self.drop, self.out = (
+            torch.nn.Embedding(20, 4),
+            torch.nn.Dropout(0.5),
+            torch.nn.Linear(4, 2),
+        )
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.out(self.drop((self.embed(input_ids) * attention_mask[..., None]).sum(1)))
+
+
+def test_hugging_face_dataset_resumes_mid_epoch(tmp_path: Path) -> None:
+    datasets = pytest.importorskip("datasets")
+    rng = np.random.default_rng(0)
+    ids = [[int(t) for t in rng.integers(1, 20, size=int(rng.integers(2, 6)))] for _ in range(24)]
+    table = datasets.Dataset.from_dict(
+        {
+            "input_ids": ids,
+            "attention_mask": [[1] * len(i) for i in ids],
+            "label": [int(v) for v in rng.integers(0, 2, 24)],
+        }
+    )
+
+    def make() -> tb.Model:
+        tb.utils.set_random_seed(0)
+        model = tb.Model.wrap(_Tokens())
+        loss = tb.losses.SparseCategoricalCrossentropy(from_logits=True)
+        model.compile(optimizer=tb.optimizers.Adam(0.01), loss=loss, device="cpu")
+        return model
+
+    data = lambda: {"x": table, "batch_size": 8}  # noqa: E731 (shuffle=True: fit's default)
+    control, resumed = _interrupted_and_resumed(tmp_path, make, data, 4)
+    assert _same_weights(control, resumed)
