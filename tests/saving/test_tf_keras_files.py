@@ -331,3 +331,35 @@ def test_a_time_major_rnn_is_refused_with_the_fix(tmp_path: Any) -> None:
     _save_h5(model, tmp_path / "m.h5")
     with pytest.raises(SavedFormatError, match=r"time_major=True.*time_major=False"):
         tb.saving.load_model(tmp_path / "m.h5")
+
+
+@pytest.mark.slow
+def test_a_multi_output_compile_config_comes_back_as_tf_keras_had_it(tmp_path: Any) -> None:
+    """Per-output losses and loss weights; metrics that tf.keras 2 renamed
+    ``<output>_<metric>`` and wrapped as MeanMetricWrapper are the names given to compile."""
+    inputs = tf_keras.Input((4,))
+    outputs = {
+        "a": tf_keras.layers.Dense(1, activation="sigmoid", name="a")(inputs),
+        "b": tf_keras.layers.Dense(3, name="b")(inputs),
+    }
+    theirs = tf_keras.Model(inputs, outputs)
+    theirs.compile(
+        optimizer="adam",
+        loss={"a": tf_keras.losses.BinaryCrossentropy(), "b": "mse"},
+        loss_weights={"a": 1.0, "b": 0.5},
+        metrics={"a": ["accuracy", tf_keras.metrics.AUC()], "b": ["mae"]},
+    )
+    x = _RNG.normal(size=(8, 4)).astype("float32")
+    y = {"a": (_RNG.random((8, 1)) > 0.5).astype("float32"), "b": _RNG.normal(size=(8, 3))}
+    theirs.fit(x, y, epochs=1, verbose=0)
+    _save_h5(theirs, tmp_path / "m.h5")
+    ours = tb.saving.load_model(tmp_path / "m.h5")
+    config = ours.get_compile_config()
+    assert config["loss"]["b"] == "mse" and config["loss_weights"] == {"a": 1.0, "b": 0.5}
+    assert config["loss"]["a"]["config"]["reduction"] == "sum_over_batch_size"
+    assert config["metrics"][0][0] == "accuracy" and config["metrics"][1] == ["mae"]
+    expected = theirs.evaluate(x, y, verbose=0, return_dict=True)
+    got = ours.evaluate(x, y, verbose=0, return_dict=True)
+    assert sorted(got) == sorted(expected)
+    for key in ("loss", "a_loss", "b_loss", "a_accuracy", "b_mae"):
+        assert got[key] == pytest.approx(expected[key], abs=1e-5)

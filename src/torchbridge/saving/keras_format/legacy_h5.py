@@ -127,9 +127,9 @@ def _load_optimizer(
     optimizer_h5.load_keras_variables(optimizer, model, datasets, path)
 
 
-def _n_outputs(model: Any) -> int:
-    outputs = getattr(model, "outputs", None)
-    return len(outputs) if isinstance(outputs, (list, tuple)) else 1
+def _output_names(model: Any) -> list[str]:
+    names = getattr(model, "output_names", None)
+    return [str(n) for n in names] if isinstance(names, (list, tuple)) and names else [""]
 
 
 def load_legacy_h5(
@@ -168,7 +168,7 @@ def load_legacy_h5(
                 raise SavedFormatError(f"{path!r}: training_config is not a JSON object.")
             if tf_keras2.is_tf_keras2_file(f.attrs):
                 training_config = tf_keras2.upgrade_training_config(
-                    training_config, _n_outputs(model)
+                    training_config, _output_names(model)
                 )
             _compile(model, training_config, custom_objects, path)
             _load_optimizer(h5py, f, model, path, variable_names)

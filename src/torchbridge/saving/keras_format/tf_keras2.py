@@ -186,17 +186,25 @@ def _upgrade_node(node: Any, names: set[str]) -> Any:
 # --- training_config ---------------------------------------------------------------------
 
 
-def upgrade_training_config(training_config: dict[str, Any], n_outputs: int) -> dict[str, Any]:
-    """A copy of tf.keras 2's ``training_config`` in Keras 3's terms."""
+def upgrade_training_config(
+    training_config: dict[str, Any], output_names: list[str]
+) -> dict[str, Any]:
+    """A copy of tf.keras 2's ``training_config`` in Keras 3's terms (``output_names``: the
+    model's, in order)."""
     out = dict(training_config)
     if isinstance(out.get("optimizer_config"), dict):
         out["optimizer_config"] = _upgrade_optimizer(out["optimizer_config"])
     out["loss"] = _upgrade_losses(out.get("loss"))
     for key in ("metrics", "weighted_metrics"):
-        metrics = _upgrade_metrics(out.get(key))
-        nested = isinstance(metrics, list) and len(metrics) == 1 and isinstance(metrics[0], list)
-        if n_outputs == 1 and nested:  # tf.keras 2 nests the metrics per output
-            metrics = metrics[0]
+        metrics: Any = out.get(key)
+        per_output = isinstance(metrics, list) and all(isinstance(m, list) for m in metrics)
+        if per_output and len(metrics) == len(output_names) > 1:
+            # tf.keras 2 named them "<output>_<metric>": the names given to compile again
+            metrics = [_upgrade_metrics(m, f"{name}_") for m, name in zip(metrics, output_names)]
+        else:
+            metrics = _upgrade_metrics(metrics, "")
+        if per_output and len(output_names) == 1 and len(metrics) == 1:
+            metrics = metrics[0]  # tf.keras 2 nests them per output
         out[key] = metrics
     return out
 
@@ -244,17 +252,20 @@ def _upgrade_losses(loss: Any) -> Any:
     return {**loss, "config": inner}
 
 
-def _upgrade_metrics(metrics: Any) -> Any:
+def _upgrade_metrics(metrics: Any, prefix: str) -> Any:
     if isinstance(metrics, list):
-        return [_upgrade_metrics(item) for item in metrics]
+        return [_upgrade_metrics(item, prefix) for item in metrics]
     if not isinstance(metrics, dict):
         return metrics
     if "class_name" not in metrics:
-        return {key: _upgrade_metrics(value) for key, value in metrics.items()}
-    inner = metrics.get("config") or {}
+        return {key: _upgrade_metrics(value, prefix) for key, value in metrics.items()}
+    inner = dict(metrics.get("config") or {})
+    name = str(inner.get("name", ""))
+    if prefix and name.startswith(prefix):
+        inner["name"] = name = name[len(prefix) :]
     if metrics["class_name"] == "MeanMetricWrapper" and isinstance(inner.get("fn"), str):
-        return _metric_name(str(inner.get("name", "")), inner["fn"])
-    return metrics
+        return _metric_name(name, inner["fn"])
+    return {**metrics, "config": inner}
 
 
 def _metric_name(name: str, fn: str) -> str:
