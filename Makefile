@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 PYTEST_ARGS ?= -q -n 2
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck docs pytest bench clean
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -42,10 +42,15 @@ typecheck: $(VENV)/.test
 pytest: $(VENV)/.test
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-test: lint typecheck pytest
+# The documentation site (mkdocs.yml): warnings are errors; its code blocks run in
+# tests/docs/test_snippets.py.
+docs: $(VENV)/.test
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir site
+
+test: lint typecheck docs pytest
 
 bench: $(VENV)/.test
 	$(PY) bench/fit_overhead.py
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist site src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
