@@ -100,6 +100,7 @@ def test_coerce_converts_what_fits():
     assert FLOAT.describe() == "'x' (float32, shape (None, 2))"
 
 
+@pytest.mark.slow  # a fresh interpreter imports torch
 def test_importing_serving_imports_neither_fastapi_nor_uvicorn():
     import subprocess
     import sys

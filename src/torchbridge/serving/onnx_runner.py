@@ -10,7 +10,8 @@ never silently different scores.
 :func:`load_onnx_runner` takes a ``.onnx`` file, or a saved model / bundle
 that it exports first with ``export(path, format="onnx")`` into a temporary
 folder. ONNX Runtime (and onnxruntime-extensions, for string operators) is
-imported only here.
+imported only here; it gets as many intra-op threads as torch has
+(``torch.get_num_threads()``), so both backends use the same CPU share.
 """
 
 from __future__ import annotations
@@ -54,8 +55,11 @@ def _spec(arg: Any) -> TensorSpec:
 
 def _session_options() -> Any:
     import onnxruntime as ort
+    import torch
 
     options = ort.SessionOptions()
+    # as many threads as the eager backend uses (torch.set_num_threads / OMP_NUM_THREADS)
+    options.intra_op_num_threads = torch.get_num_threads()
     try:  # string pre-processing (tokenizers, regex) lives in the extensions' custom ops
         from onnxruntime_extensions import get_library_path
 
