@@ -47,7 +47,7 @@ def migrate_source(source: str, path: str = "<string>") -> FileReport:
             path, source, source, error=f"cannot parse: {e.message} (line {e.raw_line})"
         )
     aliases = collect_aliases(module)
-    if not aliases:
+    if not aliases and "tensorflow" not in source and "keras" not in source:
         return FileReport(path, source, source)
     body = BodyRewriter(aliases)
     module = MetadataWrapper(module).visit(body)

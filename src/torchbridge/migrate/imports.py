@@ -66,6 +66,21 @@ class ImportRewriter(cst.CSTTransformer):
         self.used = used
         self.findings: list[Finding] = []
         self.depth = 0
+        self._removed: list[cst.SimpleStatementLine] = []
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> Any:
+        """Drop removed imports, moving their comment lines onto the next statement."""
+        body: list[Any] = []
+        carried: list[cst.EmptyLine] = []
+        for stmt in updated_node.body:
+            if any(stmt is marker for marker in self._removed):
+                carried.extend(line for line in stmt.leading_lines if line.comment is not None)
+                continue
+            if carried:
+                stmt = stmt.with_changes(leading_lines=[*carried, *stmt.leading_lines])
+                carried = []
+            body.append(stmt)
+        return updated_node.with_changes(body=body)
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         self.depth += 1
@@ -95,7 +110,11 @@ class ImportRewriter(cst.CSTTransformer):
                 return cst.parse_statement("pass\n").with_changes(
                     leading_lines=updated_node.leading_lines
                 )
-            return cst.RemoveFromParent()
+            marker = cst.SimpleStatementLine(
+                body=[cst.Pass()], leading_lines=updated_node.leading_lines
+            )
+            self._removed.append(marker)
+            return marker
         new = [cst.parse_statement(line) for line in lines]
         new[0] = new[0].with_changes(leading_lines=updated_node.leading_lines)
         new[-1] = new[-1].with_changes(trailing_whitespace=updated_node.trailing_whitespace)

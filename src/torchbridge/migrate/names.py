@@ -183,11 +183,11 @@ def torchbridge_has(path: str) -> bool:
 def resolve_keras(path: str) -> tuple[str | None, tuple[str, str] | None]:
     """``(new_path, None)`` for a keras name torchbridge has (after legacy renames), or
     ``(None, (suggestion, anchor))`` when it needs a hand edit."""
-    manual = _longest_prefix(path, MANUAL_KERAS)  # type: ignore[arg-type]
-    if manual is not None:
-        return None, MANUAL_KERAS[manual]
     prefix = _longest_prefix(path, LEGACY)  # type: ignore[arg-type]
     new = path if prefix is None else LEGACY[prefix] + path[len(prefix) :]
+    manual = _longest_prefix(new, MANUAL_KERAS)  # type: ignore[arg-type]
+    if manual is not None:
+        return None, MANUAL_KERAS[manual]
     if not torchbridge_has(new):
         return None, (
             f"torchbridge has no `{new}`; see the Keras 3 API for its successor",
