@@ -78,3 +78,18 @@ def test_serve_subprocess_answers_then_shuts_down_on_sigterm(mlp_path, free_port
         ("/v1/models/m:predict", 200),
     ]
     assert "KServe /v2/models/m/infer" in err
+
+
+def test_ui_flag_hands_the_loaded_runner_to_launch_ui(mlp_path, monkeypatch):
+    from torchbridge.serving import ui
+
+    calls = []
+
+    def fake_launch_ui(model, **kwargs):
+        calls.append((model, kwargs))
+
+    monkeypatch.setattr(ui, "launch_ui", fake_launch_ui)
+    assert main([mlp_path, "--ui", "--port", "7861", "--name", "demo"]) == 0
+    [(runner, kwargs)] = calls
+    assert runner.inputs[0].name == "features"
+    assert kwargs == {"host": "127.0.0.1", "port": 7861, "title": "demo"}
