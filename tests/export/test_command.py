@@ -115,3 +115,40 @@ def test_export_command_errors_are_one_line(
     ]
     assert cli_main(["export", *argv]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_export_command_reads_a_text_classifier_bundle(
+    tokenizer: Any, tmp_path: Path, capsys: Any
+) -> None:
+    transformers = pytest.importorskip("transformers")
+    from torchbridge import hf
+
+    config = transformers.BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=37,
+        max_position_embeddings=64,
+        num_labels=2,
+    )
+    bundle = hf.TextClassifier(
+        transformers.BertForSequenceClassification(config).eval(), tokenizer, ["ham", "spam"]
+    )
+    bundle.save(tmp_path / "bundle")
+    repo = tmp_path / "repo"
+    status = cli_main(["export", os.fspath(tmp_path / "bundle"), "--triton", os.fspath(repo)])
+    assert status == 0, capsys.readouterr().err
+    config_text = (repo / "bundle" / "config.pbtxt").read_text()
+    parsed = text_format.Parse(config_text, model_config_proto()())
+    assert sorted((t.name, list(t.dims)) for t in parsed.input) == [
+        ("attention_mask", [-1]),
+        ("input_ids", [-1]),
+    ]
+    session = ort.InferenceSession(os.fspath(repo / "bundle" / "1" / "model.onnx"))
+    for texts in (["free prize"], ["see you at lunch", "win money now, click here", "ok"]):
+        enc = tokenizer(texts, padding=True, return_tensors="np")
+        feed = {k: enc[k].astype(np.int64) for k in ("attention_mask", "input_ids")}
+        want = bundle.predict_logits(texts)
+        np.testing.assert_allclose(session.run(None, feed)[0], want, rtol=1e-5, atol=1e-5)
