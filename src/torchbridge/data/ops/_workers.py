@@ -82,12 +82,19 @@ def _run(fn: Callable[..., Any], element: Any) -> Outcome:
 
 
 class _Pool:
-    """What both pools share: the condition, the queue, the cost estimate."""
+    """What both pools share: the lock, the queue, the cost estimate.
+
+    ``cond`` (outcomes arrived: the consumer waits on it) and ``work`` (a task was
+    queued: idle worker threads wait on it) share one lock, so that a finished
+    element wakes the consumer only, not every idle worker.
+    """
 
     kind = "worker"
 
-    def __init__(self, cond: threading.Condition) -> None:
-        self.cond = cond
+    def __init__(self) -> None:
+        lock = threading.Lock()
+        self.cond = threading.Condition(lock)
+        self.work = threading.Condition(lock)
         self.queue: collections.deque[Task] = collections.deque()
         self.stop = False
         self.cost: float | None = None  # running mean seconds per call
@@ -98,7 +105,7 @@ class _Pool:
     def submit(self, task: Task) -> None:
         with self.cond:
             self.queue.append(task)
-            self.cond.notify_all()
+            self.work.notify()
             self._wake()
 
     def _wake(self) -> None:
@@ -116,8 +123,8 @@ class _Pool:
 class ThreadWorkers(_Pool):
     kind = "thread"
 
-    def __init__(self, fn: Callable[..., Any], workers: int, cond: threading.Condition) -> None:
-        super().__init__(cond)
+    def __init__(self, fn: Callable[..., Any], workers: int) -> None:
+        super().__init__()
         self.fn = fn
         self.threads: list[threading.Thread] = []
         for _ in range(workers):
@@ -137,7 +144,7 @@ class ThreadWorkers(_Pool):
         if not task.complete:
             self.queue.appendleft(task)
         self._spawn()  # the stuck thread leaves when its call returns
-        self.cond.notify_all()
+        self.work.notify_all()
 
     def close(self) -> None:
         with self.cond:
@@ -146,6 +153,7 @@ class ThreadWorkers(_Pool):
                 task.cancelled = True
             self.queue.clear()
             self.cond.notify_all()
+            self.work.notify_all()
 
 
 def _thread_main(pool: ThreadWorkers) -> None:
@@ -157,7 +165,7 @@ def _thread_main(pool: ThreadWorkers) -> None:
         task = outcome = None  # an idle frame keeps no elements or errors alive
         with cond:
             while not pool.stop and not pool.queue:
-                cond.wait()
+                pool.work.wait()
             if pool.stop:
                 return
             task = pool.queue.popleft()
@@ -186,8 +194,45 @@ def _thread_main(pool: ThreadWorkers) -> None:
 
 
 # --- processes -----------------------------------------------------------------------------
+# A worker process sends its outcomes in batches at most this old (one message per
+# element would cost more than a cheap function); the parent's estimate of when the
+# running element started is off by at most this much.
+_FLUSH_SECONDS = 0.002
+
+
+def _sendable(conn: Any, task_id: int, outcomes: list[Outcome], seconds: float) -> None:
+    """Send ``outcomes``; one that does not pickle becomes an error outcome."""
+    try:
+        conn.send((task_id, outcomes, seconds))
+        return
+    except (EOFError, OSError):
+        raise
+    except Exception:  # some result or exception does not pickle: find which
+        pass
+    import pickle
+
+    fixed: list[Outcome] = []
+    for ok, value in outcomes:
+        try:
+            pickle.dumps(value)
+            fixed.append((ok, value))
+        except Exception as e:
+            what = "result" if ok else f"{type(value).__name__} exception"
+            fixed.append(
+                (
+                    False,
+                    TypeError(
+                        f"the map function's {what} could not be sent back from the worker "
+                        f"process ({type(e).__name__}: {e}); return picklable values, or use "
+                        "threads (use_processes=False)."
+                    ),
+                )
+            )
+    conn.send((task_id, fixed, seconds))
+
+
 def _process_main(fn: Callable[..., Any], conn: Any) -> None:
-    """A forked worker: run the function on each element received, send each outcome."""
+    """A forked worker: run the function on each element received, send the outcomes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     while True:
         try:
@@ -197,22 +242,17 @@ def _process_main(fn: Callable[..., Any], conn: Any) -> None:
         if message is None:
             return
         task_id, elements = message
-        for element in elements:
-            t0 = time.monotonic()
-            outcome = _run(fn, element)
-            elapsed = time.monotonic() - t0
-            try:
-                conn.send((task_id, outcome, elapsed))
-            except (EOFError, OSError):
-                return
-            except Exception as e:  # the result or the exception does not pickle
-                what = "result" if outcome[0] else f"{type(outcome[1]).__name__} exception"
-                error = TypeError(
-                    f"the map function's {what} could not be sent back from the worker "
-                    f"process ({type(e).__name__}: {e}); return picklable values, or use "
-                    "threads (use_processes=False)."
-                )
-                conn.send((task_id, (False, error), elapsed))
+        batch: list[Outcome] = []
+        flushed = time.monotonic()
+        try:
+            for i, element in enumerate(elements):
+                batch.append(_run(fn, element))
+                now = time.monotonic()
+                if now - flushed >= _FLUSH_SECONDS or i == len(elements) - 1:
+                    _sendable(conn, task_id, batch, now - flushed)
+                    batch, flushed = [], now
+        except (EOFError, OSError):
+            return
 
 
 class _Proc:
@@ -237,10 +277,10 @@ def _terminate(process: Any, grace: float = 0.5) -> None:
 class ProcessWorkers(_Pool):
     kind = "process"
 
-    def __init__(self, fn: Callable[..., Any], workers: int, cond: threading.Condition) -> None:
+    def __init__(self, fn: Callable[..., Any], workers: int) -> None:
         import multiprocessing
 
-        super().__init__(cond)
+        super().__init__()
         self.fn = fn
         self.ctx = multiprocessing.get_context("fork")
         self.wake_r, self.wake_w = os.pipe()
@@ -321,13 +361,13 @@ class ProcessWorkers(_Pool):
         return sends
 
     def _received(self, proc: _Proc, message: Any) -> None:
-        """With the lock held: record one outcome sent by ``proc``."""
+        """With the lock held: record the outcomes ``proc`` sent."""
         task = proc.task
-        task_id, outcome, elapsed = message
+        task_id, outcomes, seconds = message
         if task is None or task_id != task.ident or task.generation != proc.generation:
             return  # a late answer for an abandoned call
-        task.outcomes.append(outcome)  # also when cancelled: the worker is busy until complete
-        self.note_cost(elapsed)
+        task.outcomes.extend(outcomes)  # also when cancelled: the worker is busy until complete
+        self.note_cost(seconds / max(1, len(outcomes)))
         if task.complete:
             task.started = None
             proc.task = None

@@ -6,8 +6,8 @@
   torch and NumPy ops, tokenizers. Elements are pulled from the input in the
   caller's thread and handed to the workers as tasks of consecutive elements,
   at most 2·N tasks in flight. A task starts as one element (the first result
-  comes after one call) and grows, up to 32 elements, while the measured cost of
-  a call is small next to the hand-off. ``deterministic=False`` yields results
+  comes after one call) and grows, up to 32 elements (256 for processes), while
+  the measured cost of a call is small next to the hand-off. ``deterministic=False`` yields results
   as they finish instead of in input order.
 * ``use_processes=True``: N forked daemon worker processes, for pure-Python
   work that holds the GIL (the function is inherited by fork, not pickled; the
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import collections
 import os
-import threading
 import time
 import weakref
 from collections.abc import Callable
@@ -72,8 +71,9 @@ class _SequentialMap(UnaryIterator):
 
 
 # A task's target duration: long enough to amortise a hand-off, short enough that
-# the first results come quickly. Tasks never hold more than _CHUNK elements.
-_CHUNK = 32
+# the first results come quickly. Tasks never hold more than _CHUNK elements (a
+# process round trip costs more than a thread hand-off, so its tasks may grow larger).
+_CHUNK = {"thread": 32, "process": 256}
 _TASK_SECONDS = {"thread": 0.002, "process": 0.01}
 
 Outcome = tuple[bool, Any]  # (True, result) or (False, exception)
@@ -105,18 +105,18 @@ class _ParallelMap:
         use_processes: bool,
         timeout: float | None = None,
         max_tasks: int | None = None,
-        max_chunk: int = _CHUNK,
+        max_chunk: int | None = None,
     ) -> None:
         self._up = upstream
         self._fn = fn
         self._deterministic = deterministic
         self._timeout = timeout
         self._max_tasks = max_tasks or 2 * workers
-        self._max_chunk = max_chunk
+        self._max_chunk = max_chunk or _CHUNK["process" if use_processes else "thread"]
         self._chunk = 1
-        self._cond = threading.Condition()
         pool_type = ProcessWorkers if use_processes else ThreadWorkers
-        self._pool = pool_type(fn, workers, self._cond)
+        self._pool = pool_type(fn, workers)
+        self._cond = self._pool.cond
         self._pending: collections.deque[Task] = collections.deque()
         self._ready: collections.deque[tuple[int, Outcome]] = collections.deque()
         self._position = 0
@@ -195,8 +195,12 @@ class _ParallelMap:
                 if task is not None:
                     break
                 self._wait(candidates)
-            item = (task.position + task.read, task.outcomes[task.read])
-            task.read += 1
+            # Take every outcome already there: the next calls need no lock.
+            start, outcomes = task.read, task.outcomes
+            task.read = len(outcomes)
+            ready = [(task.position + k, outcomes[k]) for k in range(start + 1, task.read)]
+            item = (task.position + start, outcomes[start])
+        self._ready.extend(ready)
         if task.read >= len(task.elements):
             self._pending.remove(task)
         self._fill()  # keep the workers busy while the consumer works on this element
