@@ -59,3 +59,19 @@ def test_gradients():
     ours(torch.tensor([[1, 1, 2]])).sum().backward()
     assert ours.embeddings.grad is not None
     assert ours.embeddings.grad[1].tolist() == [2.0, 2.0]
+
+
+@pytest.mark.parametrize("bad", [[[1, 10]], [[-1, 2]]], ids=["too_large", "negative"])
+def test_out_of_range_indices_name_the_range(bad) -> None:
+    layer = Embedding(10, 3)
+    with pytest.raises(InputError, match=r"indices must be in \[0, 10\)"):
+        layer(torch.tensor(bad))
+
+
+def test_embedding_traces_for_export() -> None:
+    """The range check reads values, which tracing cannot: it is skipped while exporting
+    (torch.export failed on it, so models with an Embedding could not go to ONNX)."""
+    layer = Embedding(10, 3)
+    ids = torch.tensor([[1, 2, 9]])
+    program = torch.export.export(torch.nn.Sequential(layer), (ids,))
+    torch.testing.assert_close(program.module()(ids), layer(ids))

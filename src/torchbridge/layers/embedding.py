@@ -76,12 +76,22 @@ class Embedding(Layer):
             inputs = torch.as_tensor(inputs)
         idx = inputs if not inputs.is_floating_point() else inputs.to(torch.int64)
         idx = idx.long()
+        if idx.device.type != "cpu" and not _tracing():
+            # On an accelerator an out-of-range index is a device-side assert that ends the
+            # process: check first (one sync). On the CPU torch raises and we explain.
+            self._check_range(idx)
+        try:
+            return F.embedding(idx, self.embeddings)
+        except IndexError:
+            self._check_range(idx)
+            raise
+
+    def _check_range(self, idx: torch.Tensor) -> None:
         if idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= self.input_dim):
             raise InputError(
                 f"Layer '{self.name}' (Embedding): indices must be in [0, {self.input_dim}), "
                 f"got values in [{int(idx.min())}, {int(idx.max())}]."
             )
-        return F.embedding(idx, self.embeddings)
 
     def compute_mask(self, inputs: torch.Tensor, mask: Any = None) -> torch.Tensor | None:
         """``inputs != 0`` when ``mask_zero``, else ``None`` (Keras's rule)."""
@@ -105,3 +115,8 @@ class Embedding(Layer):
             }
         )
         return config
+
+
+def _tracing() -> bool:
+    """Inside torch.export / torch.compile / TorchScript tracing (no data-dependent checks)."""
+    return torch.compiler.is_compiling() or torch.jit.is_tracing()
