@@ -186,6 +186,31 @@ def test_timeout_names_function_element_and_fix(case: str) -> None:
     _wait_no_workers(limit=2.0)
 
 
+def _dies_at_2(x: Any) -> Any:
+    if int(x) == 2:
+        os._exit(3)  # a crash (segfault, OOM kill ...) of the worker process
+    return int(x)
+
+
+def _unpicklable_at_1(x: Any) -> Any:
+    return (lambda: None) if int(x) == 1 else int(x)
+
+
+def test_a_crashed_worker_process_is_an_error_and_is_replaced() -> None:
+    ds = Dataset.range(6).map(_dies_at_2, num_parallel_calls=2, use_processes=True)
+    with pytest.raises(PipelineFunctionError, match=r"element 2 of its input.*exit code 3"):
+        list(ds)
+    assert to_plain(list(ds.ignore_errors())) == [0, 1, 3, 4, 5]
+    _wait_no_workers(limit=2.0)
+
+
+def test_an_unpicklable_result_is_an_error_for_that_element() -> None:
+    ds = Dataset.range(4).map(_unpicklable_at_1, num_parallel_calls=2, use_processes=True)
+    with pytest.raises(PipelineFunctionError, match=r"element 1 of its input.*could not be sent"):
+        list(ds)
+    assert to_plain(list(ds.ignore_errors())) == [0, 2, 3]
+
+
 @pytest.mark.parametrize("timeout", [0, -1, "1", True])
 def test_bad_timeout_is_rejected(timeout: Any) -> None:
     with pytest.raises(ValueError, match="timeout must be None or a number of seconds > 0"):
