@@ -240,7 +240,16 @@ def _source(kind: str) -> dict[str, Any]:
         return {"x": DataLoader(tensors, batch_size=8, shuffle=True)}
     if kind == "torch_dataset":
         return {"x": tensors, "batch_size": 8}
+    if kind == "generator":  # one-shot: a restarted script makes a new one, we skip ahead
+        return {"x": _endless(), "steps_per_epoch": 3}
     return {"x": _Batches()}
+
+
+def _endless() -> Any:
+    order = np.random.default_rng(5)
+    while True:
+        rows = order.permutation(24)[:8]
+        yield X[rows], Y[rows]
 
 
 def _wrapped() -> tb.Model:
@@ -266,7 +275,7 @@ def _interrupted_and_resumed(tmp_path: Path, make: Any, data: Any, at: int) -> t
     return control, resumed
 
 
-@pytest.mark.parametrize("kind", ["dataloader", "torch_dataset", "py_dataset"])
+@pytest.mark.parametrize("kind", ["dataloader", "torch_dataset", "py_dataset", "generator"])
 def test_torch_sources_and_py_dataset_resume_mid_epoch(tmp_path: Path, kind: str) -> None:
     control, resumed = _interrupted_and_resumed(tmp_path, _wrapped, lambda: _source(kind), 5)
     assert _same_weights(control, resumed)
@@ -307,3 +316,20 @@ def test_hugging_face_dataset_resumes_mid_epoch(tmp_path: Path) -> None:
     data = lambda: {"x": table, "batch_size": 8}  # noqa: E731 (shuffle=True: fit's default)
     control, resumed = _interrupted_and_resumed(tmp_path, make, data, 4)
     assert _same_weights(control, resumed)
+
+
+def test_a_run_stopped_by_early_stopping_stays_stopped(tmp_path: Path) -> None:
+    def callbacks() -> list[Any]:
+        return [
+            BackupAndRestore(tmp_path, delete_checkpoint=False),
+            tb.callbacks.EarlyStopping("loss", patience=0, min_delta=1e9),
+        ]
+
+    model = _model()
+    history = model.fit(X, Y, batch_size=8, epochs=5, verbose=0, callbacks=callbacks())
+    assert history.epoch == [0, 1]
+    resumed = _model()
+    _other_process_seeds()
+    again = resumed.fit(X, Y, batch_size=8, epochs=5, verbose=0, callbacks=callbacks())
+    assert again.epoch == []
+    assert _same_weights(model, resumed)

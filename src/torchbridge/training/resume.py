@@ -134,6 +134,7 @@ def capture_resume_state(model: Any) -> dict[str, Any]:
     return {
         "version": RESUME_VERSION,
         "counters": trainer.state.state_dict(include_rng=False),
+        "stop_training": bool(getattr(model, "stop_training", False)),
         "optimizer_iterations": optimizer_iterations(model),
         "rng": capture_rng(),
         "seed_generators": [
@@ -169,7 +170,9 @@ class Resume:
 
     def begin(self, model: Any, callbacks: Any, batches: Any) -> int:
         """Counters, seed generators, callback states and data seeds; returns the epoch to
-        start at. Mid-epoch, the data and the generators follow in :meth:`data_ready`."""
+        start at. Mid-epoch, the data and the generators follow in :meth:`data_ready`.
+        A run a callback had stopped (``EarlyStopping``) comes back with
+        ``model.stop_training`` set."""
         self.model = model
         state = self.state
         self._check_optimizer(model)
@@ -177,6 +180,7 @@ class Resume:
         model._trainer.state.load_state_dict(counters)
         self._restore_seed_generators(model)
         self._restore_callbacks(callbacks)
+        model.stop_training = bool(state.get("stop_training", False))
         data = state.get("data")
         if data is not None:
             restore_data_seeds(batches.adapter, data["seeds"])

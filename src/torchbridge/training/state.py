@@ -15,7 +15,7 @@ optimizer (one atomic save, after the optimizer step), so a checkpoint's
 pipeline may draw from — Python's ``random``, NumPy's global generator,
 torch's CPU and CUDA generators and torchbridge's global
 :class:`~torchbridge.random.SeedGenerator` (``seed=None`` draws) — as plain
-lists, ints and uint8 tensors: what a checkpoint stores without pickle. The
+lists, ints and tensors: what a checkpoint stores without pickle. The
 seed generators *held by layers* are captured by :mod:`.resume`.
 """
 
@@ -34,12 +34,19 @@ __all__ = ["TrainerState", "capture_rng", "restore_rng"]
 
 
 def capture_rng() -> dict[str, Any]:
-    """Every global random state, as lists / ints / CPU uint8 tensors (a copy)."""
+    """Every global random state, as lists / ints / CPU tensors (a copy)."""
     version, internal, gauss = random.getstate()
     name, keys, pos, has_gauss, cached = np.random.get_state()
     state: dict[str, Any] = {
-        "python": [version, list(internal), gauss],
-        "numpy": [name, np.asarray(keys).tolist(), int(pos), int(has_gauss), float(cached)],
+        # The 624-word states as int64 tensors: binary in a checkpoint, not 600 JSON numbers.
+        "python": [version, torch.tensor(internal, dtype=torch.int64), gauss],
+        "numpy": [
+            name,
+            torch.from_numpy(np.asarray(keys, dtype=np.int64)),
+            int(pos),
+            int(has_gauss),
+            float(cached),
+        ],
         "torch": torch.get_rng_state().clone(),
     }
     if torch.cuda.is_available() and torch.cuda.is_initialized():
@@ -54,9 +61,11 @@ def restore_rng(state: dict[str, Any]) -> None:
     """Put back what :func:`capture_rng` returned (also accepts tuples/arrays as the
     generators' own ``getstate()`` give them)."""
     version, internal, gauss = state["python"]
-    random.setstate((version, tuple(internal), gauss))
+    internal = internal.tolist() if isinstance(internal, torch.Tensor) else internal
+    random.setstate((version, tuple(int(v) for v in internal), gauss))
     name, keys, pos, has_gauss, cached = state["numpy"]
-    np.random.set_state((name, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached))
+    keys = keys.numpy() if isinstance(keys, torch.Tensor) else keys
+    np.random.set_state((name, np.asarray(keys).astype(np.uint32), pos, has_gauss, cached))
     torch.set_rng_state(torch.as_tensor(state["torch"], dtype=torch.uint8).cpu())
     if "cuda" in state and torch.cuda.is_available():
         cuda = [torch.as_tensor(t, dtype=torch.uint8).cpu() for t in state["cuda"]]

@@ -246,6 +246,8 @@ class Trainer:
         resume: Resume | None = model.__dict__.pop("_pending_resume", None) or from_file
         if resume is not None:
             initial_epoch = resume.begin(model, cbs, train_batches)
+            if model.stop_training:  # the interrupted run had been stopped (EarlyStopping)
+                initial_epoch = epochs
         start_step = state.step_in_epoch if resume is not None else 0
         epoch_logs: dict[str, Any] = {}
         for epoch in range(initial_epoch, epochs):
