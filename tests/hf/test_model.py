@@ -360,7 +360,14 @@ def test_seq2seq_compiled_loss_equals_own_loss(tokenizer, corpus):
     )
     compiled = model.evaluate(x, labels, verbose=0)
     assert compiled == pytest.approx(own, abs=1e-5)
-    assert model.predict(x, verbose=0).shape == (8, x["input_ids"].shape[1], len(tokenizer))
+    # predict: teacher-forced on the labels (without them the decoder has nothing to read)
+    assert model.predict({**x, "labels": labels}, verbose=0).shape == (
+        8,
+        *labels.shape[1:],
+        len(tokenizer),
+    )
+    with pytest.raises(InputError, match="generate"):
+        model.predict(x, verbose=0)
 
 
 def test_masked_lm_own_loss(tokenizer, tiny_bert_config, batch):

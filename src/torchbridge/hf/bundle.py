@@ -405,6 +405,7 @@ class TextClassifier:
             seed=seed,
             bucket=bucket,
             num_labels=self.num_labels if self.num_labels > 1 else None,
+            model=self.model,
         )
         if class_weight is not None:
             if y is None:

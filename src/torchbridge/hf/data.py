@@ -337,6 +337,7 @@ def text_dataset(
     num_buckets: int | None = None,
     text_pairs: Sequence[str] | np.ndarray | None = None,
     num_labels: int | None = None,
+    model: Any = None,
 ) -> Dataset:
     """Texts (and labels) → a ``torchbridge.data.Dataset`` of tokenized, padded batches.
 
@@ -361,6 +362,8 @@ def text_dataset(
             exactly once per pass; batches of a bucket may be smaller.
         text_pairs: second texts, for sentence-pair tasks.
         num_labels: check that class ids lie in ``[0, num_labels)``.
+        model: keep only the tokenizer outputs ``model.forward`` takes (DistilBERT
+            takes no ``token_type_ids``), as ``prepare_dataset(model=...)`` does.
     """
     check_tokenizer(tokenizer, "text_dataset")
     bs = _batch_size(batch_size)
@@ -381,7 +384,8 @@ def text_dataset(
             )
         check_label_range(y, num_labels, "labels")
     columns = encode(tokenizer, batch_texts, pairs, max_length=max_length, truncation=truncation)
-    keys = list(columns)
+    accepted = _forward_inputs(model) if model is not None else None
+    keys = [k for k in columns if accepted is None or k in accepted or k == "input_ids"]
     pads = pad_values(tokenizer, keys)
     left = getattr(tokenizer, "padding_side", "right") == "left"
     step = -1 if left else 1  # left padding: build reversed, pad on the right, flip back

@@ -36,17 +36,21 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import torch
 from torch import Tensor, nn
 
+from torchbridge import tree
 from torchbridge.errors import InputError, UnknownNameError
 from torchbridge.hf._imports import is_pretrained_model, require_transformers
+from torchbridge.hf.keras_file import build_hf_module, hf_model_config
+from torchbridge.hf.ragged import BatchOutput, concat_predictions, is_row_data, rows_loader
 from torchbridge.models.model import Model
 from torchbridge.models.wrap_registry import register_wrapper
 from torchbridge.models.wrapped import WrappedModel
+from torchbridge.saving.object_registration import register_keras_serializable
 from torchbridge.training.data_adapter import unpack_x_y_sample_weight
 
 __all__ = ["HFModel", "TASKS", "WRAPPER_NAME", "from_pretrained", "wrap", "infer_task"]
@@ -61,6 +65,7 @@ TASKS: dict[str, str] = {
     "causal-lm": "AutoModelForCausalLM",
     "masked-lm": "AutoModelForMaskedLM",
     "seq2seq-lm": "AutoModelForSeq2SeqLM",
+    "multiple-choice": "AutoModelForMultipleChoice",
 }
 # Hugging Face pipeline names for the same tasks.
 _TASK_ALIASES = {
@@ -77,7 +82,11 @@ _CLASSIFICATION = ("sequence-classification", "token-classification")
 _LANGUAGE_MODELING = ("causal-lm", "masked-lm", "seq2seq-lm")
 # Label entries Hugging Face models take (ignored positions are -100 everywhere).
 _QA_LABELS = ("start_positions", "end_positions")
+# Tasks whose labels are one class id per token (-100: not scored).
+_TOKEN_LEVEL = ("token-classification", "causal-lm", "masked-lm", "seq2seq-lm")
 _IGNORE_INDEX = -100
+# Keras's fit arguments after batch_size, in order.
+_FIT_ARGS = ("epochs", "verbose", "callbacks", "validation_split", "validation_data", "shuffle")
 # Keyword arguments every transformers model accepts besides its named ones.
 _COMMON_KWARGS = frozenset(
     {"return_dict", "output_attentions", "output_hidden_states", "num_items_in_batch"}
@@ -111,6 +120,8 @@ def infer_task(module: nn.Module) -> str | None:
         return "question-answering"
     if name.endswith("ForMaskedLM"):
         return "masked-lm"
+    if name.endswith("ForMultipleChoice"):
+        return "multiple-choice"
     if getattr(config, "is_encoder_decoder", False) and (
         name.endswith("ForConditionalGeneration") or name.endswith("LMHeadModel")
     ):
@@ -118,6 +129,16 @@ def infer_task(module: nn.Module) -> str | None:
     if name.endswith("ForCausalLM") or name.endswith("LMHeadModel"):
         return "causal-lm"
     return None
+
+
+def _mask_ignored(y: Tensor, y_pred: Any) -> Tensor:
+    """Positions labelled -100 do not count in the metrics (as in the model's own loss):
+    Keras's way, a mask riding on the predictions (``y_pred._keras_mask``), which every
+    metric honours — ``weighted_metrics`` multiply it with the sample weights."""
+    keep = y != _IGNORE_INDEX
+    if isinstance(y_pred, Tensor) and y_pred.ndim == keep.ndim + 1:
+        y_pred._keras_mask = keep  # type: ignore[attr-defined]
+    return torch.where(keep, y, torch.zeros_like(y))
 
 
 def _transformers_kwargs() -> frozenset[str]:
@@ -134,6 +155,7 @@ def _describe(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
+@register_keras_serializable(package="torchbridge.hf")
 class HFModel(WrappedModel):
     """Keras's training API around a ``transformers.PreTrainedModel`` (kept under ``.module``)."""
 
@@ -183,6 +205,7 @@ class HFModel(WrappedModel):
         self._length_limit = self._max_length()
         self._model_loss: Tensor | None = None
         self._checked: set[str] = set()  # step kinds whose first batch passed the value checks
+        self._ragged_predict = False  # predict_step hands whole batches to concat_predictions
 
     # --- Hugging Face passthroughs -------------------------------------------------------
     @property
@@ -248,7 +271,18 @@ class HFModel(WrappedModel):
         in_x = [k for k in label_keys if k in x] if label_keys else []
         if kind == "predict":
             if in_x:
+                if y is None:
+                    y = x[label_keys[0]] if len(label_keys) == 1 else None
                 x = {k: v for k, v in x.items() if k not in in_x}
+            if self.task == "seq2seq-lm" and "decoder_input_ids" not in x:
+                if not isinstance(y, Tensor):
+                    raise InputError(
+                        f"predict of {type(self.module).__name__} (an encoder-decoder) needs "
+                        "what the decoder reads: give the target token ids as y (or 'labels' "
+                        "in x) for teacher-forced logits, or decoder_input_ids in x. To write "
+                        "new text, call model.generate(x, max_new_tokens=...)."
+                    )
+                x = {**x, "decoder_input_ids": self._decoder_inputs(y)}
             self._check_inputs(x, kind)
             self._checked.add(kind)
             return (x,)
@@ -506,6 +540,12 @@ class HFModel(WrappedModel):
         self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None
     ) -> Mapping[str, Any]:
         y, y_pred, sample_weight = self._align(y, y_pred, sample_weight)
+        if self.task in _TOKEN_LEVEL and isinstance(y, Tensor) and not y.is_floating_point():
+            y = _mask_ignored(y, y_pred)
+            if isinstance(sample_weight, Tensor) and 0 < sample_weight.ndim < y.ndim:
+                # one weight per example → per token, to combine with the mask
+                extra = (1,) * (y.ndim - sample_weight.ndim)
+                sample_weight = sample_weight.reshape(*sample_weight.shape, *extra).expand_as(y)
         return super().compute_metrics(x, y, y_pred, sample_weight)
 
     def train_step(self, data: Any) -> Mapping[str, Any]:
@@ -515,7 +555,13 @@ class HFModel(WrappedModel):
         return super().test_step(self._prepare(data, "test"))
 
     def predict_step(self, data: Any) -> Any:
-        return super().predict_step(self._prepare(data, "predict"))
+        out = super().predict_step(self._prepare(data, "predict"))
+        if not self._ragged_predict:
+            return out
+        # Kept whole (on the CPU) so predict can join batches of different lengths.
+        return BatchOutput(
+            tree.map_structure(lambda t: t.detach().cpu() if isinstance(t, Tensor) else t, out)
+        )
 
     def reset_metrics(self) -> None:
         # Called at the start of every epoch and evaluation: check their first batch again.
@@ -530,10 +576,120 @@ class HFModel(WrappedModel):
         verbose: Any = "auto",
         steps: int | None = None,
         callbacks: Any = None,
+        *,
+        padding_value: float | None = None,
     ) -> Any:
-        """The logits as NumPy (for question answering ``[start_logits, end_logits]``)."""
+        """The logits as NumPy (for question answering ``[start_logits, end_logits]``).
+
+        torchbridge extension: when batches differ in sequence length (token-level
+        outputs), the result is a list of per-example arrays (Keras's ragged rows), or
+        one array padded with ``padding_value`` (see :mod:`torchbridge.hf.ragged`).
+        ``x`` may also be rows of token lists, padded per batch.
+        """
         self._checked.discard("predict")
-        return super().predict(x, batch_size, verbose, steps, callbacks)
+        if is_row_data(x):
+            x = rows_loader(x, None, batch_size, False, None, self._pad_token_id())
+        self._ragged_predict = True
+        try:
+            out = super().predict(x, batch_size, verbose, steps, callbacks)
+        finally:
+            self._ragged_predict = False
+        return concat_predictions(out, padding_value)
+
+    def fit(  # type: ignore[override]
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        *args: Any,
+        collate_fn: Callable[[list[dict[str, Any]]], Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Keras's ``fit``. torchbridge extension: ``x`` may be rows of token lists (a dict
+        of columns of Python lists, or a list of row dicts), padded per batch, and the
+        keyword-only ``collate_fn`` (e.g. a ``transformers`` data collator) builds each
+        batch from the row dicts instead (see :mod:`torchbridge.hf.ragged`)."""
+        if collate_fn is not None or is_row_data(x):
+            kwargs.update(zip(_FIT_ARGS, args, strict=False))  # Keras's order after batch_size
+            args = ()
+            shuffle = kwargs.pop("shuffle", True)
+            x = rows_loader(x, y, batch_size, shuffle is True, collate_fn, self._pad_token_id())
+            y, batch_size = None, None
+            val = kwargs.get("validation_data")
+            if isinstance(val, (tuple, list)) and val and is_row_data(val[0]):
+                kwargs["validation_data"] = rows_loader(
+                    val[0], val[1] if len(val) > 1 else None, None, False, collate_fn,
+                    self._pad_token_id(),
+                )  # fmt: skip
+        return super().fit(x, y, batch_size, *args, **kwargs)
+
+    def evaluate(  # type: ignore[override]
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        *args: Any,
+        collate_fn: Callable[[list[dict[str, Any]]], Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Keras's ``evaluate``; rows of token lists and ``collate_fn`` as in :meth:`fit`."""
+        if collate_fn is not None or is_row_data(x):
+            x = rows_loader(x, y, batch_size, False, collate_fn, self._pad_token_id())
+            y, batch_size = None, None
+        return super().evaluate(x, y, batch_size, *args, **kwargs)
+
+    def _pad_token_id(self) -> int | None:
+        pad = getattr(self.config, "pad_token_id", None)
+        return pad if isinstance(pad, int) else None
+
+    # --- generation and Keras files ---------------------------------------------------------------
+    def generate(self, inputs: Any = None, **kwargs: Any) -> Any:
+        """``PreTrainedModel.generate`` with the model's generation config: ``inputs`` is a
+        dict of tensors / arrays (the tokenizer's output) or the ``input_ids``; the other
+        keyword arguments (``max_new_tokens``, ``num_beams``, ``do_sample``,
+        ``generation_config`` ...) pass through. Runs in eval mode without gradients on
+        the model's device; returns what ``generate`` returns (token ids as a tensor)."""
+        module: Any = self.module
+        if (
+            not callable(getattr(module, "generate", None))
+            or not getattr(module, "can_generate", lambda: False)()
+        ):
+            raise InputError(
+                f"{type(module).__name__} cannot generate text: load a model with a language "
+                "modeling head (task='causal-lm' or 'seq2seq-lm')."
+            )
+        device = self.device
+        if inputs is None:
+            batch: dict[str, Any] = {}
+        elif isinstance(inputs, Mapping):
+            batch = dict(inputs)
+        else:
+            batch = {self.main_input_name: inputs}
+        batch = {
+            k: (
+                torch.as_tensor(v).to(device)
+                if not isinstance(v, (str, bool)) and v is not None
+                else v
+            )
+            for k, v in batch.items()
+        }
+        kwargs = {k: (v.to(device) if isinstance(v, Tensor) else v) for k, v in kwargs.items()}
+        was_training = module.training
+        module.eval()
+        try:
+            with torch.no_grad():
+                return module.generate(**batch, **kwargs)
+        finally:
+            module.train(was_training)
+
+    def get_config(self) -> dict[str, Any]:
+        """The ``transformers`` architecture and config (:mod:`torchbridge.hf.keras_file`)."""
+        return hf_model_config(self.module, self.name)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], custom_objects: Any = None) -> HFModel:
+        """A new :class:`HFModel` of the architecture ``config`` names (random weights)."""
+        return cls(build_hf_module(config), name=config.get("name"))
 
     def extra_repr(self) -> str:
         task = f", task={self.task!r}" if self.task else ""
@@ -557,17 +713,33 @@ def wrap(model: nn.Module, name: str | None = None) -> Model:
     return HFModel(model, name=name)
 
 
-def _resolve_task(task: str) -> str:
+def _resolve_task(task: Any) -> tuple[str | None, Any]:
+    """``task`` (a name, or any ``transformers`` Auto / model class) → (task name or
+    ``None``, the class whose ``from_pretrained`` builds the model)."""
+    transformers = require_transformers("torchbridge.hf.from_pretrained")
+    if isinstance(task, type):
+        if not callable(getattr(task, "from_pretrained", None)):
+            raise InputError(
+                f"task={task.__name__} has no from_pretrained(): pass a task name "
+                f"({list(TASKS)}) or a transformers class such as AutoModelForMultipleChoice."
+            )
+        by_class = {auto: key for key, auto in TASKS.items()}
+        return by_class.get(task.__name__), task
+    if not isinstance(task, str):
+        raise InputError(
+            f"task must be a task name ({list(TASKS)}) or a transformers Auto class, got "
+            f"{type(task).__name__}."
+        )
     key = task.lower().replace("_", "-")
     key = _TASK_ALIASES.get(key, key)
     if key not in TASKS:
         raise UnknownNameError("task", task, list(TASKS) + list(_TASK_ALIASES))
-    return key
+    return key, getattr(transformers, TASKS[key])
 
 
 def from_pretrained(
     path_or_name: str | os.PathLike[str],
-    task: str = "sequence-classification",
+    task: Any = "sequence-classification",
     num_labels: int | None = None,
     id2label: Mapping[int, str] | Sequence[str] | None = None,
     label2id: Mapping[str, int] | None = None,
@@ -591,9 +763,8 @@ def from_pretrained(
     ``save_converted=True`` also writes ``model.safetensors`` into that folder, so
     later loads need no conversion (no effect on folders that have PyTorch weights).
     """
-    transformers = require_transformers("torchbridge.hf.from_pretrained")
-    key = _resolve_task(task)
-    auto_cls = getattr(transformers, TASKS[key])
+    key, auto_cls = _resolve_task(task)
+    auto_name = auto_cls.__name__
     if id2label is not None:
         if not isinstance(id2label, Mapping):
             id2label = dict(enumerate(id2label))
@@ -611,7 +782,7 @@ def from_pretrained(
         num_labels = len(label2id)
     options: dict[str, Any] = {}
     if num_labels is not None:
-        if key not in _CLASSIFICATION:
+        if key is not None and key not in _CLASSIFICATION:
             raise InputError(
                 f"num_labels / id2label apply to classification tasks {list(_CLASSIFICATION)}, "
                 f"not {key!r}."
@@ -627,7 +798,7 @@ def from_pretrained(
 
     if tf_checkpoint.has_only_tf_weights(source):
         module, _ = tf_checkpoint.load_tf_checkpoint(
-            source, TASKS[key], save_converted=save_converted, **options
+            source, auto_name, save_converted=save_converted, **options
         )
         return HFModel(module, name=name)
     try:
@@ -641,7 +812,7 @@ def from_pretrained(
                     f"repository. Convert its snapshot instead: torchbridge convert {snapshot} "
                     "OUT_DIR."
                 ) from None
-            module, _ = tf_checkpoint.load_tf_checkpoint(snapshot, TASKS[key], **options)
+            module, _ = tf_checkpoint.load_tf_checkpoint(snapshot, auto_name, **options)
             return HFModel(module, name=name)
         offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
         hint = (
@@ -651,7 +822,7 @@ def from_pretrained(
             else ""
         )
         raise InputError(
-            f"Could not load a {key} model from {source!r}: {exc}.{hint} Pass the path of a "
+            f"Could not load a {key or auto_name} model from {source!r}: {exc}.{hint} Pass the path of a "
             "directory holding config.json and the weights (e.g. one written by "
             "save_pretrained)."
         ) from exc

@@ -10,7 +10,9 @@
   lookups (the latter returns ``None`` for an unknown name);
 * :func:`custom_lookup` is what torchbridge's own ``get`` functions and the
   config loader use: the same tables, with a ``custom_objects`` dict passed by
-  the caller.
+  the caller. Names of torchbridge's optional packages (``"torchbridge.hf>HFModel"``)
+  import the one module that registers them, from a fixed table
+  (:data:`_LAZY_PACKAGES`), the first time such a name is looked up.
 
 Nothing here imports anything above ``errors``: lower floors (activations,
 initializers, regularizers) may use it through lazy imports.
@@ -40,6 +42,9 @@ T = TypeVar("T")
 _GLOBAL_CUSTOM_OBJECTS: dict[str, Any] = {}
 _GLOBAL_CUSTOM_NAMES: dict[Any, str] = {}
 _STATE = threading.local()
+# Registered-name package → the torchbridge module whose import registers its classes
+# (optional families the engine must not import up front).
+_LAZY_PACKAGES: dict[str, str] = {"torchbridge.hf": "torchbridge.hf.model"}
 
 
 def register_keras_serializable(
@@ -157,6 +162,13 @@ def custom_lookup(name: Any, custom_objects: dict[str, Any] | None = None) -> An
     if not isinstance(name, str) or not name:
         return None
     found = get_registered_object(name, custom_objects)
+    if found is None and ">" in name:
+        lazy = _LAZY_PACKAGES.get(name.split(">", 1)[0])
+        if lazy is not None:
+            import importlib
+
+            importlib.import_module(lazy)
+            found = get_registered_object(name, custom_objects)
     if found is not None or ">" in name:
         return found
     suffix = ">" + name
