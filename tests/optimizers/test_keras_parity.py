@@ -85,20 +85,23 @@ def test_rmsprop_is_exact_for_tiny_gradients(kwargs, problem, run_both, rel_diff
     assert_close(k, t, weights)
 
 
-def test_sgd_momentum_under_a_schedule_differs_boundedly(problem, run_both, rel_diff, assert_close):
-    # Keras folds each step's lr into the momentum buffer; torch multiplies the whole
-    # buffer by the current lr. Equal for a constant lr, close for a slow schedule.
+@pytest.mark.parametrize("nesterov", [False, True], ids=["momentum", "nesterov"])
+def test_sgd_momentum_under_a_schedule_equals_keras(nesterov, problem, run_both, assert_close):
+    """Keras folds each step's lr into the momentum buffer; torch's buffer is lr-free, so the
+    buffer is rescaled whenever the lr changes (it used to differ by ~10% here)."""
     sched = dict(initial_learning_rate=0.1, decay_steps=2, decay_rate=0.5)
     weights, grads = problem(steps=6)
     k, t = run_both(
-        keras.optimizers.SGD(keras.optimizers.schedules.ExponentialDecay(**sched), momentum=0.9),
-        optimizers.SGD(optimizers.schedules.ExponentialDecay(**sched), momentum=0.9),
+        keras.optimizers.SGD(
+            keras.optimizers.schedules.ExponentialDecay(**sched), momentum=0.9, nesterov=nesterov
+        ),
+        optimizers.SGD(
+            optimizers.schedules.ExponentialDecay(**sched), momentum=0.9, nesterov=nesterov
+        ),
         weights,
         grads,
     )
-    diff = rel_diff(k, t, weights)
-    print(f"SGD momentum under ExponentialDecay(0.1, 2, 0.5): {diff:.2e}")
-    assert 1e-4 < diff < 0.5
+    assert_close(k, t, weights)
     k, t = run_both(
         keras.optimizers.SGD(keras.optimizers.schedules.ExponentialDecay(**sched)),
         optimizers.SGD(optimizers.schedules.ExponentialDecay(**sched)),

@@ -1,8 +1,10 @@
 """Keras ``SGD`` on ``torch.optim.SGD``.
 
 Keras keeps ``m = momentum * m - lr * g`` and adds it; torch keeps ``b = momentum * b + g``
-and subtracts ``lr * b``. With a constant learning rate the two are the same update;
-under a schedule torch applies the current lr to the whole buffer (see the tests).
+and subtracts ``lr * b``, so ``m = -lr * b`` while the learning rate stays constant. When
+it changes (a schedule, ReduceLROnPlateau, an assignment), torch would apply the new rate
+to the whole buffer; rescaling the buffer by ``old_lr / new_lr`` first keeps ``m = -lr * b``
+and makes every step Keras's (plain and Nesterov momentum alike).
 """
 
 from __future__ import annotations
@@ -59,6 +61,25 @@ class SGD(Optimizer):
             raise ValueError(f"`momentum` must be a float between [0, 1]. Received: {momentum!r}")
         self.momentum: float = float(momentum)
         self.nesterov: bool = nesterov
+        self._has_pre_step = self.momentum > 0  # type: ignore[misc]
+
+    def _before_torch_step(self, groups: list[dict[str, Any]]) -> None:
+        """Rescale the momentum buffers when the learning rate changed (see module doc)."""
+        inner = self._inner
+        for group in groups:
+            lr = float(group["lr"])
+            previous = group.get("keras_momentum_lr")
+            group["keras_momentum_lr"] = lr
+            if previous is None or previous == lr or lr == 0.0:
+                continue
+            buffers = [
+                inner.state[p]["momentum_buffer"]
+                for p in group["params"]
+                if inner.state.get(p, {}).get("momentum_buffer") is not None
+            ]
+            if buffers:
+                with torch.no_grad():
+                    torch._foreach_mul_(buffers, previous / lr)
 
     def _torch_hyperparameters(self) -> dict[str, Any]:
         # Keras ignores nesterov without momentum; torch would raise.
