@@ -66,6 +66,7 @@ class SGD(Optimizer):
     def _before_torch_step(self, groups: list[dict[str, Any]]) -> None:
         """Rescale the momentum buffers when the learning rate changed (see module doc)."""
         inner = self._inner
+        assert inner is not None  # built: a step is being taken
         for group in groups:
             lr = float(group["lr"])
             previous = group.get("keras_momentum_lr")
