@@ -325,7 +325,9 @@ def test_comments_and_formatting_kept() -> None:
         "    )\n"
     )
     out = migrate_source(src, "x.py").migrated
-    assert out.startswith('"""Module doc."""\n') and "# header comment\n" in out
+    assert out.startswith(
+        '"""Module doc."""\n# header comment\nimport torchbridge as keras\n\n\ndef f(x):\n'
+    )
     assert (
         "    # add things up\n    return keras.ops.sum(\n        x,  # the input\n        axis=0,\n    )\n"
         in out

@@ -37,7 +37,7 @@ def migrate_source(source: str, path: str = "<string>") -> FileReport:
     from libcst.metadata import MetadataWrapper
 
     from torchbridge.migrate.aliases import collect_aliases
-    from torchbridge.migrate.imports import ImportRewriter, add_imports, used_names
+    from torchbridge.migrate.imports import ImportRewriter, used_names
     from torchbridge.migrate.rewriter import BodyRewriter
 
     try:
@@ -51,9 +51,8 @@ def migrate_source(source: str, path: str = "<string>") -> FileReport:
         return FileReport(path, source, source)
     body = BodyRewriter(aliases)
     module = MetadataWrapper(module).visit(body)
-    imports = ImportRewriter(used_names(module))
+    imports = ImportRewriter(used_names(module), body.needs)
     module = MetadataWrapper(module).visit(imports)
-    module = add_imports(module, body.needs)
     findings = sorted(
         {*body.findings, *imports.findings}, key=lambda f: (f.line, f.column, f.message)
     )

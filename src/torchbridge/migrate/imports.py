@@ -61,26 +61,36 @@ class ImportRewriter(cst.CSTTransformer):
 
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, used: set[str]) -> None:
+    def __init__(self, used: set[str], needs: set[str]) -> None:
         super().__init__()
         self.used = used
+        self.needs = needs
         self.findings: list[Finding] = []
         self.depth = 0
         self._removed: list[cst.SimpleStatementLine] = []
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> Any:
-        """Drop removed imports, moving their comment lines onto the next statement."""
+        """Put the imports the body needs where the first removed TensorFlow import was
+        (its comments above them); drop the other removed imports, moving their comment
+        lines onto the next statement; without a removed import, see :func:`add_imports`."""
         body: list[Any] = []
         carried: list[cst.EmptyLine] = []
+        missing = _missing_lines(updated_node, self.needs)
         for stmt in updated_node.body:
             if any(stmt is marker for marker in self._removed):
-                carried.extend(line for line in stmt.leading_lines if line.comment is not None)
+                if missing:
+                    new = [cst.parse_statement(line) for line in missing]
+                    new[0] = new[0].with_changes(leading_lines=stmt.leading_lines)
+                    body.extend(new)
+                    missing = []
+                else:
+                    carried.extend(line for line in stmt.leading_lines if line.comment is not None)
                 continue
             if carried:
                 stmt = stmt.with_changes(leading_lines=[*carried, *stmt.leading_lines])
                 carried = []
             body.append(stmt)
-        return updated_node.with_changes(body=body)
+        return add_imports(updated_node.with_changes(body=body), self.needs)
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         self.depth += 1
@@ -255,12 +265,9 @@ def _is_import(stmt: cst.CSTNode) -> bool:
     )
 
 
-def add_imports(module: cst.Module, needs: set[str]) -> cst.Module:
-    """Add the missing imports among ``needs`` after the leading imports."""
+def _missing_lines(module: cst.Module, needs: set[str]) -> list[str]:
     missing = needs - _bound(module)
-    if not missing:
-        return module
-    lines = [
+    return [
         line
         for need, line in (
             ("torch", "import torch\n"),
@@ -269,6 +276,13 @@ def add_imports(module: cst.Module, needs: set[str]) -> cst.Module:
         )
         if need in missing
     ]
+
+
+def add_imports(module: cst.Module, needs: set[str]) -> cst.Module:
+    """Add the missing imports among ``needs`` after the leading imports."""
+    lines = _missing_lines(module, needs)
+    if not lines:
+        return module
     body = list(module.body)
     index = 0
     for i, stmt in enumerate(body):
