@@ -333,3 +333,20 @@ def test_a_run_stopped_by_early_stopping_stays_stopped(tmp_path: Path) -> None:
     again = resumed.fit(X, Y, batch_size=8, epochs=5, verbose=0, callbacks=callbacks())
     assert again.epoch == []
     assert _same_weights(model, resumed)
+
+
+def test_resume_with_other_data_names_the_batch_counts(tmp_path: Path) -> None:
+    model = _model()
+    with pytest.raises(RuntimeError):
+        model.fit(
+            X,
+            Y,
+            batch_size=8,
+            epochs=EPOCHS,
+            verbose=0,
+            callbacks=[BackupAndRestore(tmp_path, save_freq=1), _Interrupt(2)],
+        )
+    with pytest.raises(InputError, match="had 3 batches per pass; this fit\\(\\)'s data has 6"):
+        _model().fit(
+            X, Y, batch_size=4, epochs=EPOCHS, verbose=0, callbacks=[BackupAndRestore(tmp_path)]
+        )

@@ -128,13 +128,14 @@ def stream_start(adapter: Any) -> dict[str, Any]:
 
 
 def reopen(
-    adapter: Any, pass_number: int, start: dict[str, Any], skip: int
+    adapter: Any, pass_number: int, start: dict[str, Any] | None, skip: int
 ) -> tuple[Iterator[Any], Any]:
     """Open pass ``pass_number`` of ``adapter`` as it was opened (``start``) and skip its
     first ``skip`` batches; returns the positioned iterator and the first skipped batch
     (``None`` if none). The caller restores the checkpoint's generators afterwards."""
-    restore_data_seeds(adapter, start["seeds"])
-    restore_rng(start["rng"])
+    if start is not None:  # None: a one-shot generator whose pass had ended
+        restore_data_seeds(adapter, start["seeds"])
+        restore_rng(start["rng"])
     stream = iter(adapter.iter_epoch(pass_number))
     first = None
     for i in range(skip):

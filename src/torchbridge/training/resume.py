@@ -145,6 +145,7 @@ def capture_resume_state(model: Any) -> dict[str, Any]:
             {
                 "position": context.batches.position(),
                 "seeds": capture_data_seeds(context.batches.adapter),
+                "num_batches": context.batches.adapter.num_batches,
             }
             if context is not None
             else None
@@ -183,6 +184,7 @@ class Resume:
         model.stop_training = bool(state.get("stop_training", False))
         data = state.get("data")
         if data is not None:
+            self._check_data(batches.adapter, data)
             restore_data_seeds(batches.adapter, data["seeds"])
         step = int(counters.get("step_in_epoch", 0))
         if step and data is None:
@@ -213,6 +215,15 @@ class Resume:
                 f"{self.source} is inconsistent: its resume state was taken after {saved} "
                 f"optimizer steps but its optimizer state holds {now}. The file was not written "
                 "by one save; resume from another checkpoint."
+            )
+
+    def _check_data(self, adapter: Any, data: dict[str, Any]) -> None:
+        saved, now = data.get("num_batches"), adapter.num_batches
+        if saved is not None and now is not None and saved != now:
+            raise InputError(
+                f"{self.source} was written by a fit() whose data had {saved} batches per "
+                f"pass; this fit()'s data has {now}. Pass the same data with the same "
+                "batch_size to resume exactly."
             )
 
     def _restore_seed_generators(self, model: Any) -> None:
