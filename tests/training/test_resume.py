@@ -350,3 +350,33 @@ def test_resume_with_other_data_names_the_batch_counts(tmp_path: Path) -> None:
         _model().fit(
             X, Y, batch_size=4, epochs=EPOCHS, verbose=0, callbacks=[BackupAndRestore(tmp_path)]
         )
+
+
+def test_loss_scale_state_resumes(tmp_path: Path) -> None:
+    def make() -> tb.Model:
+        model = _model()
+        inner = tb.optimizers.Adam(0.01)
+        opt = tb.optimizers.LossScaleOptimizer(inner, initial_scale=4.0, dynamic_growth_steps=2)
+        model.compile(optimizer=opt, loss="mse", device="cpu")
+        return model
+
+    control = make()
+    control.fit(X, Y, batch_size=8, epochs=EPOCHS, verbose=0)
+    with pytest.raises(RuntimeError):
+        make().fit(
+            X,
+            Y,
+            batch_size=8,
+            epochs=EPOCHS,
+            verbose=0,
+            callbacks=[BackupAndRestore(tmp_path, save_freq=1), _Interrupt(5)],
+        )
+    resumed = make()
+    _other_process_seeds()
+    resumed.fit(
+        X, Y, batch_size=8, epochs=EPOCHS, verbose=0, callbacks=[BackupAndRestore(tmp_path)]
+    )
+    expected = control.optimizer.state_dict()["loss_scale"]
+    assert resumed.optimizer.state_dict()["loss_scale"] == expected
+    assert expected["scale"] > 4.0  # it grew: the state matters
+    assert _same_weights(control, resumed)
