@@ -45,6 +45,8 @@ PACKAGES = [
     "torchbridge.preprocessing.sequence",
     "torchbridge.data.from_directory",
     "torchbridge.distillation",
+    "torchbridge.distribution",
+    "torchbridge.distribute",
     "torchbridge.visualization",
     "torchbridge.export",
 ]
@@ -110,6 +112,8 @@ def test_top_level_names() -> None:
         "datasets",
         "preprocessing",
         "distillation",
+        "distribute",
+        "distribution",
         "visualization",
         "legacy",
     }

@@ -30,8 +30,13 @@ WORKER = textwrap.dedent(
 
     out, n, epochs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     strategy = sys.argv[4] if len(sys.argv) > 4 else "ddp"
-    distribute.init(strategy=strategy)
+    distribute.init()
     rank = distribute.rank()
+    if strategy == "fsdp":  # Keras's ModelParallel: FSDP2 over the batch axis
+        mesh = keras.distribution.DeviceMesh((distribute.world_size(),), ["batch"])
+        layout_map = keras.distribution.LayoutMap(mesh)
+        layout_map[".*kernel"] = ("batch", None)
+        keras.distribution.set_distribution(keras.distribution.ModelParallel(layout_map=layout_map))
     rs = np.random.RandomState(0)
     x = rs.normal(size=(n, 4)).astype("float32")
     y = (x @ rs.normal(size=(4, 1)) + 0.1).astype("float32")
@@ -51,6 +56,7 @@ WORKER = textwrap.dedent(
     with open(os.path.join(out, f"rank{rank}.json"), "w") as f:
         json.dump({"history": hist.history, "epochs": hist.epoch, "evaluate": ev,
                    "world": distribute.world_size()}, f)
+    keras.distribution.set_distribution(None)
     distribute.shutdown()
     """
 )
@@ -90,7 +96,7 @@ def _load(out: Path, rank: int) -> tuple[list[np.ndarray], np.ndarray, dict]:
 
 
 def _compare(tmp_path: Path, nproc: int, n: int, strategy: str = "ddp") -> None:
-    single = _run(tmp_path, 1, n, 5)
+    single = _run(tmp_path, 1, n, 5, strategy)
     multi = _run(tmp_path, nproc, n, 5, strategy)
     w1, p1, j1 = _load(single, 0)
     assert j1["world"] == 1 and j1["epochs"] == [0, 1]  # EarlyStopping after 2 epochs
@@ -122,3 +128,7 @@ def test_two_processes_equal_one_process_on_the_global_batch(tmp_path: Path) -> 
 @pytest.mark.slow
 def test_four_processes_equal_one_process_on_the_global_batch(tmp_path: Path) -> None:
     _compare(tmp_path, 4, 101)
+
+
+def test_fsdp2_model_parallel_equals_one_process(tmp_path: Path) -> None:
+    _compare(tmp_path, 2, 101, "fsdp")

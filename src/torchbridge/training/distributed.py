@@ -207,6 +207,7 @@ class DataParallelPlan:
         self.model = model
         self.weight = _Weight(self.world)
         self._warned_drop = False
+        self._gathered = False
 
     # --- data ---------------------------------------------------------------------
     def shard(self, adapter: Any) -> Any:
@@ -253,13 +254,16 @@ class DataParallelPlan:
 
     # --- gradients ----------------------------------------------------------------
     def train_step(self, model: Any, step: Callable[[Any], Any]) -> Callable[[Any], Any]:
-        from torchbridge.training.distributed_wrap import wrap_for_training
+        from torchbridge.training.distributed_wrap import reshard_weights, wrap_for_training
 
         state: dict[str, Any] = {"forward": None}
 
         def run(batch: Any) -> Any:
             if state["forward"] is None:
                 state["forward"] = wrap_for_training(model, batch, self.weight, strategy())
+            if self._gathered:  # FSDP2: weights were gathered for the callbacks
+                reshard_weights(model)
+                self._gathered = False
             forward = state["forward"]
             saved_jit = model.__dict__.get("_jit_call")
             model.__dict__["call_inputs"] = forward
@@ -274,7 +278,13 @@ class DataParallelPlan:
 
     # --- metrics ------------------------------------------------------------------
     def reduce_metrics(self, model: Any) -> None:
-        """Sum every metric state over ranks, in one all-reduce (float64: exact counts)."""
+        """Sum every metric state over ranks, in one all-reduce (float64: exact counts).
+        Called where the loop reads logs (end of epoch, end of evaluation): FSDP2's sharded
+        weights are gathered here too, so the epoch-end callbacks see full weights."""
+        from torchbridge.training.distributed_wrap import gather_sharded_weights
+
+        gather_sharded_weights(model)
+        self._gathered = True
         tensors: list[torch.Tensor] = []
         counters: list[Any] = []
         seen: set[int] = set()

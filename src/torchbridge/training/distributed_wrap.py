@@ -26,8 +26,47 @@ import torch
 
 from torchbridge.errors import InputError
 from torchbridge.training.data_adapter import unpack_x_y_sample_weight
+from torchbridge.utils import nest
 
-__all__ = ["wrap_for_training"]
+__all__ = ["wrap_for_training", "gather_sharded_weights", "reshard_weights"]
+
+
+def _is_sharded(model: Any) -> bool:
+    from torch.distributed.fsdp import FSDPModule
+
+    return isinstance(model, FSDPModule)
+
+
+def gather_sharded_weights(model: Any) -> None:
+    """FSDP2: all-gather the full weights into the modules (every rank, collectively), so
+    ``get_weights``, ``save`` and rank 0's checkpoints see plain tensors; the next
+    training step reshards them. A no-op for a model that is not sharded."""
+    from torch.distributed.fsdp import FSDPModule
+
+    if not _is_sharded(model):
+        return
+    for module in model.modules():
+        if isinstance(module, FSDPModule):
+            module.unshard()
+    # Callbacks and saving see copies: a NumPy view of FSDP's own gathered storage would
+    # keep FSDP from freeing it when the next step reshards.
+    for module in model.modules():
+        for name, p in list(module._parameters.items()):
+            if p is not None and type(p.data) is torch.Tensor:
+                module._parameters[name] = torch.nn.Parameter(
+                    p.detach().clone(), requires_grad=p.requires_grad
+                )
+
+
+def reshard_weights(model: Any) -> None:
+    """FSDP2: put the sharded parameters back before a training step (drops the copies
+    :func:`gather_sharded_weights` made). A no-op for a model that is not sharded."""
+    from torch.distributed.fsdp import FSDPModule
+
+    if _is_sharded(model):
+        for module in model.modules():
+            if isinstance(module, FSDPModule):
+                module.reshard()
 
 
 def _ensure_built(model: Any, batch: Any) -> None:
@@ -45,7 +84,7 @@ def wrap_for_training(model: Any, batch: Any, weight: Any, strategy: str) -> Cal
             "Distributed fit needs trainable weights, but the model has none (all frozen?)."
         )
     if strategy == "fsdp":
-        return _fsdp(model)
+        return _fsdp(model, weight)
     return _ddp(model, weight)
 
 
@@ -70,19 +109,43 @@ def _ddp(model: Any, weight: Any) -> Callable[[Any], Any]:
     return forward
 
 
-def _fsdp(model: Any) -> Callable[[Any], Any]:
-    from torch.distributed.fsdp import fully_shard
+def _fsdp(model: Any, weight: Any) -> Callable[[Any], Any]:
+    from torch.distributed.fsdp import FSDPModule, fully_shard
 
-    with torch.no_grad():
-        for p in model.parameters():
-            torch.distributed.broadcast(p.data, src=0)
-    for child in model.children():
-        if any(True for _ in child.parameters()):
-            fully_shard(child)
-    fully_shard(model)
+    if not isinstance(model, FSDPModule):  # a second fit reuses the sharding
+        with torch.no_grad():
+            for p in model.parameters():
+                torch.distributed.broadcast(p.data, src=0)
+        # reshard_after_forward=False: a forward-only pass (validation, predict) leaves the
+        # full weights in place, so callbacks and get_weights read plain tensors.
+        for layer in getattr(model, "layers", []):  # Keras's layers, not ModuleList holders
+            if isinstance(layer, torch.nn.Module) and any(True for _ in layer.parameters()):
+                fully_shard(layer, reshard_after_forward=False)
+        fully_shard(model, reshard_after_forward=False)
+    # torch's fused/foreach optimizer kernels have no DTensor rule: the per-tensor loop.
+    kwargs = getattr(getattr(model, "optimizer", None), "_torch_kwargs", None)
+    if isinstance(kwargs, dict) and "foreach" not in kwargs and "fused" not in kwargs:
+        kwargs["foreach"] = False
+    # The optimizer must hold the sharded parameters: build it now, while they are sharded
+    # (the train step would build it after the forward pass, on the gathered ones).
+    if not getattr(model, "_optimizer_built", True):
+        model._build_optimizer()
     inner = type(model).call_inputs
 
+    world = torch.distributed.get_world_size()
+
+    def scale(grad: torch.Tensor) -> torch.Tensor:
+        # FSDP2 averages gradients over ranks; weighting the gradient that reaches the
+        # outputs by (share of the global batch × world) makes that the global-batch mean.
+        factor = weight.value * world
+        return grad if factor == 1.0 else grad * factor
+
     def forward(x: Any) -> Any:
-        return inner(model, x)
+        out = inner(model, x)
+        if torch.is_grad_enabled():
+            for leaf in nest.flatten(out):
+                if isinstance(leaf, torch.Tensor) and leaf.requires_grad:
+                    leaf.register_hook(scale)
+        return out
 
     return forward
