@@ -80,7 +80,18 @@ def _conv_rnn() -> tuple[Any, list[np.ndarray]]:
     return model, [np.random.default_rng(4).normal(size=(2, 6, 3)).astype("float32")]
 
 
+def _nested_sequential_with_mask() -> tuple[Any, list[np.ndarray]]:
+    """A Sequential inside a functional model, fed a mask: Keras passes it mask=."""
+    inputs = keras.Input((5,), dtype="int32")
+    x = keras.layers.Embedding(10, 4, mask_zero=True)(inputs)
+    inner = keras.Sequential([keras.Input((5, 4)), keras.layers.LSTM(3)])
+    model = keras.Model(inputs, keras.layers.Dense(2)(inner(x)))
+    ids = np.array([[1, 2, 0, 0, 0], [3, 4, 5, 6, 7]], dtype="int32")
+    return model, [ids]
+
+
 BUILDERS: dict[str, Callable[[], tuple[Any, list[np.ndarray]]]] = {
+    "nested_sequential_mask": _nested_sequential_with_mask,
     "sequential": _sequential,
     "two_inputs": _two_inputs,
     "custom_layer": _custom_layer,

@@ -19,7 +19,7 @@ from torch import nn
 
 from torchbridge.errors import InputError
 from torchbridge.layers.input_layer import InputLayer, KerasTensor
-from torchbridge.layers.layer import Layer, to_shape
+from torchbridge.layers.layer import Layer, get_mask, set_mask, to_shape
 from torchbridge.layers.symbolic import torch_dtype
 from torchbridge.models.model import Model
 from torchbridge.saving import serialization
@@ -198,8 +198,12 @@ class Sequential(Model):
             return x.to(dtype)
         return x
 
-    def call(self, inputs: Any, training: bool | None = None) -> Any:
+    def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
         x = self._convert_input(inputs)
+        if mask is None and x is not inputs:
+            mask = get_mask(inputs)  # the conversion made a new tensor: carry the mask over
+        if mask is not None:  # Keras passes mask= to a nested Sequential (its saved configs too)
+            set_mask(x, mask)
         if training is None:  # the layers follow their module mode (fit/predict set it)
             for layer in self._layers:
                 x = layer(x)
