@@ -16,7 +16,6 @@ whole-dataset operations (``reduce``, ``save`` ...) and nested datasets need.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Generator, Iterator
 from typing import Any, Protocol, runtime_checkable
 
@@ -60,8 +59,11 @@ class DatasetIterator(Iterator[Any]):
             close()
 
     def __del__(self) -> None:
-        with contextlib.suppress(Exception):
+        # No module globals here: at interpreter exit they may already be None.
+        try:  # noqa: SIM105 - contextlib may be gone at interpreter exit
             self.close()
+        except Exception:
+            pass
 
 
 def all_elements(dataset: Any) -> Generator[Any, None, None]:

@@ -13,7 +13,8 @@ the queue; the worker still inside the old call drops its result when it returns
   one exits as soon as the call returns. Daemon threads never keep the
   interpreter alive.
 * :class:`ProcessWorkers`: N forked daemon processes (the function is inherited
-  by ``fork``; elements and outcomes are pickled through one pipe per worker),
+  by ``fork``; elements and outcomes are pickled — tensors by value — through one
+  pipe per worker),
   driven by one daemon manager thread. An abandoned or crashed worker process is
   terminated and replaced; ``close()`` terminates them all at once.
 
@@ -27,6 +28,7 @@ import collections
 import contextlib
 import itertools
 import os
+import pickle
 import signal
 import threading
 import time
@@ -200,17 +202,26 @@ def _thread_main(pool: ThreadWorkers) -> None:
 _FLUSH_SECONDS = 0.002
 
 
+def _send(conn: Any, obj: Any) -> None:
+    # Plain pickle, not multiprocessing's: tensors travel by value instead of as shared
+    # memory handed over by a resource-sharer connection per tensor, which is slower for
+    # small elements and prints connection errors when a worker is terminated.
+    conn.send_bytes(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _recv(conn: Any) -> Any:
+    return pickle.loads(conn.recv_bytes())
+
+
 def _sendable(conn: Any, task_id: int, outcomes: list[Outcome], seconds: float) -> None:
     """Send ``outcomes``; one that does not pickle becomes an error outcome."""
     try:
-        conn.send((task_id, outcomes, seconds))
+        _send(conn, (task_id, outcomes, seconds))
         return
     except (EOFError, OSError):
         raise
     except Exception:  # some result or exception does not pickle: find which
         pass
-    import pickle
-
     fixed: list[Outcome] = []
     for ok, value in outcomes:
         try:
@@ -228,7 +239,7 @@ def _sendable(conn: Any, task_id: int, outcomes: list[Outcome], seconds: float) 
                     ),
                 )
             )
-    conn.send((task_id, fixed, seconds))
+    _send(conn, (task_id, fixed, seconds))
 
 
 def _process_main(fn: Callable[..., Any], conn: Any) -> None:
@@ -236,7 +247,7 @@ def _process_main(fn: Callable[..., Any], conn: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     while True:
         try:
-            message = conn.recv()
+            message = _recv(conn)
         except (EOFError, OSError):
             return
         if message is None:
@@ -245,6 +256,9 @@ def _process_main(fn: Callable[..., Any], conn: Any) -> None:
         batch: list[Outcome] = []
         flushed = time.monotonic()
         try:
+            # An empty batch first: "started", so a timeout counts from here, not from
+            # the dispatch (which may include this process's start-up on a busy machine).
+            _send(conn, (task_id, [], 0.0))
             for i, element in enumerate(elements):
                 batch.append(_run(fn, element))
                 now = time.monotonic()
@@ -356,7 +370,7 @@ class ProcessWorkers(_Pool):
                 break
             proc.task = task
             proc.generation = task.generation
-            task.started = time.monotonic()
+            task.started = None  # set when the worker says it has started
             sends.append((proc, task))
         return sends
 
@@ -367,7 +381,8 @@ class ProcessWorkers(_Pool):
         if task is None or task_id != task.ident or task.generation != proc.generation:
             return  # a late answer for an abandoned call
         task.outcomes.extend(outcomes)  # also when cancelled: the worker is busy until complete
-        self.note_cost(seconds / max(1, len(outcomes)))
+        if outcomes:
+            self.note_cost(seconds / len(outcomes))
         if task.complete:
             task.started = None
             proc.task = None
@@ -393,7 +408,15 @@ def _manage(pool: ProcessWorkers) -> None:
         for proc, task in sends:
             start = len(task.outcomes)
             try:
-                proc.conn.send((task.ident, task.elements[start:]))
+                _send(proc.conn, (task.ident, task.elements[start:]))
+            except (EOFError, OSError):  # the idle worker is gone: replace it, send again
+                with cond:
+                    if pool.stop:
+                        break
+                    proc.task = None
+                    task.started = None
+                    pool.queue.appendleft(task)
+                    pool._replace(proc)
             except Exception as e:  # an element that does not pickle fails the whole task
                 with cond:
                     error = TypeError(
@@ -415,7 +438,7 @@ def _manage(pool: ProcessWorkers) -> None:
                 continue
             proc = by_conn[conn]  # type: ignore[index]
             try:
-                message = proc.conn.recv()
+                message = _recv(proc.conn)
             except Exception as e:
                 with cond:
                     if pool.stop:
