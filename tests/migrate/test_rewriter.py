@@ -176,6 +176,12 @@ CASES = [
         "tensorflow",
     ),
     (
+        "save_keras_ok",
+        "import keras\nmodel.save('m.keras')\nmodel.save_weights('w.weights.h5')\n",
+        ["model.save('m.keras')", "model.save_weights('w.weights.h5')"],
+        None,
+    ),
+    (
         "experimental_autotune",
         TF + "a = tf.data.experimental.AUTOTUNE\n",
         ["a = torchbridge.data.AUTOTUNE"],
@@ -271,6 +277,22 @@ MANUAL = [
     ("decay", TF + "o = tf.keras.optimizers.legacy.SGD(lr=0.1, decay=1e-4)\n", "decay", False),
     ("star_import", "from tensorflow.keras.layers import *\n", "import *", True),
     ("train_example", TF + "e = tf.train.Example()\n", "tf.train.Example", True),
+    (
+        "compiled_loss",
+        "import keras\nclass M(keras.Model):\n    def train_step(self, d):\n"
+        "        return self.compiled_loss(d[1], self(d[0]))\n",
+        "compiled_loss",
+        False,
+    ),
+    (
+        "compiled_metrics",
+        "import keras\nm.compiled_metrics.update_state(y, p)\n",
+        "compiled_metrics",
+        False,
+    ),
+    ("save_savedmodel", "import keras\nmodel.save('export_dir')\n", "SavedModel", False),
+    ("save_format", "import keras\nmodel.save('m.h5', save_format='h5')\n", "SavedModel", False),
+    ("save_weights_ckpt", "import keras\nmodel.save_weights('ckpt/w')\n", "save_weights", False),
 ]
 
 
@@ -384,5 +406,5 @@ def test_every_docs_anchor_exists() -> None:
         "tf-function",
         "unsupported",
     }
-    used |= {"tf-data", "tfrecord", "legacy-preprocessing"}
+    used |= {"tf-data", "tfrecord", "legacy-preprocessing", "custom-train-step", "saving"}
     assert used <= slugs, used - slugs

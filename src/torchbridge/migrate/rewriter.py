@@ -34,6 +34,12 @@ _GENERATOR_METHODS = {
 }
 _FIT_METHODS = {"fit", "evaluate", "predict", *_GENERATOR_METHODS}
 _DROPPED_FIT_ARGS = ("workers", "use_multiprocessing", "max_queue_size")
+_TF_KERAS_TRAIN_STEP = {
+    "compiled_loss": "loss = self.compute_loss(x=x, y=y, y_pred=y_pred)",
+    "compiled_metrics": "for m in self.metrics: update the loss tracker with the loss, the "
+    "others with (y, y_pred); or return self.compute_metrics(x, y, y_pred)",
+}
+_SAVED_FORMATS = (".keras", ".h5", ".hdf5", ".weights.h5")
 
 
 def _short(path: str) -> str:
@@ -98,6 +104,15 @@ class BodyRewriter(cst.CSTTransformer):
 
     # -- names ---------------------------------------------------------------------------
     def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> Any:
+        if original_node.attr.value in _TF_KERAS_TRAIN_STEP:
+            self._report(
+                original_node,
+                "manual",
+                f"`{original_node.attr.value}` is a deprecated tf.keras shim in Keras 3 "
+                "(fit's `loss` is not tracked through it)",
+                _TF_KERAS_TRAIN_STEP[original_node.attr.value],
+                "custom-train-step",
+            )
         parent = self.get_metadata(ParentNodeProvider, original_node, None)
         if isinstance(parent, cst.Attribute) and parent.value is original_node:
             return updated_node  # the outer chain decides
@@ -287,6 +302,9 @@ class BodyRewriter(cst.CSTTransformer):
         func = updated.func
         assert isinstance(func, cst.Attribute)
         method = func.attr.value
+        if method in ("save", "save_weights"):
+            self._check_save(original, updated, method)
+            return updated
         if method not in _FIT_METHODS:
             return updated
         if method in _GENERATOR_METHODS:
@@ -308,6 +326,24 @@ class BodyRewriter(cst.CSTTransformer):
             )
             updated = updated.with_changes(args=_fix_commas(kept, updated.args[-1]) if kept else [])
         return updated
+
+    def _check_save(self, original: cst.Call, updated: cst.Call, method: str) -> None:
+        """``model.save("dir")`` (TF SavedModel) and ``save_format=`` are gone in Keras 3."""
+        args = updated.args
+        keywords = {a.keyword.value for a in args if a.keyword is not None}
+        first = args[0].value if args and args[0].keyword is None else None
+        path = first.evaluated_value if isinstance(first, cst.SimpleString) else None
+        if "save_format" in keywords or (
+            isinstance(path, str) and not path.endswith(_SAVED_FORMATS)
+        ):
+            suffix = ".weights.h5" if method == "save_weights" else ".keras"
+            self._report(
+                original,
+                "manual",
+                f"`{method}` to a TensorFlow SavedModel / checkpoint path",
+                f"a path ending in {suffix}; for serving, model.export(path)",
+                "saving",
+            )
 
     # -- decorators and tapes ------------------------------------------------------------
     def leave_FunctionDef(
