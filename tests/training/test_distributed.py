@@ -52,9 +52,15 @@ WORKER = textwrap.dedent(
                      validation_data=(x[:40], y[:40]))
     ev = model.evaluate(x, y, batch_size=32, verbose=0, return_dict=True)
     pred = model.predict(x, batch_size=32, verbose=0)
-    np.savez(os.path.join(out, f"rank{rank}.npz"), *model.get_weights(), pred=pred)
+    # A torchbridge Dataset: every rank reads the same global batches and keeps its slice.
+    ds = keras.data.Dataset.from_tensor_slices((x, y)).shuffle(64, seed=3).batch(32)
+    model.fit(ds, epochs=1, verbose=0)
+    ev_ds = model.evaluate(ds, verbose=0, return_dict=True)
+    pred_ds = model.predict(keras.data.Dataset.from_tensor_slices(x).batch(32), verbose=0)
+    np.savez(os.path.join(out, f"rank{rank}.npz"), *model.get_weights(), pred=pred,
+             pred_ds=pred_ds)
     with open(os.path.join(out, f"rank{rank}.json"), "w") as f:
-        json.dump({"history": hist.history, "epochs": hist.epoch, "evaluate": ev,
+        json.dump({"history": hist.history, "epochs": hist.epoch, "evaluate": ev, "evaluate_ds": ev_ds,
                    "world": distribute.world_size()}, f)
     keras.distribution.set_distribution(None)
     distribute.shutdown()
@@ -91,8 +97,9 @@ def _load(out: Path, rank: int) -> tuple[list[np.ndarray], np.ndarray, dict]:
     import json
 
     data = np.load(out / f"rank{rank}.npz")
-    weights = [data[f"arr_{i}"] for i in range(len(data.files) - 1)]
-    return weights, data["pred"], json.loads((out / f"rank{rank}.json").read_text())
+    weights = [data[f"arr_{i}"] for i in range(len(data.files) - 2)]
+    preds = np.concatenate([data["pred"], data["pred_ds"]])
+    return weights, preds, json.loads((out / f"rank{rank}.json").read_text())
 
 
 def _compare(tmp_path: Path, nproc: int, n: int, strategy: str = "ddp") -> None:
@@ -108,8 +115,9 @@ def _compare(tmp_path: Path, nproc: int, n: int, strategy: str = "ddp") -> None:
             np.testing.assert_allclose(a, b, atol=1e-6, rtol=0)
         for key, values in j1["history"].items():
             np.testing.assert_allclose(j["history"][key], values, rtol=1e-6, err_msg=key)
-        for key, value in j1["evaluate"].items():
-            np.testing.assert_allclose(j["evaluate"][key], value, rtol=1e-6, err_msg=key)
+        for which in ("evaluate", "evaluate_ds"):
+            for key, value in j1[which].items():
+                np.testing.assert_allclose(j[which][key], value, rtol=1e-6, err_msg=which + key)
         assert p.shape == p1.shape
         np.testing.assert_allclose(p, p1, atol=1e-6, rtol=0)
     # Only rank 0 writes files.

@@ -151,6 +151,26 @@ def _slice(batch: Any, start: int, end: int) -> Any:
     return nest.map_structure(cut, batch)
 
 
+def _whole_stream(adapter: Any) -> Callable[[int], Iterator[Any]] | None:
+    """A torchbridge Dataset iterated on a torch.distributed rank gives that rank every
+    world-th element (reader sharding, for loops written by hand). fit instead reads the
+    whole stream of global batches on every rank and slices each one (Keras's global
+    batch), so it iterates the pipeline without the reader sharding."""
+    from torchbridge.data.dataset import Dataset
+    from torchbridge.data.iterator import DatasetIterator
+    from torchbridge.training.data_adapter import IterableAdapter, _standardize_batch
+
+    source = getattr(adapter, "source", None)
+    if not isinstance(adapter, IterableAdapter) or not isinstance(source, Dataset):
+        return None
+
+    def iter_epoch(epoch: int) -> Iterator[Any]:
+        for element in DatasetIterator(source._iterator()):
+            yield _standardize_batch(element)
+
+    return iter_epoch
+
+
 class SingleProcessPlan:
     """One process: every hook is a no-op."""
 
@@ -220,7 +240,7 @@ class DataParallelPlan:
             box = [seed]
             torch.distributed.broadcast_object_list(box, src=0)
             adapter.seed = box[0]
-        inner = adapter.iter_epoch
+        inner = _whole_stream(adapter) or adapter.iter_epoch
 
         def iter_epoch(epoch: int) -> Iterator[Any]:
             for batch in inner(epoch):
