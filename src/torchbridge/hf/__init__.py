@@ -10,6 +10,8 @@
   adapter :mod:`torchbridge.hf.dataset_adapter` registers with the engine).
 * :class:`TextClassifier` — tokenizer + model + label names: fit / evaluate /
   predict on raw text, save to a directory plain ``transformers`` loads.
+* :class:`TokenClassifier` — the same for named-entity recognition: rows of words
+  and tags, seqeval scores, ``pipeline("ner")``-shaped predictions.
 
 ``transformers``, ``tokenizers`` and ``datasets`` are optional
 (``pip install 'torchbridge[hf]'``): importing this module imports none of
@@ -23,12 +25,14 @@ from torchbridge.hf._imports import is_pretrained_model
 from torchbridge.hf.bundle import TextClassifier
 from torchbridge.hf.data import prepare_dataset, quantile_boundaries, text_dataset
 from torchbridge.hf.model import TASKS, HFModel, from_pretrained, infer_task, wrap
+from torchbridge.hf.token_classifier import TokenClassifier
 from torchbridge.hf.tokenization import Tokenize
 
 __all__ = [
     "HFModel",
     "TASKS",
     "TextClassifier",
+    "TokenClassifier",
     "Tokenize",
     "from_pretrained",
     "infer_task",
