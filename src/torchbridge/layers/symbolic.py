@@ -289,6 +289,22 @@ def _declared_shapes(layer: nn.Module, args: tuple[Any, ...]) -> Any:
         return None
 
 
+def _declared_output(layer: nn.Module, args: tuple[Any, ...], inputs: list[Any]) -> Any:
+    """One output KerasTensor from the layer's own ``compute_output_shape``, or ``None``."""
+    shape = _declared_shapes(layer, args)
+    if (
+        not isinstance(shape, tuple)
+        or not inputs
+        or not all(d is None or isinstance(d, int) for d in shape)
+    ):
+        return None
+    dtype = inputs[0].dtype
+    if not str(dtype).startswith(("float", "bfloat")):
+        dtype = getattr(layer, "compute_dtype", "float32")
+    name = f"keras_tensor_{getattr(layer, 'name', type(layer).__name__)}"
+    return KerasTensor((None, *shape[1:]), dtype, name=name)
+
+
 def symbolic_call(
     layer: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], record: bool = True
 ) -> Any:
@@ -297,10 +313,22 @@ def symbolic_call(
     ``record=False`` only computes the outputs (``compute_output_spec``): no node."""
     inputs = [t for t in _leaves((args, kwargs)) if isinstance(t, KerasTensor)]
     n_probes = 2 if _has_unknown_dims(inputs) else 1
-    probes = [_run_probe(layer, args, kwargs, i) for i in range(n_probes)]
-    declared = _declared_shapes(layer, args) if n_probes == 2 else None
     nodes: list[Node] = layer.__dict__.setdefault("_inbound_nodes", [])
     node_index = len(nodes)
+    try:
+        probes = [_run_probe(layer, args, kwargs, i) for i in range(n_probes)]
+    except Exception:
+        # A probe too short for this layer (strided convolutions shrink an unknown length
+        # below a kernel): a layer that computes its output shape itself still has one;
+        # its output gets fresh probes of the usual sizes.
+        fresh = _declared_output(layer, args, inputs) if n_probes == 2 else None
+        if fresh is None:
+            raise
+        fresh._keras_history = (layer, node_index, 0) if record else None
+        if record:
+            nodes.append(Node(layer, args, kwargs, fresh))
+        return fresh
+    declared = _declared_shapes(layer, args) if n_probes == 2 else None
     counter = iter(range(1 << 30))
 
     def to_symbolic(path_value: Any, other: Any, declared_shape: Any) -> Any:
