@@ -24,7 +24,8 @@ from torchbridge.hf import dataset_adapter  # noqa: F401  (registers the ``datas
 from torchbridge.hf._imports import is_pretrained_model
 from torchbridge.hf.bundle import TextClassifier
 from torchbridge.hf.data import prepare_dataset, quantile_boundaries, text_dataset
-from torchbridge.hf.model import TASKS, HFModel, from_pretrained, infer_task, wrap
+from torchbridge.hf.model import TASKS, HFModel, infer_task, wrap
+from torchbridge.hf.pretrained import from_pretrained
 from torchbridge.hf.token_classifier import TokenClassifier
 from torchbridge.hf.tokenization import Tokenize
 

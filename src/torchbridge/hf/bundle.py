@@ -52,7 +52,7 @@ from torchbridge.errors import InputError, NotCompiledError, SavedFormatError
 from torchbridge.hf._imports import is_pretrained_model, require_transformers
 from torchbridge.hf.data import hf_dataset_kind
 from torchbridge.hf.model import HFModel
-from torchbridge.hf.model import from_pretrained as _model_from_pretrained
+from torchbridge.hf.pretrained import from_pretrained as _model_from_pretrained
 
 __all__ = ["TextClassifier", "METADATA_FILE", "FORMAT_VERSION"]
 

@@ -23,28 +23,34 @@ How a batch is used:
   predict token *t + 1*: the logits and labels are shifted by one before the
   loss and the metrics see them (the model's own loss does the same).
 * Compiled metrics always see the logits and are updated batch by batch.
-* ``predict`` returns the logits as NumPy.
+* ``predict`` returns the logits as NumPy; batches of different sequence lengths
+  give a list of per-example arrays, or one array padded with ``padding_value``
+  (:mod:`torchbridge.hf.ragged`). Encoder-decoder models predict teacher-forced on
+  the labels; :meth:`HFModel.generate` writes new text.
+* ``x`` may be rows of token lists (padded per batch), and ``fit(collate_fn=...)``
+  takes a ``transformers`` data collator.
+* ``model.save("m.keras")`` / ``ModelCheckpoint`` files load with ``load_model``
+  (:mod:`torchbridge.hf.keras_file`). :func:`torchbridge.hf.from_pretrained` lives
+  in :mod:`torchbridge.hf.pretrained`.
 
-Bad input is caught before the forward pass with an error that names the fix:
-missing or unknown input keys, token ids beyond the embedding table, labels
-outside ``num_labels``, sequences longer than the position embeddings. Checks
-that need a value from the device run on the first batch of each epoch /
-evaluation / prediction only; shape checks run on every batch (no host sync).
+Bad input is caught before the forward pass with an error that names the fix
+(:mod:`torchbridge.hf.input_checks`).
 """
 
 from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
 from torch import Tensor, nn
 
 from torchbridge import tree
-from torchbridge.errors import InputError, UnknownNameError
-from torchbridge.hf._imports import is_pretrained_model, require_transformers
+from torchbridge.errors import InputError
+from torchbridge.hf._imports import is_pretrained_model
+from torchbridge.hf.input_checks import COMMON_KWARGS, IGNORE_INDEX, InputChecks, describe
 from torchbridge.hf.keras_file import build_hf_module, hf_model_config
 from torchbridge.hf.ragged import BatchOutput, concat_predictions, is_row_data, rows_loader
 from torchbridge.models.model import Model
@@ -53,7 +59,7 @@ from torchbridge.models.wrapped import WrappedModel
 from torchbridge.saving.object_registration import register_keras_serializable
 from torchbridge.training.data_adapter import unpack_x_y_sample_weight
 
-__all__ = ["HFModel", "TASKS", "WRAPPER_NAME", "from_pretrained", "wrap", "infer_task"]
+__all__ = ["HFModel", "TASKS", "WRAPPER_NAME", "infer_task", "wrap"]
 
 WRAPPER_NAME = "huggingface_transformers"  # HFModel's entry in models.wrap_registry
 
@@ -78,34 +84,12 @@ _TASK_ALIASES = {
     "summarization": "seq2seq-lm",
     "translation": "seq2seq-lm",
 }
-_CLASSIFICATION = ("sequence-classification", "token-classification")
-_LANGUAGE_MODELING = ("causal-lm", "masked-lm", "seq2seq-lm")
 # Label entries Hugging Face models take (ignored positions are -100 everywhere).
 _QA_LABELS = ("start_positions", "end_positions")
 # Tasks whose labels are one class id per token (-100: not scored).
 _TOKEN_LEVEL = ("token-classification", "causal-lm", "masked-lm", "seq2seq-lm")
-_IGNORE_INDEX = -100
 # Keras's fit arguments after batch_size, in order.
 _FIT_ARGS = ("epochs", "verbose", "callbacks", "validation_split", "validation_data", "shuffle")
-# Keyword arguments every transformers model accepts besides its named ones.
-_COMMON_KWARGS = frozenset(
-    {"return_dict", "output_attentions", "output_hidden_states", "num_items_in_batch"}
-)
-# Models whose learned positions start after the padding index (RoBERTa's offset of 2).
-_PADDING_OFFSET_MODELS = frozenset(
-    {
-        "roberta",
-        "xlm-roberta",
-        "xlm-roberta-xl",
-        "camembert",
-        "roberta-prelayernorm",
-        "data2vec-text",
-        "mpnet",
-        "longformer",
-        "ibert",
-        "xmod",
-    }
-)
 
 
 def infer_task(module: nn.Module) -> str | None:
@@ -135,7 +119,7 @@ def _mask_ignored(y: Tensor, y_pred: Any) -> Tensor:
     """Positions labelled -100 do not count in the metrics (as in the model's own loss):
     Keras's way, a mask riding on the predictions (``y_pred._keras_mask``), which every
     metric honours — ``weighted_metrics`` multiply it with the sample weights."""
-    keep = y != _IGNORE_INDEX
+    keep = y != IGNORE_INDEX
     if isinstance(y_pred, Tensor) and y_pred.ndim == keep.ndim + 1:
         y_pred._keras_mask = keep  # type: ignore[attr-defined]
     return torch.where(keep, y, torch.zeros_like(y))
@@ -149,14 +133,8 @@ def _transformers_kwargs() -> frozenset[str]:
     return frozenset(getattr(TransformersKwargs, "__annotations__", {}))
 
 
-def _describe(value: Any) -> str:
-    if isinstance(value, Tensor):
-        return f"a {str(value.dtype).replace('torch.', '')} tensor of shape {tuple(value.shape)}"
-    return f"a {type(value).__name__}"
-
-
 @register_keras_serializable(package="torchbridge.hf")
-class HFModel(WrappedModel):
+class HFModel(InputChecks, WrappedModel):
     """Keras's training API around a ``transformers.PreTrainedModel`` (kept under ``.module``)."""
 
     def __init__(self, module: nn.Module, name: str | None = None) -> None:
@@ -176,7 +154,7 @@ class HFModel(WrappedModel):
         var_kw = [p for p in params.values() if p.kind is p.VAR_KEYWORD]
         self._forward_inputs: list[str] = named
         # The keys x may hold; None: anything (a custom forward taking **kwargs).
-        allowed = frozenset(named) | _COMMON_KWARGS
+        allowed = frozenset(named) | COMMON_KWARGS
         conventional = True
         if var_kw:
             conventional = "TransformersKwargs" in str(var_kw[0].annotation) or type(
@@ -256,7 +234,7 @@ class HFModel(WrappedModel):
             return {self.main_input_name: x}
         raise InputError(
             f"{type(self.module).__name__} takes a dict of tensors as x (passed as "
-            f"model(**x)), got {_describe(x)}. Give x as e.g. dict(tokenizer(texts, "
+            f"model(**x)), got {describe(x)}. Give x as e.g. dict(tokenizer(texts, "
             f"padding=True, return_tensors='pt')); the model's inputs are "
             f"{self._forward_inputs}."
         )
@@ -363,7 +341,7 @@ class HFModel(WrappedModel):
             return dict(zip(keys, y))
         raise InputError(
             f"{type(self.module).__name__} needs {len(keys)} label tensors {list(keys)}; "
-            f"pass y as a list [{', '.join(keys)}] or a dict, got {_describe(y)}."
+            f"pass y as a list [{', '.join(keys)}] or a dict, got {describe(y)}."
         )
 
     def _decoder_inputs(self, labels: Any) -> Tensor:
@@ -375,139 +353,6 @@ class HFModel(WrappedModel):
                 "builds them from its labels."
             )
         return prepare(labels=labels)
-
-    # --- checks -------------------------------------------------------------------------------
-    def _check_inputs(self, x: Mapping[str, Any], kind: str) -> None:
-        main = self.main_input_name
-        allowed = self._allowed_inputs
-        if kind not in self._checked:
-            if main not in x and "inputs_embeds" not in x:
-                raise InputError(
-                    f"The batch has no {main!r}: x has keys {list(x)}, and "
-                    f"{type(self.module).__name__} takes {self._forward_inputs} "
-                    f"(main input: {main!r}). Tokenize the text into x, e.g. "
-                    "dict(tokenizer(texts, truncation=True, padding=True, return_tensors='pt'))."
-                )
-            if allowed is not None:
-                unknown = [k for k in x if k not in allowed]
-                if unknown:
-                    raise InputError(
-                        f"x has keys {unknown} that {type(self.module).__name__}.forward does "
-                        f"not take; its inputs are {self._forward_inputs}. Drop those columns "
-                        "(e.g. dataset.remove_columns(...) or select the tokenizer outputs), "
-                        "and tokenize text columns first."
-                    )
-            for k, v in x.items():
-                if k in self._extra_kwargs or k in _COMMON_KWARGS:
-                    continue
-                if not isinstance(v, Tensor) and v is not None:
-                    raise InputError(
-                        f"x[{k!r}] is {_describe(v)}, not a tensor. Tokenize text first and "
-                        "pass tensors (return_tensors='pt' or NumPy arrays)."
-                    )
-            ids = x.get(main)
-            if main == "input_ids" and isinstance(ids, Tensor) and ids.numel():
-                self._check_token_ids(ids)
-        self._check_length(x)
-
-    def _check_token_ids(self, ids: Tensor) -> None:
-        if ids.is_floating_point():
-            raise InputError(
-                f"input_ids is {_describe(ids)}; token ids are integers. Pass the tokenizer's "
-                "output as it is (int64), not cast to float."
-            )
-        module: Any = self.module
-        try:
-            rows = int(module.get_input_embeddings().num_embeddings)
-        except (AttributeError, NotImplementedError):
-            rows = int(getattr(self.config, "vocab_size", 0) or 0)
-        if not rows:
-            return
-        lo, hi = (int(v) for v in torch.stack([ids.min(), ids.max()]).tolist())
-        if lo < 0 or hi >= rows:
-            raise InputError(
-                f"input_ids go from {lo} to {hi}, but {type(self.module).__name__}'s embedding "
-                f"table has {rows} rows (config.vocab_size={getattr(self.config, 'vocab_size', '?')}"
-                "): the tokenizer's vocabulary does not fit the model. Use the tokenizer saved "
-                "with the model, or grow the embeddings to the tokenizer before compile(): "
-                "model.resize_token_embeddings(len(tokenizer))."
-            )
-
-    def _max_length(self) -> int | None:
-        config = self.config
-        limit = getattr(config, "max_position_embeddings", None) or getattr(
-            config, "n_positions", None
-        )
-        if not isinstance(limit, int) or limit <= 0:
-            return None
-        # Rotary positions have no table to run off; only learned/absolute ones do.
-        if getattr(config, "rope_theta", None) is not None or getattr(
-            config, "rope_parameters", None
-        ):
-            return None
-        if getattr(config, "model_type", None) in _PADDING_OFFSET_MODELS:
-            pad = getattr(config, "pad_token_id", None)
-            limit -= (pad if isinstance(pad, int) else 1) + 1
-        return limit
-
-    def _check_length(self, x: Mapping[str, Any]) -> None:
-        ids = x.get(self.main_input_name)
-        if not isinstance(ids, Tensor) or self.main_input_name != "input_ids":
-            ids = x.get("inputs_embeds")
-            length = int(ids.shape[1]) if isinstance(ids, Tensor) and ids.ndim >= 2 else 0
-        else:
-            length = int(ids.shape[-1]) if ids.ndim else 0
-        if not length:
-            return
-        limit = self._length_limit
-        if limit is not None and length > limit:
-            raise InputError(
-                f"The batch has sequences of {length} tokens, but {type(self.module).__name__} "
-                f"takes at most {limit} (config.max_position_embeddings). Truncate when "
-                f"tokenizing: tokenizer(texts, truncation=True, max_length={limit})."
-            )
-
-    def _check_labels(self, y: Any, own_loss: bool) -> None:
-        task = self.task
-        if task in _CLASSIFICATION:
-            bound = int(getattr(self.config, "num_labels", 0) or 0)
-            what = f"num_labels={bound}"
-        elif task in _LANGUAGE_MODELING:
-            bound = int(getattr(self.config, "vocab_size", 0) or 0)
-            what = f"vocab_size={bound}"
-        else:
-            return
-        if not isinstance(y, Tensor) or not bound or not y.numel():
-            return
-        if y.is_floating_point():
-            if own_loss and task == "sequence-classification" and bound > 1 and y.ndim == 1:
-                raise InputError(
-                    f"The labels are {_describe(y)}, but the model classifies into {bound} "
-                    "classes: its own loss takes integer class ids (y.astype('int64')), or "
-                    f"float multi-label targets of shape (batch, {bound})."
-                )
-            return
-        if task == "sequence-classification" and bound == 1:
-            return  # regression
-        valid = y[y != _IGNORE_INDEX]
-        if not valid.numel():
-            return
-        lo, hi = (int(v) for v in torch.stack([valid.min(), valid.max()]).tolist())
-        if lo >= 0 and hi < bound:
-            return
-        if task in _CLASSIFICATION:
-            fix = (
-                f"Build the model with as many labels as the data has: torchbridge.hf."
-                f"from_pretrained(path, task={task!r}, num_labels={max(hi + 1, bound)}, "
-                "id2label=...) (a new head: add ignore_mismatched_sizes=True when the "
-                "checkpoint already has one); or subtract 1 if the labels are 1-based."
-            )
-        else:
-            fix = "Labels are token ids of the model's vocabulary (use the model's tokenizer)."
-        raise InputError(
-            f"Labels go from {lo} to {hi}, but {type(self.module).__name__} has {what} "
-            f"(valid labels 0..{bound - 1}, and {_IGNORE_INDEX} for ignored positions). {fix}"
-        )
 
     # --- Keras's step hooks ---------------------------------------------------------------------
     def _align(self, y: Any, y_pred: Any, sample_weight: Any) -> tuple[Any, Any, Any]:
@@ -713,117 +558,10 @@ def wrap(model: nn.Module, name: str | None = None) -> Model:
     return HFModel(model, name=name)
 
 
-def _resolve_task(task: Any) -> tuple[str | None, Any]:
-    """``task`` (a name, or any ``transformers`` Auto / model class) → (task name or
-    ``None``, the class whose ``from_pretrained`` builds the model)."""
-    transformers = require_transformers("torchbridge.hf.from_pretrained")
-    if isinstance(task, type):
-        if not callable(getattr(task, "from_pretrained", None)):
-            raise InputError(
-                f"task={task.__name__} has no from_pretrained(): pass a task name "
-                f"({list(TASKS)}) or a transformers class such as AutoModelForMultipleChoice."
-            )
-        by_class = {auto: key for key, auto in TASKS.items()}
-        return by_class.get(task.__name__), task
-    if not isinstance(task, str):
-        raise InputError(
-            f"task must be a task name ({list(TASKS)}) or a transformers Auto class, got "
-            f"{type(task).__name__}."
-        )
-    key = task.lower().replace("_", "-")
-    key = _TASK_ALIASES.get(key, key)
-    if key not in TASKS:
-        raise UnknownNameError("task", task, list(TASKS) + list(_TASK_ALIASES))
-    return key, getattr(transformers, TASKS[key])
+def __getattr__(name: str) -> Any:
+    """``torchbridge.hf.model.from_pretrained`` (it lives in :mod:`torchbridge.hf.pretrained`)."""
+    if name == "from_pretrained":
+        from torchbridge.hf.pretrained import from_pretrained
 
-
-def from_pretrained(
-    path_or_name: str | os.PathLike[str],
-    task: Any = "sequence-classification",
-    num_labels: int | None = None,
-    id2label: Mapping[int, str] | Sequence[str] | None = None,
-    label2id: Mapping[str, int] | None = None,
-    name: str | None = None,
-    save_converted: bool = False,
-    **kwargs: Any,
-) -> HFModel:
-    """Load a pretrained model for ``task`` with its ``AutoModelFor...`` class, wrapped.
-
-    ``task``: one of :data:`TASKS` (or a pipeline name such as
-    ``"text-classification"``). ``id2label`` may be a list of label names;
-    ``num_labels`` and ``label2id`` follow from it. Other keyword arguments go
-    to ``from_pretrained`` (``ignore_mismatched_sizes=True``, ``dtype=``,
-    ``revision=``...). ``HF_HUB_OFFLINE=1`` is honoured by ``transformers``:
-    only local directories and cached models load then.
-
-    A local folder whose only weights are a TensorFlow ``tf_model.h5`` (a checkpoint
-    saved by transformers' TF classes, which transformers 5 no longer reads) is
-    converted on the fly (:mod:`torchbridge.hf.tf_checkpoint`; a log line says so), and
-    so is a Hub repository whose only weights are TensorFlow's;
-    ``save_converted=True`` also writes ``model.safetensors`` into that folder, so
-    later loads need no conversion (no effect on folders that have PyTorch weights).
-    """
-    key, auto_cls = _resolve_task(task)
-    auto_name = auto_cls.__name__
-    if id2label is not None:
-        if not isinstance(id2label, Mapping):
-            id2label = dict(enumerate(id2label))
-        id2label = {int(k): str(v) for k, v in id2label.items()}
-        if num_labels is None:
-            num_labels = len(id2label)
-        elif num_labels != len(id2label):
-            raise InputError(
-                f"num_labels={num_labels} but id2label names {len(id2label)} labels: give "
-                "one name per label (or leave num_labels out)."
-            )
-        if label2id is None:
-            label2id = {v: k for k, v in id2label.items()}
-    if label2id is not None and num_labels is None:
-        num_labels = len(label2id)
-    options: dict[str, Any] = {}
-    if num_labels is not None:
-        if key is not None and key not in _CLASSIFICATION:
-            raise InputError(
-                f"num_labels / id2label apply to classification tasks {list(_CLASSIFICATION)}, "
-                f"not {key!r}."
-            )
-        options["num_labels"] = int(num_labels)
-    if id2label is not None:
-        options["id2label"] = id2label
-    if label2id is not None:
-        options["label2id"] = {str(k): int(v) for k, v in label2id.items()}
-    options.update(kwargs)
-    source = os.fspath(path_or_name)
-    from torchbridge.hf import tf_checkpoint
-
-    if tf_checkpoint.has_only_tf_weights(source):
-        module, _ = tf_checkpoint.load_tf_checkpoint(
-            source, auto_name, save_converted=save_converted, **options
-        )
-        return HFModel(module, name=name)
-    try:
-        module = auto_cls.from_pretrained(source, **options)
-    except OSError as exc:
-        snapshot = tf_checkpoint.hub_tf_snapshot(source, options)  # a TF-only Hub repository
-        if snapshot is not None:
-            if save_converted:
-                raise InputError(
-                    f"save_converted=True writes into a local folder, and {source!r} is a Hub "
-                    f"repository. Convert its snapshot instead: torchbridge convert {snapshot} "
-                    "OUT_DIR."
-                ) from None
-            module, _ = tf_checkpoint.load_tf_checkpoint(snapshot, auto_name, **options)
-            return HFModel(module, name=name)
-        offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
-        hint = (
-            " HF_HUB_OFFLINE is set, so only local directories and models already in the "
-            "Hugging Face cache can be loaded."
-            if offline
-            else ""
-        )
-        raise InputError(
-            f"Could not load a {key or auto_name} model from {source!r}: {exc}.{hint} Pass the path of a "
-            "directory holding config.json and the weights (e.g. one written by "
-            "save_pretrained)."
-        ) from exc
-    return HFModel(module, name=name)
+        return from_pretrained
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -43,7 +43,7 @@ from torchbridge.errors import InputError, NotCompiledError, SavedFormatError
 from torchbridge.hf._imports import require_transformers
 from torchbridge.hf.entity_scores import entity_scores
 from torchbridge.hf.model import HFModel
-from torchbridge.hf.model import from_pretrained as _model_from_pretrained
+from torchbridge.hf.pretrained import from_pretrained as _model_from_pretrained
 from torchbridge.hf.text_batches import forward_inputs, hf_dataset_kind
 
 __all__ = ["TokenClassifier"]
