@@ -228,6 +228,7 @@ class DataParallelPlan:
         self.weight = _Weight(self.world)
         self._warned_drop = False
         self._gathered = False
+        self._forward: Callable[[Any], Any] | None = None
 
     # --- data ---------------------------------------------------------------------
     def shard(self, adapter: Any) -> Any:
@@ -276,15 +277,13 @@ class DataParallelPlan:
     def train_step(self, model: Any, step: Callable[[Any], Any]) -> Callable[[Any], Any]:
         from torchbridge.training.distributed_wrap import reshard_weights, wrap_for_training
 
-        state: dict[str, Any] = {"forward": None}
-
         def run(batch: Any) -> Any:
-            if state["forward"] is None:
-                state["forward"] = wrap_for_training(model, batch, self.weight, strategy())
+            if self._forward is None:  # one wrapper per model, reused by later fit calls
+                self._forward = wrap_for_training(model, batch, self.weight, strategy())
             if self._gathered:  # FSDP2: weights were gathered for the callbacks
                 reshard_weights(model)
                 self._gathered = False
-            forward = state["forward"]
+            forward = self._forward
             saved_jit = model.__dict__.get("_jit_call")
             model.__dict__["call_inputs"] = forward
             model.__dict__["_jit_call"] = None
