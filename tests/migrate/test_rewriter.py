@@ -182,6 +182,25 @@ CASES = [
         None,
     ),
     (
+        "reset_states",
+        "import keras\nacc.reset_states()\nlstm.reset_states(states)\n",
+        ["acc.reset_state()", "lstm.reset_states(states)"],
+        None,
+    ),
+    ("predict_proba", "import keras\np = model.predict_proba(x)\n", ["p = model.predict(x)"], None),
+    (
+        "optimizer_lr",
+        "import keras\nlr = model.optimizer.lr\noptimizer.lr = 0.1\nmodel.lr = 1\n",
+        ["lr = model.optimizer.learning_rate", "optimizer.learning_rate = 0.1", "model.lr = 1"],
+        None,
+    ),
+    (
+        "compat_v2",
+        "import tensorflow.compat.v2 as tf\ny = tf.reduce_sum(x)\n",
+        ["y = keras.ops.sum(x)"],
+        "tensorflow",
+    ),
+    (
         "experimental_autotune",
         TF + "a = tf.data.experimental.AUTOTUNE\n",
         ["a = torchbridge.data.AUTOTUNE"],
@@ -292,6 +311,9 @@ MANUAL = [
     ),
     ("save_savedmodel", "import keras\nmodel.save('export_dir')\n", "SavedModel", False),
     ("save_format", "import keras\nmodel.save('m.h5', save_format='h5')\n", "SavedModel", False),
+    ("predict_classes", "import keras\nc = model.predict_classes(x)\n", "predict_classes", False),
+    ("set_value", TF + "tf.keras.backend.set_value(v, 1.0)\n", "set_value", True),
+    ("compat_v1", TF + "tf.compat.v1.Session()\n", "tf.compat.v1", True),
     ("save_weights_ckpt", "import keras\nmodel.save_weights('ckpt/w')\n", "save_weights", False),
 ]
 

@@ -78,6 +78,10 @@ MANUAL_KERAS: dict[str, tuple[str, str]] = {
     "keras.engine": ("private tf.keras API: use the public keras.* names", "keras-names"),
     "keras.src": ("private Keras API: use the public keras.* names", "keras-names"),
     "keras.estimator": ("no equivalent: train with model.fit", "keras-names"),
+    "keras.backend.set_value": ("variable.assign(value)", "keras-names"),
+    "keras.backend.get_value": ("keras.ops.convert_to_numpy(x)", "keras-names"),
+    "keras.backend.int_shape": ("tuple(x.shape)", "keras-names"),
+    "keras.backend.function": ("call the model or layer directly", "keras-names"),
 }
 
 # tf.<dtype> -> the Keras dtype string.
@@ -137,6 +141,10 @@ MANUAL_TF: dict[str, tuple[str, str]] = {
         "unsupported",
     ),
     "tensorflow.strings": ("Python str methods or keras.layers.TextVectorization", "unsupported"),
+    "tensorflow.compat.v1": (
+        "TF1 graph-mode API: no equivalent; port to Keras 3 code",
+        "unsupported",
+    ),
     "tensorflow.data": ("torchbridge.data has no such name; see the tf.data table", "tf-data"),
 }
 
@@ -144,6 +152,8 @@ MANUAL_TF: dict[str, tuple[str, str]] = {
 def canonical(path: str) -> str:
     """A module path as migrate reasons about it: tf.keras and torchbridge names are
     spelled ``keras.X``; other TensorFlow names stay ``tensorflow.X``."""
+    if path == "tensorflow.compat.v2" or path.startswith("tensorflow.compat.v2."):
+        path = "tensorflow" + path[len("tensorflow.compat.v2") :]
     for prefix in ("tensorflow.keras", "tensorflow.python.keras", "tf_keras", "torchbridge"):
         if path == prefix or path.startswith(prefix + "."):
             return "keras" + path[len(prefix) :]

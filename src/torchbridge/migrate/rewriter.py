@@ -33,6 +33,8 @@ _GENERATOR_METHODS = {
     "predict_generator": "predict",
 }
 _FIT_METHODS = {"fit", "evaluate", "predict", *_GENERATOR_METHODS}
+# tf.keras 2 methods renamed in Keras 3 (exact: same arguments and results).
+_RENAMED_METHODS = {"predict_proba": "predict"}
 _DROPPED_FIT_ARGS = ("workers", "use_multiprocessing", "max_queue_size")
 _TF_KERAS_TRAIN_STEP = {
     "compiled_loss": "loss = self.compute_loss(x=x, y=y, y_pred=y_pred)",
@@ -49,6 +51,13 @@ def _short(path: str) -> str:
 
 def _is_literal(node: cst.BaseExpression, *values: str) -> bool:
     return isinstance(node, cst.Name) and node.value in values
+
+
+def _ends_with(node: cst.BaseExpression, name: str) -> bool:
+    """``node`` is ``name`` or ``<anything>.name``."""
+    if isinstance(node, cst.Name):
+        return node.value == name
+    return isinstance(node, cst.Attribute) and node.attr.value == name
 
 
 def _fix_commas(args: list[cst.Arg], original_last: cst.Arg | None) -> list[cst.Arg]:
@@ -114,6 +123,14 @@ class BodyRewriter(cst.CSTTransformer):
                 "custom-train-step",
             )
         parent = self.get_metadata(ParentNodeProvider, original_node, None)
+        if original_node.attr.value == "lr" and _ends_with(original_node.value, "optimizer"):
+            self._report(
+                original_node,
+                "rewritten",
+                "`optimizer.lr` -> `optimizer.learning_rate`",
+                anchor="keras-names",
+            )
+            return updated_node.with_changes(attr=cst.Name("learning_rate"))
         if isinstance(parent, cst.Attribute) and parent.value is original_node:
             return updated_node  # the outer chain decides
         if isinstance(parent, (cst.ImportAlias, cst.ImportFrom, cst.Decorator)):
@@ -304,6 +321,24 @@ class BodyRewriter(cst.CSTTransformer):
         method = func.attr.value
         if method in ("save", "save_weights"):
             self._check_save(original, updated, method)
+            return updated
+        if method == "reset_states" and not updated.args:
+            self._report(
+                original, "rewritten", "`reset_states()` -> `reset_state()`", anchor="keras-names"
+            )
+            return updated.with_changes(func=func.with_changes(attr=cst.Name("reset_state")))
+        if method in _RENAMED_METHODS:
+            new_name = _RENAMED_METHODS[method]
+            self._report(original, "rewritten", f"`{method}` -> `{new_name}`", anchor="keras-names")
+            return updated.with_changes(func=func.with_changes(attr=cst.Name(new_name)))
+        if method == "predict_classes":
+            self._report(
+                original,
+                "manual",
+                "`predict_classes` was removed from Keras",
+                "np.argmax(model.predict(x), axis=-1) (or > 0.5 for a sigmoid output)",
+                "keras-names",
+            )
             return updated
         if method not in _FIT_METHODS:
             return updated
