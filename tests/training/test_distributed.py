@@ -140,3 +140,37 @@ def test_four_processes_equal_one_process_on_the_global_batch(tmp_path: Path) ->
 
 def test_fsdp2_model_parallel_equals_one_process(tmp_path: Path) -> None:
     _compare(tmp_path, 2, 101, "fsdp")
+
+
+MISMATCH = textwrap.dedent(
+    """
+    import os, sys
+    import numpy as np
+    import torchbridge as keras
+    from torchbridge import distribute
+    from torchbridge.errors import InputError
+
+    distribute.init()
+    x = np.arange(64, dtype="float32").reshape(32, 2)
+    ds = keras.data.Dataset.from_tensor_slices((x, x[:, :1])).shuffle(32, seed=distribute.rank())
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    try:
+        model.fit(ds.batch(8), verbose=0)
+    except InputError as e:
+        assert "set_random_seed" in str(e)
+        open(os.path.join(sys.argv[1], f"refused-{distribute.rank()}"), "w").close()
+    distribute.shutdown()
+    """
+)
+
+
+def test_ranks_reading_different_batches_is_an_error(tmp_path: Path) -> None:
+    script = tmp_path / "mismatch.py"
+    script.write_text(MISMATCH)
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
+    proc = subprocess.run(
+        [*cmd, str(script), str(tmp_path)], env=_env(), capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert sorted(p.name for p in tmp_path.glob("refused-*")) == ["refused-0", "refused-1"]

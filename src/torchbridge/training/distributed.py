@@ -244,7 +244,9 @@ class DataParallelPlan:
         inner = _whole_stream(adapter) or adapter.iter_epoch
 
         def iter_epoch(epoch: int) -> Iterator[Any]:
-            for batch in inner(epoch):
+            for index, batch in enumerate(inner(epoch)):
+                if index == 0:
+                    self._check_same_batches(batch)
                 n = _batch_length(batch)
                 if n is None:
                     raise InputError(
@@ -261,6 +263,28 @@ class DataParallelPlan:
         adapter.iter_epoch = iter_epoch
         adapter._tb_sharded = True
         return adapter
+
+    def _check_same_batches(self, batch: Any) -> None:
+        """The first global batch of each pass must be the same on every rank (one small
+        all-reduce per pass): an unseeded shuffle would silently train on a mix."""
+        leaves = [t for t in nest.flatten(batch) if isinstance(t, (torch.Tensor, np.ndarray))]
+        total = 0.0
+        for leaf in leaves:
+            values = torch.as_tensor(leaf).detach()
+            if values.is_floating_point() or values.dtype in (torch.int32, torch.int64):
+                total += float(values.double().sum())
+        device = torch.device("cuda") if _backend_is_nccl() else torch.device("cpu")
+        probe = torch.tensor([total, -total], dtype=torch.float64, device=device)
+        torch.distributed.all_reduce(probe, op=torch.distributed.ReduceOp.MAX)
+        high, low = float(probe[0]), -float(probe[1])
+        if high - low > 1e-6 * max(1.0, abs(high)):
+            raise InputError(
+                "The processes read different batches from the same input (the first global "
+                "batch of this pass differs between ranks): each rank must see the same "
+                "stream, which it then slices. Seed the pipeline's shuffle "
+                "(Dataset.shuffle(buffer, seed=...)) or call keras.utils.set_random_seed(...) "
+                "with the same seed on every process before building the data."
+            )
 
     def _warn_drop(self, n: int) -> None:
         if not self._warned_drop and self.is_main:
