@@ -1,5 +1,6 @@
 """A TF2-style TFRecord reader: tf.data.TFRecordDataset + tf.io.parse_single_example with
-FixedLenFeature, batched and fed to fit."""
+FixedLenFeature, batched and fed to fit; and a CSV file read with
+tf.data.experimental.make_csv_dataset."""
 
 import json
 import os
@@ -38,7 +39,19 @@ model.compile(
     metrics=["accuracy"],
 )
 history = model.fit(ds, epochs=2, verbose=0)
+csv_path = os.path.join(sys.argv[2], "table.csv")
+with open(csv_path, "w") as f:
+    f.write("a,b,y\n" + "".join(f"{i * 0.5},{i % 3},{i % 2}\n" for i in range(6)))
+csv = tf.data.experimental.make_csv_dataset(
+    csv_path, batch_size=4, label_name="y", shuffle=False, num_epochs=1
+)
+csv_batches = [
+    ({k: np.asarray(v).tolist() for k, v in features.items()}, np.asarray(labels).tolist())
+    for features, labels in csv
+]
+
 result = {
+    "csv": csv_batches,
     "x": np.concatenate(xs).tolist(),
     "label": np.concatenate(ys).tolist(),
     "label_dtype": str(np.concatenate(ys).dtype),
