@@ -182,6 +182,13 @@ CASES = [
         None,
     ),
     (
+        "checkpoint_ok",
+        "import keras\nc = keras.callbacks.ModelCheckpoint('m.weights.h5', save_weights_only=True)\n"
+        "d = keras.callbacks.ModelCheckpoint('m-{epoch}.keras')\n",
+        ["c = keras.callbacks.ModelCheckpoint('m.weights.h5', save_weights_only=True)"],
+        None,
+    ),
+    (
         "reset_states",
         "import keras\nacc.reset_states()\nlstm.reset_states(states)\n",
         ["acc.reset_state()", "lstm.reset_states(states)"],
@@ -314,6 +321,18 @@ MANUAL = [
     ("predict_classes", "import keras\nc = model.predict_classes(x)\n", "predict_classes", False),
     ("set_value", TF + "tf.keras.backend.set_value(v, 1.0)\n", "set_value", True),
     ("compat_v1", TF + "tf.compat.v1.Session()\n", "tf.compat.v1", True),
+    (
+        "checkpoint_path",
+        TF + "c = tf.keras.callbacks.ModelCheckpoint('ckpt/{epoch}', save_weights_only=True)\n",
+        "must end in .weights.h5",
+        False,
+    ),
+    (
+        "checkpoint_model_path",
+        "import keras\nc = keras.callbacks.ModelCheckpoint(filepath='best.h5')\n",
+        "must end in .keras",
+        False,
+    ),
     ("save_weights_ckpt", "import keras\nmodel.save_weights('ckpt/w')\n", "save_weights", False),
 ]
 

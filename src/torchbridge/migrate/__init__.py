@@ -50,9 +50,9 @@ def migrate_source(source: str, path: str = "<string>") -> FileReport:
     if not aliases and "tensorflow" not in source and "keras" not in source:
         return FileReport(path, source, source)
     body = BodyRewriter(aliases)
-    module = MetadataWrapper(module).visit(body)
+    module = MetadataWrapper(module, unsafe_skip_copy=True).visit(body)
     imports = ImportRewriter(used_names(module), body.needs)
-    module = MetadataWrapper(module).visit(imports)
+    module = MetadataWrapper(module, unsafe_skip_copy=True).visit(imports)
     findings = sorted(
         {*body.findings, *imports.findings}, key=lambda f: (f.line, f.column, f.message)
     )

@@ -214,6 +214,9 @@ class BodyRewriter(cst.CSTTransformer):
             return updated_node
         if path is not None and path.startswith("keras.optimizers."):
             return self._optimizer_args(original_node, updated_node)
+        if path == "keras.callbacks.ModelCheckpoint":
+            self._check_checkpoint(original_node, updated_node)
+            return updated_node
         if path is None and isinstance(updated_node.func, cst.Attribute):
             return self._fit_call(original_node, updated_node)
         return updated_node
@@ -361,6 +364,28 @@ class BodyRewriter(cst.CSTTransformer):
             )
             updated = updated.with_changes(args=_fix_commas(kept, updated.args[-1]) if kept else [])
         return updated
+
+    def _check_checkpoint(self, original: cst.Call, updated: cst.Call) -> None:
+        """Keras 3's ModelCheckpoint writes ``.keras`` models or ``.weights.h5`` weights."""
+        first = updated.args[0] if updated.args else None
+        if first is None or (first.keyword is not None and first.keyword.value != "filepath"):
+            return
+        path = first.value.evaluated_value if isinstance(first.value, cst.SimpleString) else None
+        weights_only = any(
+            a.keyword is not None
+            and a.keyword.value == "save_weights_only"
+            and _is_literal(a.value, "True")
+            for a in updated.args
+        )
+        suffix = ".weights.h5" if weights_only else ".keras"
+        if isinstance(path, str) and not path.endswith(suffix):
+            self._report(
+                original,
+                "manual",
+                f"ModelCheckpoint path {path!r} must end in {suffix} in Keras 3",
+                f"a path ending in {suffix}",
+                "saving",
+            )
 
     def _check_save(self, original: cst.Call, updated: cst.Call, method: str) -> None:
         """``model.save("dir")`` (TF SavedModel) and ``save_format=`` are gone in Keras 3."""
