@@ -6,8 +6,10 @@ samples/s, speedup over one process and efficiency (speedup / N; 1.0 = linear).
 Each worker fits a fixed model (an MLP 512-1024-1024-10, ~1.6M weights, SGD,
 cross-entropy) on 16,384 random samples with global batch 256 (each of N
 processes computes 256 / N per step, DDP all-reduces the gradients): one warm-up
-epoch, then the median of 3 timed epochs. On CPU every process gets
-cores // N threads (at least 1), so the total compute stays the machine's.
+epoch, then the median of 3 timed epochs. On CPU each process uses
+``--threads`` intra-op threads (default 1): the speedup is then what more
+processes give, not thread-level parallelism (on a loaded 2-core machine one
+process with 2 threads ran 7x slower than with 1, which would flatter N > 1).
 
     .venv/bin/python bench/distributed.py                 # CPU, gloo: 1, 2, 4 processes
     .venv/bin/python bench/distributed.py --device cuda   # one GPU per process, nccl
@@ -30,9 +32,8 @@ def worker(args: argparse.Namespace) -> None:
     import numpy as np
     import torch
 
-    nproc = int(os.environ.get("WORLD_SIZE", "1"))
     if args.device == "cpu":
-        torch.set_num_threads(max(1, (os.cpu_count() or 1) // nproc))
+        torch.set_num_threads(args.threads)
     import torchbridge as keras
     from torchbridge import distribute
 
@@ -71,7 +72,7 @@ def worker(args: argparse.Namespace) -> None:
         times.append(time.perf_counter() - start)
     if distribute.is_main_process():
         with open(args.out, "w") as f:
-            json.dump({"procs": nproc, "seconds": statistics.median(times)}, f)
+            json.dump({"procs": distribute.world_size(), "seconds": statistics.median(times)}, f)
     distribute.shutdown()
 
 
@@ -89,7 +90,8 @@ def launch(args: argparse.Namespace) -> None:
             cmd += [f"--nproc_per_node={nproc}", os.path.abspath(__file__), "--worker"]
             cmd += ["--out", out, "--device", args.device, "--samples", str(args.samples)]
             cmd += ["--batch", str(args.batch), "--epochs", str(args.epochs)]
-            env = dict(os.environ, OMP_NUM_THREADS=str(max(1, (os.cpu_count() or 1) // nproc)))
+            cmd += ["--threads", str(args.threads)]
+            env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
             subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
             with open(out) as f:
                 results.append(json.load(f))
@@ -115,6 +117,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=16384)
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1, help="intra-op threads per process")
     args = parser.parse_args()
     if args.worker:
         worker(args)
