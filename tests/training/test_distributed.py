@@ -22,7 +22,7 @@ import pytest
 
 WORKER = textwrap.dedent(
     """
-    import json, os, sys
+    import contextlib, io, json, os, sys
     import numpy as np
     import torch
     import torchbridge as keras
@@ -50,7 +50,9 @@ WORKER = textwrap.dedent(
            keras.callbacks.EarlyStopping(monitor="loss", patience=1, min_delta=1e9)]
     hist = model.fit(x, y, batch_size=32, epochs=epochs, verbose=0, callbacks=cbs,
                      validation_data=(x[:40], y[:40]))
-    ev = model.evaluate(x, y, batch_size=32, verbose=0, return_dict=True)
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):  # the progress bar: rank 0 only
+        ev = model.evaluate(x, y, batch_size=32, verbose=1, return_dict=True)
     pred = model.predict(x, batch_size=32, verbose=0)
     # A torchbridge Dataset: every rank reads the same global batches and keeps its slice.
     ds = keras.data.Dataset.from_tensor_slices((x, y)).shuffle(64, seed=3).batch(32)
@@ -61,7 +63,8 @@ WORKER = textwrap.dedent(
              pred_ds=pred_ds)
     with open(os.path.join(out, f"rank{rank}.json"), "w") as f:
         json.dump({"history": hist.history, "epochs": hist.epoch, "evaluate": ev, "evaluate_ds": ev_ds,
-                   "world": distribute.world_size()}, f)
+                   "world": distribute.world_size(),
+                   "progbar": len(buf.getvalue())}, f)
     keras.distribution.set_distribution(None)
     distribute.shutdown()
     """
@@ -110,6 +113,7 @@ def _compare(tmp_path: Path, nproc: int, n: int, strategy: str = "ddp") -> None:
     for rank in range(nproc):
         w, p, j = _load(multi, rank)
         assert j["world"] == nproc
+        assert (j["progbar"] > 0) == (rank == 0)
         assert j["epochs"] == j1["epochs"]  # every rank stopped at the same epoch
         for a, b in zip(w, w1, strict=True):
             np.testing.assert_allclose(a, b, atol=1e-6, rtol=0)
