@@ -200,3 +200,43 @@ def test_layer_constructors_take_any_value_or_refuse_it(layer, value) -> None:
     status, result = _outcome(build_and_call)
     if status == "ok" and shape is not None:
         assert result.shape[0] == shape[0]
+
+
+DATASET_MISTAKES = {
+    "batch(0)": lambda ds: ds.batch(0),
+    "batch(2.5)": lambda ds: ds.batch(2.5),
+    "batch('64')": lambda ds: ds.batch("64"),
+    "shuffle(None)": lambda ds: ds.shuffle(None),
+    "shuffle(0)": lambda ds: ds.shuffle(0),
+    "take(2.5)": lambda ds: ds.take(2.5),
+    "skip('x')": lambda ds: ds.skip("x"),
+    "repeat(1.5)": lambda ds: ds.repeat(1.5),
+    "prefetch(-5)": lambda ds: ds.prefetch(-5),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DATASET_MISTAKES))
+def test_dataset_methods_refuse_bad_counts_when_called(case) -> None:
+    """At the call, not at the first iteration (batch(2.5) used to batch by 2)."""
+    from torchbridge.data import Dataset
+
+    with pytest.raises(InputError) as info:
+        DATASET_MISTAKES[case](Dataset.range(10))
+    method = case.split("(")[0]
+    assert str(info.value).startswith(f"{method}:")
+
+
+def test_dataset_counts_accept_numpy_and_tensor_integers() -> None:
+    import torch
+
+    from torchbridge.data import Dataset
+
+    ds = Dataset.range(10).batch(np.int64(4)).take(torch.tensor(2))
+    assert [len(b) for b in ds] == [4, 4]
+
+
+def test_filter_refuses_a_non_callable_at_the_call() -> None:
+    from torchbridge.data import Dataset
+
+    with pytest.raises(TypeError, match="callable predicate"):
+        Dataset.range(3).filter("x > 1")

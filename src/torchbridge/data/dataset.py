@@ -164,6 +164,11 @@ class Dataset(DatasetExtrasMixin, IterableDataset):  # type: ignore[type-arg]
     def filter(self, predicate: Callable[..., Any], name: str | None = None) -> Dataset:
         from torchbridge.data.ops.filter import FilterDataset
 
+        if not callable(predicate):
+            raise TypeError(
+                f"filter() needs a callable predicate (element -> bool), got "
+                f"{type(predicate).__name__}."
+            )
         return FilterDataset(self, predicate)
 
     def enumerate(self, start: int = 0, name: str | None = None) -> Dataset:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from torchbridge.data.dataset import INFINITE, UNKNOWN, Dataset
+from torchbridge.data.ops._args import int_arg
 from torchbridge.data.ops._unary import UnaryDataset, UnaryIterator
 from torchbridge.data.structure import batch_elements, leaf_shape, pad_leaves
 from torchbridge.errors import InputError
@@ -50,10 +51,8 @@ def _batch_cardinality(n: int, size: int, drop: bool) -> int:
 
 class BatchDataset(UnaryDataset):
     def __init__(self, input_dataset: Dataset, batch_size: int, drop_remainder: bool = False):
-        if int(batch_size) < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
+        self._size = int_arg(batch_size, "batch", "batch_size", minimum=1)
         super().__init__(input_dataset)
-        self._size = int(batch_size)
         self._drop = bool(drop_remainder)
 
     def _iterator(self) -> _BatchIterator:

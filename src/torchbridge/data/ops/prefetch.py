@@ -19,6 +19,7 @@ import weakref
 from typing import Any
 
 from torchbridge.data.dataset import AUTOTUNE, Dataset
+from torchbridge.data.ops._args import int_arg
 from torchbridge.data.ops._unary import UnaryDataset
 
 __all__ = ["PrefetchDataset"]
@@ -166,10 +167,10 @@ class PrefetchDataset(UnaryDataset):
     def __init__(self, input_dataset: Dataset, buffer_size: int) -> None:
         if buffer_size == AUTOTUNE:
             buffer_size = max(2, 2 * (os.cpu_count() or 1))
-        if int(buffer_size) < 1:
-            raise ValueError(f"prefetch buffer_size must be >= 1 or AUTOTUNE, got {buffer_size}.")
+        self._size = int_arg(
+            buffer_size, "prefetch", "buffer_size", minimum=1, hint="Or pass AUTOTUNE."
+        )
         super().__init__(input_dataset)
-        self._size = int(buffer_size)
 
     def _iterator(self) -> _PrefetchIterator:
         return _PrefetchIterator(self._input._iterator(), self._size)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from torchbridge.data.dataset import INFINITE, Dataset
+from torchbridge.data.ops._args import int_arg
 
 __all__ = ["RepeatDataset"]
 
@@ -66,7 +67,11 @@ class _RepeatIterator:
 class RepeatDataset(Dataset):
     def __init__(self, input_dataset: Dataset, count: int | None = None) -> None:
         self._input = input_dataset
-        self._count = -1 if count is None else int(count)
+        self._count = (
+            -1
+            if count is None
+            else int_arg(count, "repeat", "count", hint="Leave it out (or -1) to repeat forever.")
+        )
 
     @property
     def _inputs(self) -> list[Dataset]:

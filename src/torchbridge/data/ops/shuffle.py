@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from torchbridge.data.dataset import Dataset
+from torchbridge.data.ops._args import int_arg
 from torchbridge.data.ops._unary import UnaryDataset
 
 __all__ = ["ShuffleDataset"]
@@ -89,9 +90,9 @@ class ShuffleDataset(UnaryDataset):
         seed: int | None = None,
         reshuffle_each_iteration: bool = True,
     ) -> None:
-        buffer_size = int(buffer_size)
-        if buffer_size < 1:
-            raise ValueError(f"shuffle buffer_size must be >= 1, got {buffer_size}.")
+        buffer_size = int_arg(
+            buffer_size, "shuffle", "buffer_size", minimum=1, hint="E.g. shuffle(10_000)."
+        )
         super().__init__(input_dataset)
         self._size = buffer_size
         if seed is None:

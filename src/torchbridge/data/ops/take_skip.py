@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from torchbridge.data.dataset import INFINITE, UNKNOWN, Dataset
+from torchbridge.data.ops._args import int_arg
 from torchbridge.data.ops._unary import UnaryDataset, UnaryIterator
 
 __all__ = ["TakeDataset", "SkipDataset"]
@@ -38,7 +39,8 @@ class _SkipIterator(_TakeIterator):
 class TakeDataset(UnaryDataset):
     def __init__(self, input_dataset: Dataset, count: int) -> None:
         super().__init__(input_dataset)
-        self._count = int(count)
+        method = "skip" if isinstance(self, SkipDataset) else "take"
+        self._count = int_arg(count, method, "count", hint=f"-1 {method}s every element.")
 
     def _iterator(self) -> _TakeIterator:
         return _TakeIterator(self._input._iterator(), self._count)
