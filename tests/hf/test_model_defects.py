@@ -175,7 +175,12 @@ def test_keras_file_and_model_checkpoint_load(tokenizer, token_classifier, corpu
         np.testing.assert_allclose(loaded.predict(x, verbose=0), expected, atol=1e-5)
         assert loaded.get_config()["architecture"] == "BertForTokenClassification"
     assert (tmp_path / "ckpt_1.keras").exists()
-    # A fresh process that never imports torchbridge.hf loads it too.
+
+
+@pytest.mark.slow
+def test_keras_file_loads_in_a_process_that_never_imported_hf(token_classifier, tmp_path):
+    model = hf.wrap(token_classifier)
+    model.save(tmp_path / "x.keras")
     code = (
         "import sys, torchbridge as tb\n"
         f"m = tb.models.load_model({str(tmp_path / 'x.keras')!r})\n"
@@ -249,6 +254,9 @@ def test_fit_with_collate_fn_equals_default_padding(tokenizer, token_classifier,
         for ids, m in zip(enc["input_ids"], enc["attention_mask"], strict=True)
     ]
     collator = transformers.DataCollatorForTokenClassification(tokenizer)
+    for m in token_classifier.modules():  # no dropout: the runs are deterministic
+        if isinstance(m, torch.nn.Dropout):
+            m.p = 0.0
     results = []
     for collate_fn in (collator, None):
         module = copy.deepcopy(token_classifier)
@@ -259,3 +267,13 @@ def test_fit_with_collate_fn_equals_default_padding(tokenizer, token_classifier,
         results.append(h.history["loss"])
     np.testing.assert_allclose(results[0], results[1], rtol=1e-5)
     assert model.evaluate(rows, batch_size=3, verbose=0, collate_fn=collator) > 0
+    # A datasets.Dataset goes through prepare_dataset with the collator: same losses.
+    import datasets
+
+    module = copy.deepcopy(token_classifier)
+    model = hf.wrap(module)
+    model.compile(optimizer="sgd")
+    torch.manual_seed(0)
+    ds = datasets.Dataset.from_list(rows)
+    h = model.fit(ds, batch_size=3, epochs=2, shuffle=False, verbose=0, collate_fn=collator)
+    np.testing.assert_allclose(h.history["loss"], results[0], rtol=1e-5)

@@ -68,6 +68,7 @@ def test_label_alignment_follows_word_ids(checkpoint, alignment):
     )  # fmt: skip  (some word really has several sub-tokens)
 
 
+@pytest.mark.slow
 def test_learns_synthetic_tags_and_scores_equal_seqeval(checkpoint, corpus):
     from seqeval.metrics import classification_report
 

@@ -458,7 +458,7 @@ class HFModel(InputChecks, WrappedModel):
             kwargs.update(zip(_FIT_ARGS, args, strict=False))  # Keras's order after batch_size
             args = ()
             shuffle = kwargs.pop("shuffle", True)
-            x = rows_loader(x, y, batch_size, shuffle is True, collate_fn, self._pad_token_id())
+            x = self._rows_data(x, y, batch_size, shuffle is True, collate_fn)
             y, batch_size = None, None
             val = kwargs.get("validation_data")
             if isinstance(val, (tuple, list)) and val and is_row_data(val[0]):
@@ -479,9 +479,29 @@ class HFModel(InputChecks, WrappedModel):
     ) -> Any:
         """Keras's ``evaluate``; rows of token lists and ``collate_fn`` as in :meth:`fit`."""
         if collate_fn is not None or is_row_data(x):
-            x = rows_loader(x, y, batch_size, False, collate_fn, self._pad_token_id())
+            x = self._rows_data(x, y, batch_size, False, collate_fn)
             y, batch_size = None, None
         return super().evaluate(x, y, batch_size, *args, **kwargs)
+
+    def _rows_data(
+        self, x: Any, y: Any, batch_size: int | None, shuffle: bool, collate_fn: Any
+    ) -> Any:
+        """Rows → batches: a ``datasets.Dataset`` through ``prepare_dataset`` (Arrow reads,
+        its label column becomes y), other rows through :func:`rows_loader`."""
+        from torchbridge.hf.text_batches import hf_dataset_kind
+
+        if hf_dataset_kind(x) is not None:
+            from torchbridge.hf.prepare import prepare_dataset
+
+            if y is not None:
+                raise InputError(
+                    "When x is a datasets.Dataset, the labels come from its 'label' / "
+                    "'labels' column; do not pass y."
+                )
+            return prepare_dataset(
+                x, batch_size=batch_size or 32, shuffle=shuffle, collate_fn=collate_fn, model=self
+            )
+        return rows_loader(x, y, batch_size, shuffle, collate_fn, self._pad_token_id())
 
     def _pad_token_id(self) -> int | None:
         pad = getattr(self.config, "pad_token_id", None)
