@@ -178,3 +178,17 @@ def test_bad_rows_fail_before_any_step(checkpoint):
         torch.testing.assert_close(v, before[k])
     with pytest.raises(InputError, match="aggregation_strategy"):
         ner.predict("win", aggregation_strategy="longest")
+
+
+def test_validation_split_and_validation_data(checkpoint, corpus):
+    words, tags = _rows(corpus[0], 20, seed=3)
+    ner = hf.TokenClassifier.from_pretrained(checkpoint, label_names=LABELS)
+    ner.compile()
+    history = ner.fit(words, tags, batch_size=8, epochs=1, verbose=0, validation_split=0.25)
+    assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(history.history)
+    history = ner.fit(words[:15], tags[:15], epochs=1, verbose=0,
+                      validation_data=(words[15:], tags[15:]))  # fmt: skip
+    expected = ner.evaluate(words[15:], tags[15:], verbose=0)["loss"]
+    assert np.isfinite(history.history["val_loss"][0]) and np.isfinite(expected)
+    with pytest.raises(InputError, match="Row 0, field 'ner_tags'"):
+        ner.fit(words, tags, verbose=0, validation_data=([["a"]], [["B-NOPE"]]))
