@@ -23,14 +23,20 @@ from __future__ import annotations
 from torchbridge.hf import dataset_adapter  # noqa: F401  (registers the ``datasets`` adapter)
 from torchbridge.hf._imports import is_pretrained_model
 from torchbridge.hf.bundle import TextClassifier
+from torchbridge.hf.causal_lm import CausalLM
 from torchbridge.hf.data import prepare_dataset, quantile_boundaries, text_dataset
+from torchbridge.hf.masked_lm import MaskedLM
 from torchbridge.hf.model import TASKS, HFModel, infer_task, wrap
 from torchbridge.hf.pretrained import from_pretrained
+from torchbridge.hf.seq2seq_lm import Seq2SeqLM
 from torchbridge.hf.token_classifier import TokenClassifier
 from torchbridge.hf.tokenization import Tokenize
 
 __all__ = [
+    "CausalLM",
     "HFModel",
+    "MaskedLM",
+    "Seq2SeqLM",
     "TASKS",
     "TextClassifier",
     "TokenClassifier",
