@@ -84,28 +84,61 @@ def is_foreign_array(x: Any) -> bool:
 
 
 def _from_tensorflow(x: Any) -> Any:
+    import tensorflow as tf  # x is a TensorFlow object: TensorFlow is already loaded
+
     names = _type_names(x)
     if "RaggedTensor" in names:
         x = x.to_tensor()  # Keras's torch backend pads ragged batches the same way
     elif "SparseTensor" in names:
-        import tensorflow as tf  # the user built a tf.SparseTensor: TensorFlow is loaded
-
         x = tf.sparse.to_dense(x)
     if x.dtype.name == "string":
         values = np.asarray(x.numpy(), dtype=object)
-        return (
-            np.vectorize(
-                lambda b: b.decode("utf-8") if isinstance(b, bytes) else b, otypes=[object]
-            )(values)
-            if values.size
-            else values
-        )
+        if not values.size:
+            return values
+        return np.vectorize(
+            lambda b: b.decode("utf-8") if isinstance(b, bytes) else b, otypes=[object]
+        )(values)
     try:  # zero-copy where TensorFlow can hand the buffer over
-        import tensorflow as tf
-
         return torch.from_dlpack(tf.experimental.dlpack.to_dlpack(x))
     except Exception:  # bool tensors, resource variables...: one copy through NumPy
         return np.asarray(x.numpy())
+
+
+def _pandas_values(x: Any) -> Any:
+    return x.to_numpy()
+
+
+def _dense(x: Any) -> Any:
+    return x.toarray()
+
+
+def _unchanged(x: Any) -> Any:
+    return x
+
+
+# type -> how its values convert, decided once per type (a pipeline's batches share it)
+_CONVERTERS: dict[type, Any] = {}
+
+
+def _converter(x: Any) -> Any:
+    kind = type(x)
+    found = _CONVERTERS.get(kind)
+    if found is not None:
+        return found
+    if _origin(x) == "pandas" and hasattr(x, "to_numpy"):
+        found = _pandas_values
+    elif _is_scipy_sparse(x):
+        found = _dense
+    elif _is_tf_tensor_like(x):
+        found = _from_tensorflow
+    elif hasattr(x, "__dlpack__") and not hasattr(x, "__array__"):
+        found = torch.from_dlpack
+    elif hasattr(x, "__array__") and not isinstance(x, (str, bytes)):
+        found = np.asarray
+    else:
+        found = _unchanged
+    _CONVERTERS[kind] = found
+    return found
 
 
 def convert_foreign_leaf(x: Any) -> Any:
@@ -113,15 +146,4 @@ def convert_foreign_leaf(x: Any) -> Any:
     a torch tensor; anything else is returned unchanged."""
     if isinstance(x, (np.ndarray, torch.Tensor)) or x is None:
         return x
-    origin = _origin(x)
-    if origin == "pandas" and hasattr(x, "to_numpy"):
-        return x.to_numpy()
-    if _is_scipy_sparse(x):
-        return x.toarray()
-    if _is_tf_tensor_like(x):
-        return _from_tensorflow(x)
-    if hasattr(x, "__dlpack__") and not hasattr(x, "__array__"):
-        return torch.from_dlpack(x)
-    if hasattr(x, "__array__") and not isinstance(x, (str, bytes)):
-        return np.asarray(x)
-    return x
+    return _converter(x)(x)
