@@ -36,6 +36,7 @@ from torchbridge.training.data_adapter import unpack_x_y_sample_weight
 from torchbridge.training.data_position import capture_data_seeds, restore_data_seeds
 from torchbridge.training.state import capture_rng, restore_rng
 from torchbridge.utils.modes import evaluation_mode
+from torchbridge.utils.process_rank import process_count
 
 __all__ = [
     "RESUME_VERSION",
@@ -135,6 +136,7 @@ def capture_resume_state(model: Any) -> dict[str, Any]:
         "version": RESUME_VERSION,
         "counters": trainer.state.state_dict(include_rng=False),
         "stop_training": bool(getattr(model, "stop_training", False)),
+        "world_size": process_count(),
         "optimizer_iterations": optimizer_iterations(model),
         "rng": capture_rng(),
         "seed_generators": [
@@ -176,6 +178,7 @@ class Resume:
         ``model.stop_training`` set."""
         self.model = model
         state = self.state
+        self._check_world_size()
         self._check_optimizer(model)
         counters = state["counters"]
         model._trainer.state.load_state_dict(counters)
@@ -207,6 +210,18 @@ class Resume:
         restore_rng(self.state["rng"])
 
     # --- pieces -----------------------------------------------------------------------------
+    def _check_world_size(self) -> None:
+        """A distributed run resumes with as many processes as wrote the checkpoint: the
+        data position and the per-rank batch slices depend on it."""
+        saved, now = int(self.state.get("world_size", 1)), process_count()
+        if saved != now:
+            raise InputError(
+                f"{self.source} was written by a fit() running on {saved} process(es); this "
+                f"one runs on {now}. Resume with the same number of processes (torchrun "
+                f"--nproc_per_node={saved} ...), or load only the weights with load_weights() "
+                "and start a new fit()."
+            )
+
     def _check_optimizer(self, model: Any) -> None:
         saved = self.state.get("optimizer_iterations")
         now = optimizer_iterations(model)
