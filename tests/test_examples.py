@@ -40,6 +40,13 @@ CASES = {
         {"epochs": 3, "train_size": 800, "sequence_length": 32, "max_tokens": 4000},
         0.88,
     ),
+    "custom_training_loop": ("custom_training_loop.py", {"epochs": 5}, 0.92),
+    "image_pipeline": ("image_pipeline.py", {"epochs": 8}, 0.93),
+    "text_tfidf_bigrams": (
+        "text_tfidf_bigrams.py",
+        {"epochs": 4, "train_size": 2000, "max_tokens": 5000},
+        0.93,
+    ),
 }
 MARGIN = 0.03  # torchbridge may trail Keras by this much (different random initial weights)
 
