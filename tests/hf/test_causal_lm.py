@@ -165,3 +165,14 @@ def test_bad_input_fails_before_any_step(checkpoint, tmp_path, tokenizer):
     tokenizer.save_pretrained(tmp_path / "t5")
     with pytest.raises(InputError, match="architecture has no causal-lm model"):
         hf.CausalLM.from_pretrained(tmp_path / "t5")
+    # so is an encoder (bidirectional) checkpoint, unless told to act as a decoder
+    config = transformers.BertConfig(
+        vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+        intermediate_size=16,
+    )  # fmt: skip
+    transformers.BertForMaskedLM(config).save_pretrained(tmp_path / "bert")
+    tokenizer.save_pretrained(tmp_path / "bert")
+    with pytest.raises(InputError, match=r"encoder checkpoint \(bert, bidirectional"):
+        hf.CausalLM.from_pretrained(tmp_path / "bert")
+    as_decoder = hf.CausalLM.from_pretrained(tmp_path / "bert", is_decoder=True)
+    assert as_decoder.model.config.is_decoder

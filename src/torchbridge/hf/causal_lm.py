@@ -58,6 +58,27 @@ __all__ = ["CausalLM"]
 
 FORMAT_VERSION = 1
 _FORMAT = "torchbridge.hf.CausalLM"
+# Encoder families AutoModelForCausalLM also builds (an LM head on a bidirectional encoder
+# unless the config says is_decoder=True).
+_ENCODERS = frozenset(
+    [
+        "bert",
+        "big_bird",
+        "camembert",
+        "data2vec-text",
+        "electra",
+        "ernie",
+        "megatron-bert",
+        "rembert",
+        "roberta",
+        "roberta-prelayernorm",
+        "roc_bert",
+        "roformer",
+        "xlm-roberta",
+        "xlm-roberta-xl",
+        "xmod",
+    ]
+)
 
 
 def _max_positions(config: Any) -> int | None:
@@ -84,6 +105,16 @@ class CausalLM:
                 f"CausalLM needs a decoder-only language model; {type(model.module).__name__} "
                 f"is a {model.task or 'bare'} model. Load a causal LM checkpoint (GPT-2, "
                 "Llama ...), or use Seq2SeqLM for encoder-decoders (T5, BART)."
+            )
+        if (
+            not getattr(config, "is_decoder", True)
+            and getattr(config, "model_type", "") in _ENCODERS
+        ):
+            raise InputError(
+                f"CausalLM got {type(model.module).__name__} built from an encoder checkpoint "
+                f"({config.model_type}, bidirectional: is_decoder=False), which does not predict "
+                "the next token. Load a decoder-only checkpoint (GPT-2, Llama ...), or pass "
+                "is_decoder=True to from_pretrained to train it as a decoder."
             )
         if not callable(getattr(model.module, "generate", None)):
             raise InputError(f"{type(model.module).__name__} cannot generate text.")
