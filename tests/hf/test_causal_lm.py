@@ -176,3 +176,17 @@ def test_bad_input_fails_before_any_step(checkpoint, tmp_path, tokenizer):
         hf.CausalLM.from_pretrained(tmp_path / "bert")
     as_decoder = hf.CausalLM.from_pretrained(tmp_path / "bert", is_decoder=True)
     assert as_decoder.model.config.is_decoder
+
+
+def test_datasets_input_and_validation(checkpoint):
+    import datasets
+
+    texts = _texts(24, 4)
+    lm = hf.CausalLM.from_pretrained(checkpoint, block_size=8, text_column="body")
+    lm.compile()
+    ds = datasets.Dataset.from_dict({"body": texts})
+    history = lm.fit(ds, batch_size=8, epochs=1, verbose=0, validation_split=0.25)
+    assert {"loss", "val_loss"} <= set(history.history)
+    same = lm.evaluate({"body": texts}, verbose=0)
+    assert lm.evaluate(ds, verbose=0) == same
+    assert same["perplexity"] == pytest.approx(math.exp(same["loss"]), rel=1e-4)

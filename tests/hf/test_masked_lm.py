@@ -182,3 +182,14 @@ def test_bad_input_fails_before_any_step(checkpoint, tmp_path, tokenizer):
     tokenizer.save_pretrained(tmp_path / "gpt")
     with pytest.raises(InputError, match="architecture has no masked-lm model"):
         hf.MaskedLM.from_pretrained(tmp_path / "gpt")
+
+
+def test_datasets_input_and_validation(checkpoint, corpus):
+    import datasets
+
+    mlm = hf.MaskedLM.from_pretrained(checkpoint, text_column="sentence")
+    mlm.compile()
+    ds = datasets.Dataset.from_dict({"sentence": corpus[0] * 2})
+    history = mlm.fit(ds, batch_size=4, epochs=1, verbose=0, validation_data=corpus[0][:4])
+    assert {"loss", "val_loss"} <= set(history.history)
+    assert mlm.evaluate(ds, verbose=0) == mlm.evaluate(corpus[0] * 2, verbose=0)
