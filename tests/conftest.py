@@ -19,6 +19,16 @@ import torch
 
 torch.set_num_threads(1)
 
+# onnxruntime-extensions' regex operators must be loaded before TensorFlow (which any test
+# may import first as the oracle), or they bind to TensorFlow's regex library and give wrong
+# results; torchbridge's session_options() refuses to run them then (export/onnx_builder.py).
+try:
+    from torchbridge.export.onnx_builder import session_options as _ortx_session_options
+
+    _ortx_session_options()
+except ImportError:  # the export extra is not installed
+    pass
+
 
 @pytest.fixture(autouse=True)
 def _seed_every_test(request: pytest.FixtureRequest) -> None:

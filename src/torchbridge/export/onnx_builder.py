@@ -95,10 +95,71 @@ class GraphBuilder:
 
 
 def session_options() -> onnxruntime.SessionOptions:
-    """``onnxruntime.SessionOptions`` with onnxruntime-extensions' operators registered."""
+    """``onnxruntime.SessionOptions`` with onnxruntime-extensions' operators registered.
+
+    When TensorFlow was loaded into the process before onnxruntime-extensions' library,
+    the extensions' regular-expression operators bind to TensorFlow's copy of their
+    regex library and return wrong results (every text one token, measured). A canary
+    graph checks them once per process; a wrong answer is an ``ExportError`` naming the
+    fix instead of silently different outputs."""
     import onnxruntime as ort
     import onnxruntime_extensions as ortx
 
     options = ort.SessionOptions()
     options.register_custom_ops_library(ortx.get_library_path())
+    if not _CANARY_PASSED:
+        _check_string_operators(options)
     return options
+
+
+_CANARY_PASSED: list[bool] = []  # one successful check per process
+
+
+def _check_string_operators(options: onnxruntime.SessionOptions) -> None:
+    import sys
+
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+
+    node = helper.make_node(
+        "StringRegexReplace",
+        ["text", "pattern", "rewrite"],
+        ["out"],
+        domain=CONTRIB_DOMAIN,
+        global_replace=1,
+    )
+    graph = helper.make_graph(
+        [node],
+        "canary",
+        [helper.make_tensor_value_info("text", TensorProto.STRING, [None])],
+        [helper.make_tensor_value_info("out", TensorProto.STRING, [None])],
+        initializer=[
+            helper.make_tensor("pattern", TensorProto.STRING, [1], [b"[ab]+"]),
+            helper.make_tensor("rewrite", TensorProto.STRING, [1], [b"-"]),
+        ],
+    )
+    model = helper.make_model(
+        graph,
+        opset_imports=[helper.make_opsetid("", _MIN_OPSET), helper.make_opsetid(CONTRIB_DOMAIN, 1)],
+    )
+    onnx.checker.check_model(model)
+    session = ort.InferenceSession(model.SerializeToString(), options)
+    got = session.run(None, {"text": np.array(["xaby ba"], dtype=object)})[0].tolist()
+    if got != ["x-y -"]:
+        from torchbridge.export.errors import ExportError
+
+        loaded_tf = "tensorflow" in sys.modules
+        raise ExportError(
+            "onnxruntime-extensions' string operators give wrong results in this process "
+            f"(a regex check returned {got!r}, expected ['x-y -'])"
+            + (
+                ": TensorFlow was imported before them and its regex library took their place. "
+                "Run the export or the ONNX session in a process without TensorFlow, or create "
+                "torchbridge.export.onnx_builder.session_options() once before importing "
+                "TensorFlow."
+                if loaded_tf
+                else "."
+            )
+        )
+    _CANARY_PASSED.append(True)
