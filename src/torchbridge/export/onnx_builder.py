@@ -135,8 +135,8 @@ def _check_string_operators(options: onnxruntime.SessionOptions) -> None:
         [helper.make_tensor_value_info("text", TensorProto.STRING, [None])],
         [helper.make_tensor_value_info("out", TensorProto.STRING, [None])],
         initializer=[
-            helper.make_tensor("pattern", TensorProto.STRING, [1], [b"[ab]+"]),
-            helper.make_tensor("rewrite", TensorProto.STRING, [1], [b"-"]),
+            helper.make_tensor("pattern", TensorProto.STRING, [1], [b"[ab]+"]),  # type: ignore[list-item]
+            helper.make_tensor("rewrite", TensorProto.STRING, [1], [b"-"]),  # type: ignore[list-item]
         ],
     )
     model = helper.make_model(
