@@ -178,7 +178,7 @@ sys.stdout.write("\n@@RESULTS@@" + json.dumps(results))
 def run_flavour(path: Path, blocks: list[Block], flavour: str, cwd: Path, timeout: int = 600):
     """Run ``flavour``'s view of the page; returns one result dict per block run."""
     chosen = [b for b in blocks if not b.skip and (b.flavour or "torchbridge") == flavour]
-    env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="Agg")
+    env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="Agg", OMP_NUM_THREADS="1")
     proc = subprocess.run(
         [sys.executable, "-c", _RUNNER.format(flavour=flavour, page=path.name)],
         input=json.dumps([[b.line, b.code] for b in chosen]),
