@@ -3,17 +3,44 @@
 verbose 1 draws a live bar (throttled to 20 redraws a second), verbose 2 one
 line per epoch, verbose 0 nothing. Per-batch logs are read only when the bar
 is actually redrawn, so the bar adds no device synchronisation to other steps.
+After ``keras.config.disable_interactive_logging()`` the lines go to the
+``"torchbridge"`` logger at INFO level instead of stdout, as Keras sends them to
+absl logging (silent unless logging is configured to show INFO).
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any, TextIO
 
+from torchbridge.backend.config import is_interactive_logging_enabled
 from torchbridge.callbacks.callback import Callback, Logs
 from torchbridge.utils.progbar import Progbar
 
 __all__ = ["ProgbarLogger"]
+
+
+class _LogLines:
+    """A write-only stream that sends each completed line to the ``torchbridge`` logger."""
+
+    def __init__(self) -> None:
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        *lines, self._pending = self._pending.split("\n")
+        for line in lines:
+            line = line.rsplit("\r", 1)[-1].strip()  # a live bar's last redraw only
+            if line:
+                logging.getLogger("torchbridge").info(line)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
 
 
 class ProgbarLogger(Callback):
@@ -36,9 +63,12 @@ class ProgbarLogger(Callback):
 
     def _new_bar(self, target: int | None, verbose: int) -> None:
         self.seen = 0
-        self.progbar = Progbar(
-            target, verbose=verbose, stream=self.stream if self.stream is not None else sys.stdout
-        )
+        self.progbar = Progbar(target, verbose=verbose, stream=self._stream())
+
+    def _stream(self) -> Any:
+        if self.stream is not None:
+            return self.stream
+        return sys.stdout if is_interactive_logging_enabled() else _LogLines()
 
     def _update(self, batch: int, logs: Logs | None) -> None:
         self.seen = batch + 1
@@ -63,7 +93,7 @@ class ProgbarLogger(Callback):
 
     def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
         if self.verbose and self.epochs > 1:
-            stream = self.stream if self.stream is not None else sys.stdout
+            stream = self._stream()
             stream.write(f"Epoch {epoch + 1}/{self.epochs}\n")
             stream.flush()
         self._new_bar(self.target, self.verbose)
