@@ -92,6 +92,33 @@ def default_optimizer(learning_rate: float) -> Any:
     return AdamW(learning_rate=learning_rate, weight_decay=0.01, exclude_bias_and_norm=True)
 
 
+def compile_task_model(
+    model: HFModel, optimizer: Any, loss: Any, metrics: Any, learning_rate: float, **kwargs: Any
+) -> None:
+    """``Model.compile`` with the task models' defaults: ``AdamW(learning_rate,
+    weight_decay=0.01)`` without decay on biases and norms, the model's own loss."""
+    model.compile(
+        optimizer=default_optimizer(learning_rate) if optimizer is None else optimizer,
+        loss=loss,
+        metrics=list(metrics) if metrics is not None else None,
+        **kwargs,
+    )
+
+
+def split_off_validation(
+    columns: dict[str, Any], validation_split: float, unit: str = "rows"
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Keras's ``validation_split`` on column data: the last fraction of the rows."""
+    n = len(next(iter(columns.values())))
+    cut = n - int(n * validation_split)
+    if cut <= 0 or cut >= n:
+        raise InputError(
+            f"validation_split={validation_split} leaves no {unit} on a side ({n} {unit}); "
+            "give more data or a smaller validation_split."
+        )
+    return {k: v[:cut] for k, v in columns.items()}, {k: v[cut:] for k, v in columns.items()}
+
+
 def require_compiled(model: HFModel, owner: str, what: str) -> None:
     if not model.compiled:
         raise NotCompiledError(f"Call compile() before {what}(): e.g. {owner}.compile().")

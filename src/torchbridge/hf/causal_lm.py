@@ -41,7 +41,7 @@ from torchbridge.errors import InputError
 from torchbridge.hf._imports import require_transformers
 from torchbridge.hf._task_common import (
     batched_rows,
-    default_optimizer,
+    compile_task_model,
     group_texts,
     load_task_model,
     mean_token_loss,
@@ -49,6 +49,7 @@ from torchbridge.hf._task_common import (
     perplexity,
     read_meta,
     require_compiled,
+    split_off_validation,
     text_column,
     write_meta,
 )
@@ -188,12 +189,7 @@ class CausalLM:
     ) -> None:
         """``Model.compile``; defaults: ``AdamW(2e-5, weight_decay=0.01)`` (no decay on biases
         and norms), the model's own loss, next-token accuracy."""
-        self.model.compile(
-            optimizer=default_optimizer(2e-5) if optimizer is None else optimizer,
-            loss=loss,
-            metrics=list(metrics) if metrics is not None else None,
-            **kwargs,
-        )
+        compile_task_model(self.model, optimizer, loss, metrics, 2e-5, **kwargs)
 
     def fit(
         self,
@@ -211,15 +207,8 @@ class CausalLM:
         require_compiled(self.model, "lm", "fit")
         blocks = self._data(x, "fit")
         if validation_split:
-            n = len(blocks["input_ids"])
-            cut = n - int(n * validation_split)
-            if cut <= 0 or cut >= n:
-                raise InputError(
-                    f"validation_split={validation_split} leaves no blocks on a side ({n} "
-                    "blocks); give more text or a smaller block_size."
-                )
-            validation_data = ({k: v[cut:] for k, v in blocks.items()},)
-            blocks = {k: v[:cut] for k, v in blocks.items()}
+            blocks, held_out = split_off_validation(blocks, validation_split, "blocks")
+            validation_data = (held_out,)
         elif validation_data is not None:
             validation_data = (self._data(validation_data, "validation_data"),)
         return self.model.fit(

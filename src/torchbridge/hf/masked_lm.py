@@ -42,13 +42,14 @@ import torch
 from torchbridge.errors import InputError
 from torchbridge.hf._imports import require_transformers
 from torchbridge.hf._task_common import (
-    default_optimizer,
+    compile_task_model,
     group_texts,
     load_task_model,
     mean_token_loss,
     perplexity,
     read_meta,
     require_compiled,
+    split_off_validation,
     text_column,
     write_meta,
 )
@@ -197,12 +198,7 @@ class MaskedLM:
     ) -> None:
         """``Model.compile``; defaults: ``AdamW(2e-5, weight_decay=0.01)`` (no decay on biases
         and norms), the model's own loss, accuracy on the masked tokens."""
-        self.model.compile(
-            optimizer=default_optimizer(2e-5) if optimizer is None else optimizer,
-            loss=loss,
-            metrics=list(metrics) if metrics is not None else None,
-            **kwargs,
-        )
+        compile_task_model(self.model, optimizer, loss, metrics, 2e-5, **kwargs)
 
     def fit(
         self,
@@ -220,12 +216,8 @@ class MaskedLM:
         require_compiled(self.model, "mlm", "fit")
         rows = self._data(x, "fit")
         if validation_split:
-            n = len(rows["input_ids"])
-            cut = n - int(n * validation_split)
-            if cut <= 0 or cut >= n:
-                raise InputError(f"validation_split={validation_split} leaves no rows on a side.")
-            validation_data = ({k: v[cut:] for k, v in rows.items()},)
-            rows = {k: v[:cut] for k, v in rows.items()}
+            rows, held_out = split_off_validation(rows, validation_split, "rows")
+            validation_data = (held_out,)
         elif validation_data is not None:
             validation_data = (self._data(validation_data, "validation_data"),)
         return self.model.fit(

@@ -41,10 +41,11 @@ from typing import Any
 from torchbridge.errors import InputError
 from torchbridge.hf._imports import require_transformers
 from torchbridge.hf._task_common import (
-    default_optimizer,
+    compile_task_model,
     load_task_model,
     read_meta,
     require_compiled,
+    split_off_validation,
     text_column,
     write_meta,
 )
@@ -219,12 +220,7 @@ class Seq2SeqLM:
     ) -> None:
         """``Model.compile``; defaults: ``AdamW(2e-5, weight_decay=0.01)`` (no decay on biases
         and norms), the model's own loss, teacher-forced token accuracy."""
-        self.model.compile(
-            optimizer=default_optimizer(2e-5) if optimizer is None else optimizer,
-            loss=loss,
-            metrics=list(metrics) if metrics is not None else None,
-            **kwargs,
-        )
+        compile_task_model(self.model, optimizer, loss, metrics, 2e-5, **kwargs)
 
     def fit(
         self,
@@ -245,12 +241,8 @@ class Seq2SeqLM:
         sources, targets = self._pairs(x, y, "fit", need_targets=True)
         columns = self.encode(sources, targets)
         if validation_split:
-            n = len(sources)
-            cut = n - int(n * validation_split)
-            if cut <= 0 or cut >= n:
-                raise InputError(f"validation_split={validation_split} leaves no rows on a side.")
-            validation_data = ({k: v[cut:] for k, v in columns.items()},)
-            columns = {k: v[:cut] for k, v in columns.items()}
+            columns, held_out = split_off_validation(columns, validation_split, "rows")
+            validation_data = (held_out,)
         elif validation_data is not None:
             vx, vy = (
                 validation_data if isinstance(validation_data, tuple) else (validation_data, None)
