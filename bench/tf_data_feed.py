@@ -78,12 +78,12 @@ def main() -> None:
     for name, (build, x) in cases.items():
         y = rng.integers(0, 10, len(x))
         feeds = {
-            "tf.data": lambda x=x, y=y: tf.data.Dataset.from_tensor_slices((x, y))
-            .batch(BATCH)
-            .prefetch(2),
-            "torchbridge": lambda x=x, y=y: Dataset.from_tensor_slices((x, y))
-            .batch(BATCH)
-            .prefetch(2),
+            "tf.data": lambda x=x, y=y: (
+                tf.data.Dataset.from_tensor_slices((x, y)).batch(BATCH).prefetch(2)
+            ),
+            "torchbridge": lambda x=x, y=y: (
+                Dataset.from_tensor_slices((x, y)).batch(BATCH).prefetch(2)
+            ),
         }
         fit_seconds(build, feeds["tf.data"]())  # warm-up of both paths
         fit_seconds(build, feeds["torchbridge"]())

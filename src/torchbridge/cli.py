@@ -71,7 +71,10 @@ def convert_command(argv: list[str]) -> int:
         prog="torchbridge convert",
         description="Convert a saved model to another format and check both predict the same.",
     )
-    parser.add_argument("src", help="a .keras, .h5 or .torchbridge model file, or a Hugging Face folder with TF weights")
+    parser.add_argument(
+        "src",
+        help="a .keras, .h5 or .torchbridge model file, or a Hugging Face folder with TF weights",
+    )
     parser.add_argument("dst", help="a .keras, .torchbridge, .safetensors or .weights.h5 path")
     parser.add_argument(
         "--compile",

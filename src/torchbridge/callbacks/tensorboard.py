@@ -89,7 +89,6 @@ def _weight_image(values: np.ndarray) -> np.ndarray | None:
     return None
 
 
-
 class _NullWriter:
     """What ranks other than 0 write TensorBoard events to: nothing."""
 
@@ -97,6 +96,7 @@ class _NullWriter:
 
     def __getattr__(self, name: str) -> Any:
         return lambda *args, **kwargs: None
+
 
 class TensorBoard(Callback):
     """Log metrics, learning rate, weight histograms and profiles for TensorBoard.
