@@ -160,3 +160,15 @@ def test_foreign_types_are_recognised_without_importing_their_packages() -> None
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_sequential_without_input_still_passes_dicts_to_its_first_layer() -> None:
+    """Only a Sequential with an Input (one array) refuses a dict; Keras's fallback path
+    hands nested structures to the first layer as they are."""
+
+    class Pick(tb.layers.Layer):
+        def call(self, inputs):
+            return inputs["a"]
+
+    model = tb.Sequential([Pick(), tb.layers.Dense(2)])
+    assert tuple(model({"a": torch.ones(3, 4)}).shape) == (3, 2)

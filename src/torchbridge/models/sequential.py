@@ -183,7 +183,7 @@ class Sequential(Model):
     def _convert_input(self, x: Any) -> Any:
         """Keras: a Sequential model with an ``Input`` converts its input to that dtype (an
         int64 or bool feature array into float32), like a functional model."""
-        if isinstance(x, dict):
+        if isinstance(x, dict) and self._input_shape is not None:  # an Input takes one array
             raise InputError(
                 f"Sequential model '{self.name}' takes one input, but received a dict with keys "
                 f"{sorted(map(str, x))}. Pass the array itself (x[{next(iter(x))!r}] when there "
