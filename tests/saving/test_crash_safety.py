@@ -228,7 +228,7 @@ while True:
 """
 
 _BUNDLE_CHILD = r"""
-import sys, torch, transformers
+import sys, time, torch, transformers
 from torchbridge.demos.minilm_spam import minilm_path
 from torchbridge.hf import TextClassifier
 target = sys.argv[1]
@@ -237,6 +237,13 @@ config = transformers.BertConfig(vocab_size=len(tokenizer), hidden_size=64, num_
                                  num_attention_heads=2, intermediate_size=128, num_labels=2)
 clf = TextClassifier(transformers.BertForSequenceClassification(config), tokenizer,
                      label_names=["ham", "spam"])
+# Widen the window between writing the weights and the rest of the bundle, so that the
+# parent's kills land inside a save on a fast machine too (the test asserts some do).
+_save_weights = clf.model.save_pretrained
+def _slow_save(*args, **kwargs):
+    _save_weights(*args, **kwargs)
+    time.sleep(0.1)
+clf.model.save_pretrained = _slow_save
 version = 0
 while True:
     version += 1

@@ -208,7 +208,10 @@ class Dropout(Layer):
         # Keras's rule (tf.nn.dropout's too): keep where uniform >= rate, scale by
         # 1 / (1 - rate). On the CPU this mask, built in place, cost 3.7 ms against
         # F.dropout's 11.9 ms (forward + backward, 32x64x64, one thread, issue 17).
-        mask = torch.rand(self._mask_shape(inputs), generator=self._generator)
+        if self.noise_shape is None and self._generator is None:
+            mask = torch.rand_like(inputs, dtype=torch.float32)  # traceable (symbolic shapes)
+        else:
+            mask = torch.rand(self._mask_shape(inputs), generator=self._generator)
         mask = mask.ge_(self.rate).mul_(1.0 / (1.0 - self.rate))
         return inputs * mask.to(device=inputs.device, dtype=inputs.dtype)
 
