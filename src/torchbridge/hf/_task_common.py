@@ -220,6 +220,42 @@ def mean_token_loss(
     return total / count, count
 
 
+def sequence_logits(
+    model: HFModel,
+    ids: list[torch.Tensor],
+    batch_size: int,
+    pad_id: int,
+    model_inputs: set[str] | None,
+) -> list[np.ndarray]:
+    """Logits of each token sequence, in eval mode: batched by similar length, right-padded
+    with ``pad_id`` and an attention mask (zero ``token_type_ids`` when the model takes them)."""
+    module = model.module
+    device = model.device
+    order = np.argsort([len(r) for r in ids], kind="stable")
+    out: list[np.ndarray] = [np.empty(0)] * len(ids)
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.inference_mode():
+            for start in range(0, len(ids), batch_size):
+                rows = order[start : start + batch_size]
+                longest = max(len(ids[i]) for i in rows)
+                batch = torch.full((len(rows), longest), pad_id, dtype=torch.long)
+                mask = torch.zeros((len(rows), longest), dtype=torch.long)
+                for j, i in enumerate(rows):
+                    batch[j, : len(ids[i])] = ids[i]
+                    mask[j, : len(ids[i])] = 1
+                x = {"input_ids": batch.to(device), "attention_mask": mask.to(device)}
+                if model_inputs is None or "token_type_ids" in model_inputs:
+                    x["token_type_ids"] = torch.zeros_like(x["input_ids"])
+                logits = module(**x).logits.float().cpu().numpy()
+                for j, i in enumerate(rows):
+                    out[i] = logits[j, : len(ids[i])]
+    finally:
+        module.train(was_training)
+    return out
+
+
 def perplexity(mean_loss: float) -> float:
     return math.exp(mean_loss) if mean_loss < 700 else math.inf
 

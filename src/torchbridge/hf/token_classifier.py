@@ -41,6 +41,7 @@ import torch
 
 from torchbridge.errors import InputError, NotCompiledError, SavedFormatError
 from torchbridge.hf._imports import require_transformers
+from torchbridge.hf._task_common import sequence_logits
 from torchbridge.hf.entity_scores import entity_scores
 from torchbridge.hf.model import HFModel
 from torchbridge.hf.pretrained import from_pretrained as _model_from_pretrained
@@ -405,32 +406,8 @@ class TokenClassifier:
 
     def _forward(self, ids: list[torch.Tensor], batch_size: int) -> list[np.ndarray]:
         """Logits of each sequence (batched by similar length, right-padded, eval mode)."""
-        module = self.model.module
-        device = self.model.device
         pad = self.tokenizer.pad_token_id or 0
-        order = np.argsort([len(r) for r in ids], kind="stable")
-        out: list[np.ndarray] = [np.empty(0)] * len(ids)
-        was_training = module.training
-        module.eval()
-        try:
-            with torch.inference_mode():
-                for start in range(0, len(ids), batch_size):
-                    rows = order[start : start + batch_size]
-                    longest = max(len(ids[i]) for i in rows)
-                    batch = torch.full((len(rows), longest), pad, dtype=torch.long)
-                    mask = torch.zeros((len(rows), longest), dtype=torch.long)
-                    for j, i in enumerate(rows):
-                        batch[j, : len(ids[i])] = ids[i]
-                        mask[j, : len(ids[i])] = 1
-                    x = {"input_ids": batch.to(device), "attention_mask": mask.to(device)}
-                    if self._inputs is None or "token_type_ids" in self._inputs:
-                        x["token_type_ids"] = torch.zeros_like(x["input_ids"])
-                    logits = module(**x).logits.float().cpu().numpy()
-                    for j, i in enumerate(rows):
-                        out[i] = logits[j, : len(ids[i])]
-        finally:
-            module.train(was_training)
-        return out
+        return sequence_logits(self.model, ids, batch_size, pad, self._inputs)
 
     # --- saving ------------------------------------------------------------------------------------
     def save(self, directory: str | os.PathLike[str]) -> None:
