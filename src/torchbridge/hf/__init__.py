@@ -12,6 +12,9 @@
   predict on raw text, save to a directory plain ``transformers`` loads.
 * :class:`TokenClassifier` — the same for named-entity recognition: rows of words
   and tags, seqeval scores, ``pipeline("ner")``-shaped predictions.
+* :class:`ImageClassifier` — image classification: an image folder, images +
+  labels or a ``datasets`` Dataset, the checkpoint's image processor,
+  ``pipeline("image-classification")``-shaped predictions.
 
 ``transformers``, ``tokenizers`` and ``datasets`` are optional
 (``pip install 'torchbridge[hf]'``): importing this module imports none of
@@ -25,6 +28,7 @@ from torchbridge.hf._imports import is_pretrained_model
 from torchbridge.hf.bundle import TextClassifier
 from torchbridge.hf.causal_lm import CausalLM
 from torchbridge.hf.data import prepare_dataset, quantile_boundaries, text_dataset
+from torchbridge.hf.image_classifier import ImageClassifier
 from torchbridge.hf.masked_lm import MaskedLM
 from torchbridge.hf.model import TASKS, HFModel, infer_task, wrap
 from torchbridge.hf.pretrained import from_pretrained
@@ -35,6 +39,7 @@ from torchbridge.hf.tokenization import Tokenize
 __all__ = [
     "CausalLM",
     "HFModel",
+    "ImageClassifier",
     "MaskedLM",
     "Seq2SeqLM",
     "TASKS",
