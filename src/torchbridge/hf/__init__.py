@@ -12,6 +12,8 @@
   predict on raw text, save to a directory plain ``transformers`` loads.
 * :class:`TokenClassifier` — the same for named-entity recognition: rows of words
   and tags, seqeval scores, ``pipeline("ner")``-shaped predictions.
+* :class:`MultipleChoice` — rows of a context and any number of choices (ragged
+  choices padded per batch and masked), accuracy, the chosen choice and its scores.
 * :class:`ImageClassifier` — image classification: an image folder, images +
   labels or a ``datasets`` Dataset, the checkpoint's image processor,
   ``pipeline("image-classification")``-shaped predictions.
@@ -31,6 +33,7 @@ from torchbridge.hf.data import prepare_dataset, quantile_boundaries, text_datas
 from torchbridge.hf.image_classifier import ImageClassifier
 from torchbridge.hf.masked_lm import MaskedLM
 from torchbridge.hf.model import TASKS, HFModel, infer_task, wrap
+from torchbridge.hf.multiple_choice import MultipleChoice
 from torchbridge.hf.pretrained import from_pretrained
 from torchbridge.hf.seq2seq_lm import Seq2SeqLM
 from torchbridge.hf.token_classifier import TokenClassifier
@@ -41,6 +44,7 @@ __all__ = [
     "HFModel",
     "ImageClassifier",
     "MaskedLM",
+    "MultipleChoice",
     "Seq2SeqLM",
     "TASKS",
     "TextClassifier",
