@@ -14,6 +14,8 @@
   and tags, seqeval scores, ``pipeline("ner")``-shaped predictions.
 * :class:`MultipleChoice` — rows of a context and any number of choices (ragged
   choices padded per batch and masked), accuracy, the chosen choice and its scores.
+* :class:`SentenceEncoder` — sentence embeddings equal to sentence-transformers' (its
+  folders' pooling and normalization), similarity search, in-batch negatives fine-tuning.
 * :class:`ImageClassifier` — image classification: an image folder, images +
   labels or a ``datasets`` Dataset, the checkpoint's image processor,
   ``pipeline("image-classification")``-shaped predictions.
@@ -35,6 +37,7 @@ from torchbridge.hf.masked_lm import MaskedLM
 from torchbridge.hf.model import TASKS, HFModel, infer_task, wrap
 from torchbridge.hf.multiple_choice import MultipleChoice
 from torchbridge.hf.pretrained import from_pretrained
+from torchbridge.hf.sentence_encoder import SentenceEncoder
 from torchbridge.hf.seq2seq_lm import Seq2SeqLM
 from torchbridge.hf.token_classifier import TokenClassifier
 from torchbridge.hf.tokenization import Tokenize
@@ -46,6 +49,7 @@ __all__ = [
     "MaskedLM",
     "MultipleChoice",
     "Seq2SeqLM",
+    "SentenceEncoder",
     "TASKS",
     "TextClassifier",
     "TokenClassifier",
