@@ -63,11 +63,23 @@ def write_meta(path: str, fmt: str, version: int, settings: Mapping[str, Any]) -
         json.dump({"format": fmt, "version": version, **settings}, f, indent=1)
 
 
-def load_task_model(source: str, task: str, owner: str, **kwargs: Any) -> HFModel:
+def load_task_model(
+    source: str,
+    task: str,
+    owner: str,
+    *,
+    lora: Mapping[str, Any] | None = None,
+    peft_config: Any = None,
+    **kwargs: Any,
+) -> HFModel:
     """``hf.from_pretrained(source, task=task)``; a checkpoint whose architecture has no
-    such head raises :class:`InputError` naming the architecture and the fix."""
+    such head raises :class:`InputError` naming the architecture and the fix. ``lora`` /
+    ``peft_config`` add a ``peft`` adapter (:mod:`torchbridge.hf.peft_support`); a folder
+    holding an adapter loads it."""
     try:
-        return _model_from_pretrained(source, task=task, **kwargs)
+        return _model_from_pretrained(
+            source, task=task, lora=lora, peft_config=peft_config, **kwargs
+        )
     except (ValueError, KeyError) as exc:
         if isinstance(exc, InputError):
             raise

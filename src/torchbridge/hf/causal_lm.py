@@ -150,7 +150,11 @@ class CausalLM:
     ) -> CausalLM:
         """A causal LM checkpoint (a folder or Hub name) and its tokenizer; ``kwargs`` go to
         ``AutoModelForCausalLM.from_pretrained``. A folder written by :meth:`save`
-        restores its settings too."""
+        restores its settings too.
+
+        ``lora=dict(r=8, ...)`` or ``peft_config=`` (any ``peft`` config) add a ``peft``
+        adapter: only it trains, :meth:`save` writes it and :meth:`merge_and_save` merges it;
+        a folder holding an adapter loads it (:mod:`torchbridge.hf.peft_support`)."""
         source = os.fspath(checkpoint)
         meta = read_meta(source, _FORMAT, FORMAT_VERSION)
         model = load_task_model(source, "causal-lm", "CausalLM", **kwargs)
@@ -305,6 +309,13 @@ class CausalLM:
         return [[{"generated_text": t}] for t in texts]
 
     # --- saving ----------------------------------------------------------------------------------
+    def merge_and_save(self, directory: str | os.PathLike[str]) -> None:
+        """:meth:`save` with the ``peft`` adapter (``lora=`` / ``peft_config=``) merged into a
+        copy of the weights: a plain ``transformers`` folder; this model keeps its adapter."""
+        from torchbridge.hf.peft_support import merge_and_save
+
+        merge_and_save(self, directory)
+
     def save(self, directory: str | os.PathLike[str]) -> None:
         """A folder ``transformers.pipeline("text-generation", model=directory)``,
         ``AutoModelForCausalLM`` and :meth:`from_pretrained` load."""

@@ -136,7 +136,11 @@ class MaskedLM:
     ) -> MaskedLM:
         """A masked-LM checkpoint (a folder or Hub name) and its tokenizer; ``kwargs`` go to
         ``AutoModelForMaskedLM.from_pretrained``. A folder written by :meth:`save`
-        restores its settings too."""
+        restores its settings too.
+
+        ``lora=dict(r=8, ...)`` or ``peft_config=`` (any ``peft`` config) add a ``peft``
+        adapter: only it trains, :meth:`save` writes it and :meth:`merge_and_save` merges it;
+        a folder holding an adapter loads it (:mod:`torchbridge.hf.peft_support`)."""
         source = os.fspath(checkpoint)
         meta = read_meta(source, _FORMAT, FORMAT_VERSION)
         model = load_task_model(source, "masked-lm", "MaskedLM", **kwargs)
@@ -319,6 +323,13 @@ class MaskedLM:
         return sequence_logits(self.model, ids, batch_size, pad, self._inputs)
 
     # --- saving ------------------------------------------------------------------------------------
+    def merge_and_save(self, directory: str | os.PathLike[str]) -> None:
+        """:meth:`save` with the ``peft`` adapter (``lora=`` / ``peft_config=``) merged into a
+        copy of the weights: a plain ``transformers`` folder; this model keeps its adapter."""
+        from torchbridge.hf.peft_support import merge_and_save
+
+        merge_and_save(self, directory)
+
     def save(self, directory: str | os.PathLike[str]) -> None:
         """A folder ``transformers.pipeline("fill-mask", model=directory)``,
         ``AutoModelForMaskedLM`` and :meth:`from_pretrained` load."""

@@ -52,6 +52,7 @@ from torchbridge.errors import InputError
 from torchbridge.hf._imports import is_pretrained_model
 from torchbridge.hf.input_checks import COMMON_KWARGS, IGNORE_INDEX, InputChecks, describe
 from torchbridge.hf.keras_file import build_hf_module, hf_model_config
+from torchbridge.hf.peft_support import base_model_of
 from torchbridge.hf.ragged import BatchOutput, concat_predictions, is_row_data, rows_loader
 from torchbridge.models.model import Model
 from torchbridge.models.wrap_registry import register_wrapper
@@ -93,7 +94,9 @@ _FIT_ARGS = ("epochs", "verbose", "callbacks", "validation_split", "validation_d
 
 
 def infer_task(module: nn.Module) -> str | None:
-    """The task of a transformers model from its class (``None`` for a bare encoder)."""
+    """The task of a transformers model from its class (``None`` for a bare encoder); a
+    ``peft.PeftModel``'s is its base model's."""
+    module = base_model_of(module)
     name = type(module).__name__
     config = getattr(module, "config", None)
     if name.endswith("ForSequenceClassification"):
@@ -138,14 +141,16 @@ class HFModel(InputChecks, WrappedModel):
     """Keras's training API around a ``transformers.PreTrainedModel`` (kept under ``.module``)."""
 
     def __init__(self, module: nn.Module, name: str | None = None) -> None:
-        if not is_pretrained_model(module):
+        if not is_pretrained_model(base_model_of(module)):
             raise TypeError(
                 f"HFModel wraps a transformers.PreTrainedModel, got {type(module).__name__}. "
                 "For any other torch module use torchbridge.Model.wrap(module)."
             )
         super().__init__(module, name=name)
         self.task: str | None = infer_task(module)
-        params = inspect.signature(module.forward).parameters
+        # A peft.PeftModel forwards its keyword arguments to the base model: the inputs are
+        # the base model's.
+        params = inspect.signature(base_model_of(module).forward).parameters
         named = [
             n
             for n, p in params.items()
@@ -563,14 +568,19 @@ class HFModel(InputChecks, WrappedModel):
 
 # Model.wrap(transformers_model) builds an HFModel; the engine's lazy entry for the
 # "transformers" package imports this module when such a model is wrapped first.
-register_wrapper(WRAPPER_NAME, is_pretrained_model, HFModel)
+def _is_hf_model(module: nn.Module) -> bool:
+    """A ``transformers`` model, bare or inside a ``peft.PeftModel``."""
+    return is_pretrained_model(base_model_of(module))
+
+
+register_wrapper(WRAPPER_NAME, _is_hf_model, HFModel)
 
 
 def wrap(model: nn.Module, name: str | None = None) -> Model:
     """``Model.wrap`` for a ``transformers.PreTrainedModel``: an :class:`HFModel`."""
     if isinstance(model, Model):
         return model
-    if not is_pretrained_model(model):
+    if not is_pretrained_model(base_model_of(model)):
         raise TypeError(
             f"torchbridge.hf.wrap takes a transformers.PreTrainedModel, got "
             f"{type(model).__name__}; use torchbridge.Model.wrap(module) for other modules."

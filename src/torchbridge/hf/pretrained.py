@@ -1,6 +1,7 @@
 """``torchbridge.hf.from_pretrained``: a checkpoint → an :class:`~torchbridge.hf.HFModel`
 built by the task's ``AutoModelFor...`` class (or any Auto / model class given as ``task``),
-with TensorFlow-only checkpoints converted on the fly."""
+with TensorFlow-only checkpoints converted on the fly, and a ``peft`` adapter added
+(``lora=`` / ``peft_config=``) or loaded (a folder holding ``adapter_config.json``)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,8 @@ def from_pretrained(
     label2id: Mapping[str, int] | None = None,
     name: str | None = None,
     save_converted: bool = False,
+    lora: Mapping[str, Any] | None = None,
+    peft_config: Any = None,
     **kwargs: Any,
 ) -> HFModel:
     """Load a pretrained model for ``task`` with its ``AutoModelFor...`` class, wrapped.
@@ -65,9 +68,14 @@ def from_pretrained(
     so is a Hub repository whose only weights are TensorFlow's;
     ``save_converted=True`` also writes ``model.safetensors`` into that folder, so
     later loads need no conversion (no effect on folders that have PyTorch weights).
+
+    ``lora=dict(r=8, ...)`` (``peft.LoraConfig``'s arguments) or ``peft_config=`` (any
+    ``peft`` config: LoRA, prefix tuning ...) wraps the model with ``peft``
+    (:func:`torchbridge.hf.peft_support.apply_peft`): only the adapter trains. A local
+    folder holding a ``peft`` adapter (``adapter_config.json``, as ``save`` writes for a
+    model with an adapter) loads its base model and the adapter, trainable.
     """
     key, auto_cls = _resolve_task(task)
-    auto_name = auto_cls.__name__
     if id2label is not None:
         if not isinstance(id2label, Mapping):
             id2label = dict(enumerate(id2label))
@@ -97,15 +105,29 @@ def from_pretrained(
         options["label2id"] = {str(k): int(v) for k, v in label2id.items()}
     options.update(kwargs)
     source = os.fspath(path_or_name)
-    from torchbridge.hf import tf_checkpoint
+    module = _load_module(source, key, auto_cls, save_converted, options)
+    if lora is not None or peft_config is not None:
+        from torchbridge.hf.peft_support import apply_peft
 
+        module = apply_peft(module, lora=lora, peft_config=peft_config, task_type=key)
+    return HFModel(module, name=name)
+
+
+def _load_module(
+    source: str, key: str | None, auto_cls: Any, save_converted: bool, options: dict[str, Any]
+) -> Any:
+    auto_name = auto_cls.__name__
+    from torchbridge.hf import peft_support, tf_checkpoint
+
+    if peft_support.is_adapter_folder(source):
+        return peft_support.load_adapter_model(source, auto_cls, options)
     if tf_checkpoint.has_only_tf_weights(source):
         module, _ = tf_checkpoint.load_tf_checkpoint(
             source, auto_name, save_converted=save_converted, **options
         )
-        return HFModel(module, name=name)
+        return module
     try:
-        module = auto_cls.from_pretrained(source, **options)
+        return auto_cls.from_pretrained(source, **options)
     except OSError as exc:
         snapshot = tf_checkpoint.hub_tf_snapshot(source, options)  # a TF-only Hub repository
         if snapshot is not None:
@@ -116,7 +138,7 @@ def from_pretrained(
                     "OUT_DIR."
                 ) from None
             module, _ = tf_checkpoint.load_tf_checkpoint(snapshot, auto_name, **options)
-            return HFModel(module, name=name)
+            return module
         offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
         hint = (
             " HF_HUB_OFFLINE is set, so only local directories and models already in the "
@@ -129,4 +151,3 @@ def from_pretrained(
             "directory holding config.json and the weights (e.g. one written by "
             "save_pretrained)."
         ) from exc
-    return HFModel(module, name=name)

@@ -150,7 +150,11 @@ class Seq2SeqLM:
     ) -> Seq2SeqLM:
         """An encoder-decoder checkpoint (a folder or Hub name) and its tokenizer; ``kwargs``
         go to ``AutoModelForSeq2SeqLM.from_pretrained``. A folder written by :meth:`save`
-        restores its settings too."""
+        restores its settings too.
+
+        ``lora=dict(r=8, ...)`` or ``peft_config=`` (any ``peft`` config) add a ``peft``
+        adapter: only it trains, :meth:`save` writes it and :meth:`merge_and_save` merges it;
+        a folder holding an adapter loads it (:mod:`torchbridge.hf.peft_support`)."""
         source = os.fspath(checkpoint)
         meta = read_meta(source, _FORMAT, FORMAT_VERSION)
         model = load_task_model(source, "seq2seq-lm", "Seq2SeqLM", **kwargs)
@@ -313,6 +317,13 @@ class Seq2SeqLM:
         return [g[0] for g in groups] if per == 1 else groups
 
     # --- saving ----------------------------------------------------------------------------------------
+    def merge_and_save(self, directory: str | os.PathLike[str]) -> None:
+        """:meth:`save` with the ``peft`` adapter (``lora=`` / ``peft_config=``) merged into a
+        copy of the weights: a plain ``transformers`` folder; this model keeps its adapter."""
+        from torchbridge.hf.peft_support import merge_and_save
+
+        merge_and_save(self, directory)
+
     def save(self, directory: str | os.PathLike[str]) -> None:
         """A folder ``AutoModelForSeq2SeqLM`` / ``AutoTokenizer`` and :meth:`from_pretrained`
         load (the prefix and lengths in ``torchbridge.json``)."""

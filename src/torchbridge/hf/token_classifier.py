@@ -124,7 +124,11 @@ class TokenClassifier:
 
         ``label_names``: the tags (``["O", "B-PER", "I-PER", ...]``); a checkpoint whose
         head has another size gets a new head. Without it the checkpoint's ``id2label``
-        is used. A folder written by :meth:`save` restores its settings too."""
+        is used. A folder written by :meth:`save` restores its settings too.
+
+        ``lora=dict(r=8, ...)`` or ``peft_config=`` (any ``peft`` config) add a ``peft``
+        adapter: only it trains, :meth:`save` writes it and :meth:`merge_and_save` merges it;
+        a folder holding an adapter loads it (:mod:`torchbridge.hf.peft_support`)."""
         source = os.fspath(checkpoint)
         meta: dict[str, Any] = {}
         meta_path = os.path.join(source, METADATA_FILE)
@@ -410,6 +414,13 @@ class TokenClassifier:
         return sequence_logits(self.model, ids, batch_size, pad, self._inputs)
 
     # --- saving ------------------------------------------------------------------------------------
+    def merge_and_save(self, directory: str | os.PathLike[str]) -> None:
+        """:meth:`save` with the ``peft`` adapter (``lora=`` / ``peft_config=``) merged into a
+        copy of the weights: a plain ``transformers`` folder; this model keeps its adapter."""
+        from torchbridge.hf.peft_support import merge_and_save
+
+        merge_and_save(self, directory)
+
     def save(self, directory: str | os.PathLike[str]) -> None:
         """A folder ``transformers.pipeline("token-classification", model=directory)`` and
         :meth:`from_pretrained` load: the model, the tokenizer and ``torchbridge.json``."""
