@@ -213,7 +213,9 @@ def test_bad_inputs_fail_before_any_step(checkpoint, folder, tmp_path):
     with pytest.raises(InputError, match="3 images but 2 labels"):
         clf.fit(images, names[:2], verbose=0)
     os.makedirs(tmp_path / "empty" / "red")
-    with pytest.raises(InputError, match="No images found in directory"):
+    with pytest.raises(
+        InputError, match=r"fit: No images found in directory .* one subfolder per class"
+    ):
         clf.fit(tmp_path / "empty", verbose=0)
     with pytest.raises(InputError, match=r"Row 1 \(file '.*missing\.png'\) cannot be read"):
         clf.fit([images[0], str(tmp_path / "missing.png")], ["red", "red"], verbose=0)
@@ -238,3 +240,14 @@ def test_wrong_architecture_is_named(tmp_path):
         hf.ImageClassifier.from_pretrained(tmp_path / "bert")
     with pytest.raises(InputError, match="needs an image classification model"):
         hf.ImageClassifier(hf.wrap(transformers.BertForSequenceClassification(config)), None)
+
+
+def test_a_checkpoint_without_an_image_processor_names_the_fix(checkpoint, tmp_path):
+    (checkpoint / "preprocessor_config.json").unlink()
+    with pytest.raises(InputError, match=r"no image processor could be loaded.*save_pretrained"):
+        hf.ImageClassifier.from_pretrained(checkpoint)
+    processor = transformers.ViTImageProcessor(size={"height": 32, "width": 32})
+    clf = hf.ImageClassifier.from_pretrained(checkpoint, image_processor=processor)
+    clf.compile()
+    with pytest.raises(InputError, match=r"top_k must be in 1\.\.3"):
+        clf.evaluate(*_images(2, seed=9), top_k=4, verbose=0)

@@ -204,7 +204,12 @@ def _from_folder(directory: str, label_id: LabelId, what: str) -> ImageExamples:
         directory, "inferred", ALLOWLIST_FORMATS, shuffle=False, verbose=False
     )
     if not paths:
-        raise indexing.no_files_error(directory, "images", ALLOWLIST_FORMATS, "inferred")
+        error = indexing.no_files_error(directory, "images", ALLOWLIST_FORMATS, "inferred")
+        raise InputError(
+            f"{what}: {error} Put the images in one subfolder per class "
+            f"({os.path.join(directory, '<class name>', '*.png')}), or pass a list of images "
+            "with their labels."
+        )
     assert class_names is not None
     root = os.path.abspath(directory)
     ids = {}
