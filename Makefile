@@ -10,7 +10,10 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 PYTEST_ARGS ?= -q -n 2
 
-.PHONY: demo test lint typecheck docs pytest bench clean
+LITERT_VENV ?= .venv-litert
+LITERT_PY := $(LITERT_VENV)/bin/python
+
+.PHONY: demo test lint typecheck docs pytest pytest-litert bench clean
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -47,10 +50,25 @@ pytest: $(VENV)/.test
 docs: $(VENV)/.test
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir site
 
-test: lint typecheck docs pytest
+# model.export(format="litert") parity (tests/export/test_litert.py) in its own environment:
+# litert-torch pins jax / torchao / typing-extensions versions the main one does not want.
+# The constraint keeps the torch that TORCH_SPEC installed.
+$(LITERT_VENV)/.created: pyproject.toml
+	$(PYTHON) -m venv $(LITERT_VENV)
+	$(LITERT_PY) -m pip install --quiet --upgrade pip
+	$(LITERT_PY) -m pip install --quiet "$(TORCH_SPEC)"
+	$(LITERT_PY) -c 'import torch; print("torch==" + torch.__version__)' > $(LITERT_VENV)/constraints.txt
+	$(LITERT_PY) -m pip install --quiet -c $(LITERT_VENV)/constraints.txt -e ".[litert,minilm]" \
+		"transformers>=4.40" "tokenizers>=0.15" "pytest>=7.4"
+	touch $@
+
+pytest-litert: $(LITERT_VENV)/.created
+	$(LITERT_PY) -m pytest -q -p no:cacheprovider tests/export/test_litert.py
+
+test: lint typecheck docs pytest pytest-litert
 
 bench: $(VENV)/.test
 	$(PY) bench/fit_overhead.py
 
 clean:
-	rm -rf $(VENV) build dist site src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LITERT_VENV) build dist site src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -53,3 +53,25 @@ def test_minilm_classifier_exports_with_dynamic_batch_and_length(tmp_path: Any) 
             got = program(*[torch.from_numpy(v) for v in feed.values()])
         np.testing.assert_allclose(got.numpy(), want, rtol=1e-5, atol=1e-5)
     assert len(lengths) == 2
+
+
+@pytest.mark.slow
+def test_minilm_classifier_exports_to_openvino(tmp_path: Any) -> None:
+    ov = pytest.importorskip("openvino")
+    from torchbridge import hf
+
+    path = os.path.join(os.path.dirname(minilm.__file__), "model")
+    model = hf.from_pretrained(path, id2label=["ham", "spam"])
+    tokenizer = transformers.AutoTokenizer.from_pretrained(path)
+    xml = os.fspath(tmp_path / "minilm.xml")
+    model.export(xml, format="openvino", verbose=False)
+    # OpenVINO's CPU plugin computes in bf16 where the CPU has it, unless asked for f32.
+    compiled = ov.Core().compile_model(xml, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+    names = [port.get_any_name() for port in compiled.inputs]
+    assert sorted(names) == ["attention_mask", "input_ids"]
+    for texts in TEXTS:  # batch and sequence length both vary: the IR keeps them dynamic
+        enc = tokenizer(texts, padding=True, return_tensors="np")
+        feed = {k: enc[k].astype(np.int64) for k in ("attention_mask", "input_ids")}
+        want = model.predict({k: torch.from_numpy(v) for k, v in feed.items()}, verbose=0)
+        got = compiled({name: feed[name] for name in names})[compiled.outputs[0]]
+        np.testing.assert_allclose(np.asarray(got), want, rtol=1e-5, atol=1e-5)

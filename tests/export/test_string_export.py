@@ -57,6 +57,8 @@ def test_string_models_that_cannot_be_split_are_refused(tmp_path: Path) -> None:
         text_cnn().export(os.fspath(tmp_path / "m.pt2"), format="torch", verbose=False)
     with pytest.raises(ExportError, match=r"openvino.*cannot take raw strings \(inputs text\)"):
         text_cnn().export(os.fspath(tmp_path / "m.xml"), format="openvino", verbose=False)
+    with pytest.raises(ExportError, match=r"litert.*cannot take raw strings \(inputs text\)"):
+        text_cnn().export(os.fspath(tmp_path / "m.tflite"), format="litert", verbose=False)
 
 
 @pytest.mark.slow
