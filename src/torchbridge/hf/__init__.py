@@ -12,13 +12,16 @@
   predict on raw text, save to a directory plain ``transformers`` loads.
 * :class:`TokenClassifier` — the same for named-entity recognition: rows of words
   and tags, seqeval scores, ``pipeline("ner")``-shaped predictions.
+* :class:`ImageClassifier` — image classification: an image folder, images +
+  labels or a ``datasets`` Dataset, the checkpoint's image processor,
+  ``pipeline("image-classification")``-shaped predictions.
+* :class:`QuestionAnswerer` — extractive question answering: SQuAD rows (v1 / v2),
+  long contexts in overlapping windows, SQuAD exact match / F1,
+  ``pipeline("question-answering")``-shaped answers.
 * :class:`MultipleChoice` — rows of a context and any number of choices (ragged
   choices padded per batch and masked), accuracy, the chosen choice and its scores.
 * :class:`SentenceEncoder` — sentence embeddings equal to sentence-transformers' (its
   folders' pooling and normalization), similarity search, in-batch negatives fine-tuning.
-* :class:`ImageClassifier` — image classification: an image folder, images +
-  labels or a ``datasets`` Dataset, the checkpoint's image processor,
-  ``pipeline("image-classification")``-shaped predictions.
 
 ``transformers``, ``tokenizers`` and ``datasets`` are optional
 (``pip install 'torchbridge[hf]'``): importing this module imports none of
@@ -37,6 +40,7 @@ from torchbridge.hf.masked_lm import MaskedLM
 from torchbridge.hf.model import TASKS, HFModel, infer_task, wrap
 from torchbridge.hf.multiple_choice import MultipleChoice
 from torchbridge.hf.pretrained import from_pretrained
+from torchbridge.hf.question_answerer import QuestionAnswerer
 from torchbridge.hf.sentence_encoder import SentenceEncoder
 from torchbridge.hf.seq2seq_lm import Seq2SeqLM
 from torchbridge.hf.token_classifier import TokenClassifier
@@ -48,6 +52,7 @@ __all__ = [
     "ImageClassifier",
     "MaskedLM",
     "MultipleChoice",
+    "QuestionAnswerer",
     "Seq2SeqLM",
     "SentenceEncoder",
     "TASKS",
