@@ -231,3 +231,14 @@ def test_two_torchrun_processes_end_with_the_one_process_weights(tmp_path: Path)
     assert one.files == two.files
     for key in one.files:
         np.testing.assert_allclose(two[key], one[key], atol=1e-5, err_msg=key)
+
+
+@pytest.mark.slow
+def test_hf_text_classifier_fine_tunes_and_its_folder_loads_in_a_pipeline(tmp_path: Path) -> None:
+    """Written for torchbridge (transformers 5 has no TensorFlow classes): run once."""
+    namespace = runpy.run_path(str(EXAMPLES / "hf_text_classifier.py"))
+    result = namespace["main"](verbose=0, workdir=str(tmp_path))
+    assert result["accuracy"] >= 0.8, result  # the untrained head is at chance (~0.5-0.7)
+    assert result["loss"] < 0.5, result
+    assert result["pipeline_agrees"], result
+    assert (Path(result["folder"]) / "config.json").exists()
