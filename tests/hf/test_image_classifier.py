@@ -254,3 +254,32 @@ def test_a_checkpoint_without_an_image_processor_names_the_fix(checkpoint, tmp_p
     clf.compile()
     with pytest.raises(InputError, match=r"top_k must be in 1\.\.3"):
         clf.evaluate(*_images(2, seed=9), top_k=4, verbose=0)
+
+
+def test_lora_trains_the_adapter_and_the_head_only(checkpoint, folder, tmp_path):
+    pytest.importorskip("peft")
+    clf = hf.ImageClassifier.from_pretrained(checkpoint, lora=dict(r=4))
+    module = clf.model.module
+    trainable = {n for n, p in module.named_parameters() if p.requires_grad}
+    assert trainable and all("lora_" in n or "classifier" in n for n in trainable)
+    assert any("lora_" in n for n in trainable) and any("classifier" in n for n in trainable)
+    before = {n: p.detach().clone() for n, p in module.named_parameters()}
+    clf.compile(optimizer=tb.optimizers.AdamW(learning_rate=1e-2))
+    clf.fit(folder, batch_size=8, epochs=1, verbose=0)
+    changed = {n for n, p in module.named_parameters() if not torch.equal(p, before[n])}
+    assert changed <= trainable  # the base weights stay as they were
+    assert any("classifier" in n for n in changed) and any("lora_" in n for n in changed)
+    images, _ = _images(3, seed=6)
+    clf.save(tmp_path / "adapter")
+    assert (tmp_path / "adapter" / "adapter_config.json").is_file()
+    reloaded = hf.ImageClassifier.from_pretrained(tmp_path / "adapter")
+    expected = clf.predict(images)
+    for got, want in zip(reloaded.predict(images), expected, strict=True):
+        assert [d["label"] for d in got] == [d["label"] for d in want]
+        np.testing.assert_allclose([d["score"] for d in got], [d["score"] for d in want], atol=1e-5)
+    clf.merge_and_save(tmp_path / "merged")
+    pipe = transformers.pipeline("image-classification", model=str(tmp_path / "merged"))
+    for image, want in zip(images, expected, strict=True):
+        got = pipe(image)
+        assert [d["label"] for d in got] == [d["label"] for d in want]
+        np.testing.assert_allclose([d["score"] for d in got], [d["score"] for d in want], atol=1e-5)

@@ -62,6 +62,7 @@ from torchbridge.hf.image_inputs import (
     read_examples,
 )
 from torchbridge.hf.model import HFModel
+from torchbridge.hf.peft_support import base_model_of
 from torchbridge.hf.pretrained import from_pretrained as _model_from_pretrained
 
 __all__ = ["ImageClassifier"]
@@ -104,6 +105,26 @@ def _hwc(image: Any) -> np.ndarray:
     if np.issubdtype(arr.dtype, np.floating) and arr.size and float(arr.max()) <= 1.0:
         arr = arr * 255.0
     return np.clip(np.rint(arr), 0, 255).astype(np.uint8)
+
+
+def _with_adapter(model: HFModel, lora: dict[str, Any] | None, peft_config: Any) -> HFModel:
+    """``model`` wrapped with a ``peft`` adapter; the classification head stays trainable
+    (``modules_to_save=["classifier"]``, as peft's image classification guide sets it)."""
+    import copy
+
+    from torchbridge.hf.peft_support import apply_peft
+
+    module = model.module
+    head = (
+        ["classifier"] if isinstance(getattr(module, "classifier", None), torch.nn.Module) else None
+    )
+    if lora is not None and head is not None:
+        lora = {"modules_to_save": head, **dict(lora)} if isinstance(lora, dict) else lora
+    elif head is not None and getattr(peft_config, "modules_to_save", ...) is None:
+        peft_config = copy.copy(peft_config)
+        peft_config.modules_to_save = head
+    wrapped = apply_peft(module, lora=lora, peft_config=peft_config, task_type=None)
+    return HFModel(wrapped, name=model.name)
 
 
 class _Batches:
@@ -150,10 +171,11 @@ class ImageClassifier:
         label_names: Sequence[str] | None = None,
         augmentation: Any = None,
     ) -> None:
-        if not type(model.module).__name__.endswith("ForImageClassification"):
+        base = base_model_of(model.module)
+        if not type(base).__name__.endswith("ForImageClassification"):
             raise InputError(
                 f"ImageClassifier needs an image classification model; got "
-                f"{type(model.module).__name__}. Load one with AutoModelForImageClassification "
+                f"{type(base).__name__}. Load one with AutoModelForImageClassification "
                 "(ViT, ConvNeXt, ResNet, Swin ...)."
             )
         self.model = model
@@ -175,12 +197,20 @@ class ImageClassifier:
         label_names: Sequence[str] | None = None,
         augmentation: Any = None,
         image_processor: Any = None,
+        lora: dict[str, Any] | None = None,
+        peft_config: Any = None,
         **kwargs: Any,
     ) -> ImageClassifier:
         """A checkpoint (a folder or Hub name) and its image processor
         (``AutoImageProcessor``), with a new classification head when ``label_names``
         differ from the checkpoint's labels; ``kwargs`` go to
-        ``AutoModelForImageClassification.from_pretrained``."""
+        ``AutoModelForImageClassification.from_pretrained``.
+
+        ``lora=dict(r=8, ...)`` or ``peft_config=`` add a ``peft`` adapter (the
+        classification head, ``classifier``, stays trainable and saved unless
+        ``modules_to_save`` says otherwise): only they train, :meth:`save` writes the
+        adapter and :meth:`merge_and_save` a plain ``transformers`` folder; a folder
+        holding an adapter loads it (:mod:`torchbridge.hf.peft_support`)."""
         source = os.fspath(checkpoint)
         read_meta(source, _FORMAT, FORMAT_VERSION)  # refuses folders of a newer format
         transformers = require_transformers("ImageClassifier.from_pretrained")
@@ -205,6 +235,8 @@ class ImageClassifier:
                 f"has no image classification model ({exc}). Use a checkpoint made for image "
                 "classification (ViT, ConvNeXt, ResNet, Swin, ...)."
             ) from exc
+        if lora is not None or peft_config is not None:
+            model = _with_adapter(model, lora, peft_config)
         if image_processor is None:
             try:
                 image_processor = transformers.AutoImageProcessor.from_pretrained(source)
@@ -364,7 +396,7 @@ class ImageClassifier:
             from transformers.pipelines.image_classification import ImageClassificationPipeline
 
             self._pipe = ImageClassificationPipeline(
-                model=self.model.module,
+                model=base_model_of(self.model.module),
                 image_processor=self.image_processor,
                 device=self.model.device,
             )
@@ -410,6 +442,13 @@ class ImageClassifier:
         return out
 
     # --- saving ------------------------------------------------------------------------------------
+    def merge_and_save(self, directory: str | os.PathLike[str]) -> None:
+        """:meth:`save` with the ``peft`` adapter (``lora=`` / ``peft_config=``) merged into a
+        copy of the weights: a plain ``transformers`` folder; this model keeps its adapter."""
+        from torchbridge.hf.peft_support import merge_and_save
+
+        merge_and_save(self, directory)
+
     def save(self, directory: str | os.PathLike[str]) -> None:
         """A folder ``transformers.pipeline("image-classification", model=directory)``,
         ``AutoModelForImageClassification`` and :meth:`from_pretrained` load: the model,
