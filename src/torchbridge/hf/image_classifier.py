@@ -31,6 +31,9 @@
   ``pipeline("image-classification")`` gives (a list of ``{"label", "score"}``,
   ``top_k=5``; one list per image for a list): the pipeline's own pre- and
   post-processing around a batched forward pass.
+* **PEFT.** ``lora=dict(r=8, ...)`` / ``peft_config=`` add a ``peft`` adapter, with
+  the ``classifier`` head trainable (``modules_to_save``); ``save`` writes the adapter,
+  ``merge_and_save`` a plain ``transformers`` folder.
 * **Bad input** (an unreadable image, a label or class folder not in
   ``label_names``, an empty folder or dataset, images of different sizes with a
   processor that does not resize, a checkpoint that is not an image classifier)
