@@ -10,116 +10,84 @@ The text-model bundle of ``torchbridge.hf``::
     clf.save("spam_model")                         # plain transformers loads this directory
     clf = torchbridge.hf.TextClassifier.load("spam_model")
 
+* **Problem types**, as transformers' ``config.problem_type``:
+  ``single_label_classification`` (one class per text; the default),
+  ``multi_label_classification`` (any number of labels per text: rows of label names
+  or 0/1 rows; sigmoid + binary cross-entropy; default metrics ``binary_accuracy``,
+  ``f1_micro``, ``f1_macro`` at threshold 0.5; ``predict`` gives the labels scoring
+  at least ``threshold``) and ``regression`` (``num_labels=1``: float targets, mean
+  squared error, metrics ``mae`` / ``rmse``; ``predict`` gives the value as the
+  pipeline does, ``{"label": "LABEL_0", "score": value}``).
+* **Sentence pairs**: rows ``(text, text_pair)`` or ``{"text", "text_pair"}`` dicts, or
+  columns ``sentence1`` / ``sentence2`` (GLUE's MRPC) are tokenized as pairs
+  (``token_type_ids`` where the tokenizer makes them), in ``fit`` and ``predict``.
 * ``compile / fit / evaluate`` take raw texts and labels: the texts are
   tokenized once (one batched call of the fast tokenizer), cut at
   ``max_length`` and padded per batch to the longest text of the batch
   (:func:`torchbridge.hf.text_dataset`); ``bucket=True`` batches texts of
-  similar length together. Labels are class ids or label names (mapped
-  through ``label_names``). They run :class:`~torchbridge.hf.HFModel`'s
+  similar length together. They run :class:`~torchbridge.hf.HFModel`'s
   Keras loop, so callbacks, metrics, ``class_weight`` and
   ``validation_split`` / ``validation_data`` work as in Keras. A
   ``torchbridge.data.Dataset`` / ``DataLoader`` of tokenized batches or a
   Hugging Face ``datasets.Dataset`` is accepted as well.
-* ``predict(texts)`` answers like ``transformers.pipeline("text-classification")``:
-  one ``{"label", "score"}`` per text (``top_k=None``: every label, best
-  first), computed in batches of texts of similar length, in eval mode under
-  ``torch.inference_mode``. ``predict_proba`` / ``predict_logits`` give the
-  NumPy arrays.
-* ``save(directory)`` writes what ``AutoModelForSequenceClassification``
-  and ``AutoTokenizer.from_pretrained(directory)`` load as they are
-  (``config.json`` with ``id2label`` / ``label2id``, ``model.safetensors``,
-  the tokenizer files, whose ``model_max_length`` is the bundle's
-  ``max_length``) plus ``torchbridge.json`` (format version, ``max_length``,
-  truncation, label names). ``TextClassifier.load`` reads it back (a plain
-  Hugging Face directory loads too); predictions are identical.
+* ``predict(texts)`` answers like ``transformers.pipeline("text-classification")``
+  (:mod:`torchbridge.hf.bundle_predict`). ``predict_proba`` / ``predict_logits`` give
+  the NumPy arrays.
+* ``save(directory)`` writes what ``AutoModelForSequenceClassification``, ``AutoTokenizer``
+  and ``pipeline("text-classification", model=directory)`` load as they are, plus
+  ``torchbridge.json``; ``TextClassifier.load`` reads it back
+  (:mod:`torchbridge.hf.bundle_io`). Rows and labels are read by
+  :mod:`torchbridge.hf.bundle_data`, default metrics come from
+  :mod:`torchbridge.hf.bundle_metrics`.
 
 ``transformers`` is imported only when a method needs it.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import torch
-from torch import Tensor, nn
-from torch.utils.data import DataLoader
 
-from torchbridge.errors import InputError, NotCompiledError, SavedFormatError
+from torchbridge.errors import InputError, NotCompiledError
 from torchbridge.hf._imports import is_pretrained_model, require_transformers
-from torchbridge.hf.data import hf_dataset_kind
+from torchbridge.hf.bundle_data import (
+    MULTI,
+    PROBLEM_TYPES,
+    REGRESSION,
+    SINGLE,
+    Rows,
+    class_ids,
+    encode_labels,
+    keras_data,
+    label_hint,
+    read_rows,
+    rows_dataset,
+)
+from torchbridge.hf.bundle_io import (
+    FORMAT_VERSION,
+    METADATA_FILE,
+    read_bundle_meta,
+    save_bundle,
+)
+from torchbridge.hf.bundle_metrics import default_metrics
+from torchbridge.hf.bundle_predict import (
+    answers,
+    apply_function,
+    check_top_k,
+    choose_function,
+    forward_logits,
+)
 from torchbridge.hf.model import HFModel
 from torchbridge.hf.pretrained import from_pretrained as _model_from_pretrained
 
 __all__ = ["TextClassifier", "METADATA_FILE", "FORMAT_VERSION"]
 
-#: The file ``save`` adds next to the Hugging Face files.
-METADATA_FILE = "torchbridge.json"
-#: Version of what ``save`` writes; ``load`` refuses newer ones.
-FORMAT_VERSION = 1
-_FORMAT = "torchbridge.hf.TextClassifier"
 _NO_LIMIT = 10**9  # a tokenizer's model_max_length above this means "no limit"
 _DEFAULT_MAX_LENGTH = 512
-_FUNCTIONS = ("softmax", "sigmoid", "none")
-
-
-# --- small helpers ------------------------------------------------------------------------
-def _as_text_list(texts: Any, what: str) -> list[str]:
-    if texts is None:
-        raise InputError(
-            f"{what} got no texts: pass a list (or NumPy array) of strings, e.g. "
-            f"{what}(['first text', 'second text'], ...)."
-        )
-    if isinstance(texts, np.ndarray):
-        if texts.ndim == 2 and texts.shape[1] == 1:
-            texts = texts[:, 0]
-        if texts.ndim != 1:
-            raise InputError(f"{what} takes a 1-D array of texts, got shape {texts.shape}.")
-        texts = texts.tolist()
-    elif isinstance(texts, Tensor):
-        raise InputError(
-            f"{what} takes raw texts (a list of str), got a tensor. For tokenized data pass "
-            "a torchbridge.data.Dataset of (x_dict, y) batches, or use clf.model directly."
-        )
-    out: list[str] = []
-    for i, t in enumerate(texts):
-        if isinstance(t, str):
-            out.append(t)
-        elif isinstance(t, bytes):
-            out.append(t.decode("utf-8"))
-        else:
-            raise InputError(
-                f"Text {i} is {type(t).__name__} ({t!r:.40}), not a string. Remove or fill the "
-                "missing texts (e.g. replace None with '') before calling "
-                f"{what}."
-            )
-    if not out:
-        raise InputError(f"{what} got an empty list of texts.")
-    return out
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-class _AddSampleWeight:
-    """``(x, y)`` batches → ``(x, y, weight[y])``: Keras's ``class_weight`` for a pipeline."""
-
-    def __init__(self, weights: Tensor) -> None:
-        self.weights = weights
-
-    def __call__(self, x: Any, y: Tensor, *rest: Any) -> Any:
-        labels = y.argmax(-1) if y.ndim > 1 else y
-        return x, y, self.weights[labels.long()]
+_DEFAULT = "default"
 
 
 class TextClassifier:
@@ -137,6 +105,10 @@ class TextClassifier:
             embeddings.
         truncation: ``False`` makes a text longer than ``max_length`` an error
             instead of cutting it.
+        problem_type: ``"single_label_classification"``,
+            ``"multi_label_classification"`` or ``"regression"``, set as
+            ``config.problem_type``. Default: the config's, else regression for
+            one output and single-label classification for more (transformers' rule).
     """
 
     def __init__(
@@ -146,6 +118,7 @@ class TextClassifier:
         label_names: Sequence[str] | None = None,
         max_length: int | None = None,
         truncation: bool = True,
+        problem_type: str | None = None,
     ) -> None:
         if isinstance(model, HFModel):
             wrapped = model
@@ -175,6 +148,7 @@ class TextClassifier:
         self.truncation = bool(truncation)
         self.max_length = self._resolve_max_length(max_length)
         self._set_label_names(label_names)
+        self._set_problem_type(problem_type)
 
     # --- construction -------------------------------------------------------------------
     @classmethod
@@ -186,13 +160,16 @@ class TextClassifier:
         max_length: int | None = None,
         truncation: bool = True,
         tokenizer: Any = None,
+        *,
+        problem_type: str | None = None,
         **kwargs: Any,
     ) -> TextClassifier:
         """A pretrained checkpoint (a local directory, or a cached Hub name) with a classifier head.
 
         A bare encoder (e.g. a sentence-transformers MiniLM) gets a new,
         randomly initialised head with ``len(label_names)`` (or
-        ``num_labels``) outputs. Other keyword arguments go to
+        ``num_labels``) outputs. ``problem_type="regression"`` without labels
+        gives one output. Other keyword arguments go to
         ``AutoModelForSequenceClassification.from_pretrained``
         (``ignore_mismatched_sizes=True`` to replace a head of another size).
         """
@@ -204,6 +181,11 @@ class TextClassifier:
                     f"num_labels={num_labels} but label_names has {len(label_names)} names: "
                     "give one name per class (or leave num_labels out)."
                 )
+        if problem_type is not None:
+            _check_problem_type(problem_type)
+            kwargs["problem_type"] = problem_type
+            if problem_type == REGRESSION and label_names is None and num_labels is None:
+                num_labels = 1
         model = _model_from_pretrained(
             path,
             task="sequence-classification",
@@ -213,7 +195,14 @@ class TextClassifier:
         )
         if tokenizer is None:
             tokenizer = transformers.AutoTokenizer.from_pretrained(os.fspath(path))
-        return cls(model, tokenizer, label_names, max_length=max_length, truncation=truncation)
+        return cls(
+            model,
+            tokenizer,
+            label_names,
+            max_length=max_length,
+            truncation=truncation,
+            problem_type=problem_type,
+        )
 
     @classmethod
     def load(cls, directory: str | os.PathLike[str], **kwargs: Any) -> TextClassifier:
@@ -224,37 +213,7 @@ class TextClassifier:
         """
         transformers = require_transformers("TextClassifier.load")
         directory = os.fspath(directory)
-        if not os.path.isdir(directory):
-            raise InputError(
-                f"TextClassifier.load: {directory!r} is not a directory. Pass the directory "
-                "written by TextClassifier.save(directory)."
-            )
-        meta: dict[str, Any] = {}
-        meta_path = os.path.join(directory, METADATA_FILE)
-        if os.path.exists(meta_path):
-            try:
-                with open(meta_path, encoding="utf-8") as f:
-                    meta = json.load(f)
-            except (ValueError, RecursionError) as e:
-                raise SavedFormatError(
-                    f"{meta_path} is not valid JSON ({type(e).__name__}: {e}); the bundle was "
-                    "not loaded. Save the bundle again, or remove the file to load the directory "
-                    "as a plain Hugging Face model."
-                ) from None
-            if not isinstance(meta, dict):
-                meta = {"format": type(meta).__name__}
-            version = meta.get("format_version")
-            if meta.get("format") != _FORMAT or not isinstance(version, int):
-                raise SavedFormatError(
-                    f"{meta_path} is not a torchbridge TextClassifier metadata file (format "
-                    f"{meta.get('format')!r}). Remove it to load the directory as a plain "
-                    "Hugging Face model."
-                )
-            if version > FORMAT_VERSION:
-                raise SavedFormatError(
-                    f"{directory!r} was saved in TextClassifier format {version}; this "
-                    f"torchbridge reads up to {FORMAT_VERSION}. Upgrade torchbridge."
-                )
+        meta = read_bundle_meta(directory)
         model = _model_from_pretrained(directory, task="sequence-classification", **kwargs)
         tokenizer = transformers.AutoTokenizer.from_pretrained(directory)
         return cls(
@@ -263,6 +222,7 @@ class TextClassifier:
             meta.get("label_names"),
             max_length=meta.get("max_length"),
             truncation=meta.get("truncation", True),
+            problem_type=meta.get("problem_type"),
         )
 
     def _check_vocabulary(self) -> None:
@@ -324,10 +284,30 @@ class TextClassifier:
         config.id2label = dict(enumerate(names))
         config.label2id = {n: i for i, n in enumerate(names)}
 
+    def _set_problem_type(self, problem_type: str | None) -> None:
+        config = self.model.config
+        if problem_type is None:
+            problem_type = getattr(config, "problem_type", None) or (
+                REGRESSION if self.num_labels == 1 else SINGLE
+            )
+        _check_problem_type(problem_type)
+        if problem_type == SINGLE and self.num_labels < 2:
+            raise InputError(
+                "single_label_classification needs at least 2 classes, the model has "
+                f"{self.num_labels} output. Give label_names for every class, or use "
+                "problem_type='regression' for a number per text."
+            )
+        config.problem_type = problem_type
+
     # --- properties ------------------------------------------------------------------------
     @property
     def num_labels(self) -> int:
         return len(self.label_names)
+
+    @property
+    def problem_type(self) -> str:
+        """``config.problem_type``: single-label, multi-label classification or regression."""
+        return str(self.model.config.problem_type)
 
     @property
     def label2id(self) -> dict[str, int]:
@@ -340,39 +320,19 @@ class TextClassifier:
     def __repr__(self) -> str:
         return (
             f"TextClassifier({type(self.model.module).__name__}, labels={self.label_names}, "
-            f"max_length={self.max_length})"
+            f"problem_type={self.problem_type!r}, max_length={self.max_length})"
         )
 
     # --- data ---------------------------------------------------------------------------------
     def labels_to_ids(self, labels: Any, what: str = "labels") -> Any:
         """Class ids (int64) from class ids or label names; other values are checked."""
-        if labels is None:
-            return None
-        if isinstance(labels, Tensor):
-            return labels
-        values = labels.tolist() if isinstance(labels, np.ndarray) else list(labels)
-        if values and all(isinstance(v, (str, bytes, np.str_)) for v in values):
-            lookup = self.label2id
-            ids = []
-            for i, v in enumerate(values):
-                name = v.decode("utf-8") if isinstance(v, bytes) else str(v)
-                if name not in lookup:
-                    raise InputError(
-                        f"{what}[{i}] is {name!r}, which is not one of the label names "
-                        f"{self.label_names}. Fix the label, or create the classifier with "
-                        "label_names= listing every class."
-                    )
-                ids.append(lookup[name])
-            return np.asarray(ids, dtype=np.int64)
-        if any(isinstance(v, (str, bytes, np.str_)) for v in values):
-            raise InputError(
-                f"{what} mixes label names and numbers; give all of them as names "
-                f"{self.label_names} or all as class ids 0..{self.num_labels - 1}."
-            )
-        if any(v is None for v in values):
-            i = values.index(None)
-            raise InputError(f"{what}[{i}] is None: every text needs a label.")
-        return labels
+        return class_ids(labels, self.label_names, what)
+
+    def encode_labels(self, labels: Any, what: str = "labels") -> Any:
+        """The labels as the model's loss wants them: class ids (single-label), multi-hot
+        float rows (multi-label, from label-name lists or 0/1 rows) or float targets
+        (regression)."""
+        return encode_labels(labels, self.problem_type, self.label_names, what)
 
     def text_dataset(
         self,
@@ -385,87 +345,10 @@ class TextClassifier:
         class_weight: Mapping[int, float] | None = None,
         what: str = "fit",
     ) -> Any:
-        """Texts (+ labels) → a ``torchbridge.data.Dataset`` of tokenized, padded batches."""
-        from torchbridge.hf.data import text_dataset
-
-        texts = _as_text_list(texts, what)
-        y = self.labels_to_ids(labels, "labels" if what != "validation_data" else "y_val")
-        if y is not None and len(y) != len(texts):
-            raise InputError(
-                f"{what} got {len(texts)} texts but {len(y)} labels; give one label per text."
-            )
-        ds = text_dataset(
-            texts,
-            y,
-            tokenizer=self.tokenizer,
-            batch_size=batch_size,
-            max_length=self.max_length,
-            truncation=self.truncation,
-            shuffle=shuffle,
-            seed=seed,
-            bucket=bucket,
-            num_labels=self.num_labels if self.num_labels > 1 else None,
-            model=self.model,
-        )
-        if class_weight is not None:
-            if y is None:
-                raise InputError("class_weight needs labels.")
-            size = max(self.num_labels, max(int(k) for k in class_weight) + 1)
-            weights = torch.ones(size)
-            for k, w in class_weight.items():
-                weights[int(k)] = float(w)
-            ds = ds.map(_AddSampleWeight(weights))
-        return ds
-
-    def _data(
-        self,
-        x: Any,
-        y: Any,
-        what: str,
-        batch_size: int | None,
-        shuffle: bool = False,
-        seed: int | None = None,
-        bucket: bool = False,
-        class_weight: Mapping[int, float] | None = None,
-    ) -> Any:
-        """The ``x`` handed to the model's fit/evaluate (texts become a pipeline)."""
-        from torchbridge.data.dataset import Dataset
-
-        bs = 32 if batch_size is None else batch_size
-        if isinstance(x, (Dataset, DataLoader)):
-            if y is not None or class_weight is not None:
-                raise InputError(
-                    f"When {what}'s x is a {type(x).__name__} of tokenized batches, its elements "
-                    "carry the labels: do not pass y or class_weight."
-                )
-            return x
-        if hf_dataset_kind(x) is not None:
-            from torchbridge.hf.data import prepare_dataset
-
-            if y is not None:
-                raise InputError(
-                    f"When {what}'s x is a datasets.{type(x).__name__}, the labels come from its "
-                    "'label' column; do not pass y."
-                )
-            return prepare_dataset(
-                x,
-                self.tokenizer,
-                batch_size=bs,
-                shuffle=shuffle,
-                bucket=bucket,
-                model=self.model,
-                max_length=self.max_length,
-                truncation=self.truncation,
-                num_labels=self.num_labels,
-                seed=seed,
-                class_weight=class_weight,
-            )
-        if y is None:
-            raise InputError(
-                f"{what} got texts but no labels: pass {what}(texts, labels) with one class id "
-                f"(0..{self.num_labels - 1}) or label name {self.label_names} per text."
-            )
-        return self.text_dataset(x, y, bs, shuffle, seed, bucket, class_weight, what)
+        """Texts or sentence pairs (+ labels) → a ``torchbridge.data.Dataset`` of tokenized,
+        padded batches. ``texts`` takes every form :meth:`fit` takes."""
+        rows = texts if isinstance(texts, Rows) else read_rows(texts, labels, what)
+        return rows_dataset(self, rows, batch_size, shuffle, seed, bucket, class_weight, what)
 
     # --- the Keras API ---------------------------------------------------------------------------
     def compile(
@@ -479,16 +362,21 @@ class TextClassifier:
 
         ``optimizer=None``: ``AdamW(learning_rate=5e-5, weight_decay=0.01,
         exclude_bias_and_norm=True)``, the usual fine-tuning choice (no decay
-        on biases and normalisation weights, as the Hugging Face Trainer). ``loss=None``: the model's own loss
-        (cross-entropy over ``num_labels``); a Keras loss applies to the logits
-        (e.g. ``SparseCategoricalCrossentropy(from_logits=True)``, needed for
-        ``class_weight``). Other arguments (``device=``, ``jit_compile=`` ...)
-        go to ``Model.compile``.
+        on biases and normalisation weights, as the Hugging Face Trainer). ``loss=None``:
+        the model's own loss for its ``problem_type`` (cross-entropy, binary
+        cross-entropy on the sigmoid, or mean squared error); a Keras loss applies to
+        the logits (e.g. ``SparseCategoricalCrossentropy(from_logits=True)``, needed for
+        ``class_weight``). ``metrics=None``: none for single-label classification,
+        ``binary_accuracy`` / ``f1_micro`` / ``f1_macro`` for multi-label, ``mae`` /
+        ``rmse`` for regression (:mod:`torchbridge.hf.bundle_metrics`). Other arguments
+        (``device=``, ``jit_compile=`` ...) go to ``Model.compile``.
         """
         if optimizer is None:
-            from torchbridge.optimizers import AdamW
+            from torchbridge.hf._task_common import default_optimizer
 
-            optimizer = AdamW(learning_rate=5e-5, weight_decay=0.01, exclude_bias_and_norm=True)
+            optimizer = default_optimizer(5e-5)
+        if metrics is None:
+            metrics = default_metrics(self.problem_type)
         self.model.compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
 
     def fit(
@@ -512,14 +400,17 @@ class TextClassifier:
         bucket: bool = False,
         seed: int | None = None,
     ) -> Any:
-        """Keras's ``fit`` on raw texts ``x`` and labels ``y`` (class ids or label names).
+        """Keras's ``fit`` on raw texts (or sentence pairs) ``x`` and labels ``y``.
 
-        ``batch_size`` defaults to 32. ``validation_split`` holds out the last
-        fraction of the texts (before shuffling, as Keras); ``validation_data``
-        is ``(texts, labels)`` or a dataset. ``bucket=True`` batches texts of
-        similar token length together (less padding: faster). ``seed`` fixes
-        the shuffling order (default: drawn from torch's generator, so
-        ``torch.manual_seed`` makes runs repeatable). Returns the ``History``.
+        ``x``: texts, ``(text, text_pair)`` rows, or a dict of columns (``text`` or
+        ``sentence1`` / ``sentence2``, labels in ``label``). ``y``: class ids or label
+        names (single-label), lists of label names or 0/1 rows (multi-label), numbers
+        (regression). ``batch_size`` defaults to 32. ``validation_split`` holds out the
+        last fraction of the rows (before shuffling, as Keras); ``validation_data`` is
+        ``(texts, labels)`` or a dataset. ``bucket=True`` batches texts of similar token
+        length together (less padding: faster). ``seed`` fixes the shuffling order
+        (default: drawn from torch's generator, so ``torch.manual_seed`` makes runs
+        repeatable). Returns the ``History``.
         """
         self._require_compiled("fit")
         if x is None:
@@ -527,37 +418,38 @@ class TextClassifier:
         if validation_split and validation_data is None:
             if not 0.0 < validation_split < 1.0:
                 raise InputError(f"validation_split must be in (0, 1), got {validation_split}.")
-            if not isinstance(x, (list, tuple, np.ndarray)):
+            if not isinstance(x, (list, tuple, np.ndarray, Mapping)):
                 raise InputError(
                     "validation_split needs texts and labels in memory; for a dataset pass "
                     "validation_data=... instead."
                 )
-            texts = _as_text_list(x, "fit")
-            if y is None:
+            rows = read_rows(x, y, "fit")
+            if rows.labels is None:
                 raise InputError(
-                    "fit got texts but no labels: pass fit(texts, labels) with one class id "
-                    f"or label name {self.label_names} per text."
+                    f"fit got texts but no labels: pass fit(texts, labels) with "
+                    f"{label_hint(self)} per text."
                 )
-            labels = y.tolist() if isinstance(y, np.ndarray) else list(y)
-            if len(labels) != len(texts):
+            rows.labels = list(rows.labels)
+            if len(rows.labels) != len(rows):
                 raise InputError(
-                    f"fit got {len(texts)} texts but {len(labels)} labels; give one label per text."
+                    f"fit got {len(rows)} texts but {len(rows.labels)} labels; give one label "
+                    "per text."
                 )
-            split_at = int(np.floor(len(texts) * (1.0 - validation_split)))
-            if split_at in (0, len(texts)):
+            split_at = int(np.floor(len(rows) * (1.0 - validation_split)))
+            if split_at in (0, len(rows)):
                 raise InputError(
-                    f"fit got {len(texts)} texts, not enough to split off "
+                    f"fit got {len(rows)} texts, not enough to split off "
                     f"validation_split={validation_split}. Provide more data or pass "
                     "validation_data=."
                 )
-            x, y = texts[:split_at], labels[:split_at]
-            validation_data = (texts[split_at:], labels[split_at:])
-        train = self._data(x, y, "fit", batch_size, shuffle, seed, bucket, class_weight)
+            x, validation_data = rows.split(split_at)
+            y = None
+        train = keras_data(self, x, y, "fit", batch_size, shuffle, seed, bucket, class_weight)
         val = None
         if validation_data is not None:
             vx, vy = self._split_pair(validation_data)
-            val = self._data(
-                vx, vy, "validation_data", validation_batch_size or batch_size, bucket=bucket
+            val = keras_data(
+                self, vx, vy, "validation_data", validation_batch_size or batch_size, bucket=bucket
             )
         return self.model.fit(
             train,
@@ -594,9 +486,9 @@ class TextClassifier:
         *,
         bucket: bool = False,
     ) -> Any:
-        """Keras's ``evaluate`` on raw texts and labels: the loss and compiled metrics."""
+        """Keras's ``evaluate`` on raw texts (or pairs) and labels: the loss and compiled metrics."""
         self._require_compiled("evaluate")
-        data = self._data(x, y, "evaluate", batch_size, bucket=bucket)
+        data = keras_data(self, x, y, "evaluate", batch_size, bucket=bucket)
         return self.model.evaluate(
             data, verbose=verbose, steps=steps, callbacks=callbacks, return_dict=return_dict
         )
@@ -610,107 +502,59 @@ class TextClassifier:
 
     # --- prediction ---------------------------------------------------------------------------------
     def predict_logits(self, texts: Any, batch_size: int = 32) -> np.ndarray:
-        """The raw logits, ``(len(texts), num_labels)`` float32, in the order of ``texts``."""
-        from torchbridge.hf.tokenization import encode, pad_values
+        """The raw logits, ``(len(texts), num_labels)`` float32, in the order of ``texts``
+        (texts, ``(text, text_pair)`` rows or ``{"text", "text_pair"}`` dicts)."""
+        rows, _ = self._predict_rows(texts)
+        return forward_logits(self, rows.texts, rows.pairs, batch_size)
 
-        batch = _as_text_list([texts] if isinstance(texts, str) else texts, "predict")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise InputError(f"batch_size must be a positive integer, got {batch_size!r}.")
-        columns = encode(
-            self.tokenizer, batch, max_length=self.max_length, truncation=self.truncation
+    @staticmethod
+    def _predict_rows(texts: Any) -> tuple[Rows, bool]:
+        single = isinstance(texts, str) or (
+            isinstance(texts, Mapping) and isinstance(next(iter(texts.values()), None), str)
         )
-        accepted = set(self.model._forward_inputs)
-        keys = [k for k in columns if k in accepted]
-        pads = pad_values(self.tokenizer, keys)
-        left = getattr(self.tokenizer, "padding_side", "right") == "left"
-        ids = columns["input_ids"]
-        order = np.argsort([len(r) for r in ids], kind="stable")  # similar lengths together
-        module: nn.Module = self.model.module
-        device = self.model.device
-        out = np.empty((len(batch), self.num_labels), dtype=np.float32)
-        was_training = module.training
-        module.eval()
-        try:
-            with torch.inference_mode():
-                for start in range(0, len(batch), batch_size):
-                    rows = order[start : start + batch_size]
-                    longest = max(len(ids[i]) for i in rows)
-                    inputs = {}
-                    for k in keys:
-                        arr = np.full((len(rows), longest), pads[k], dtype=np.int64)
-                        for j, i in enumerate(rows):
-                            seq = columns[k][i]
-                            if left:
-                                arr[j, longest - len(seq) :] = seq
-                            else:
-                                arr[j, : len(seq)] = seq
-                        inputs[k] = torch.from_numpy(arr).to(device)
-                    logits = self.model.call_inputs(inputs)
-                    out[rows] = logits.float().cpu().numpy()
-        finally:
-            module.train(was_training)
-        return out
+        return read_rows([texts] if single else texts, None, "predict"), single
 
     def _function(self, function_to_apply: str | None) -> str:
-        if function_to_apply is None:
-            config = self.config
-            problem = getattr(config, "problem_type", None)
-            if problem == "regression":
-                return "none"
-            if problem == "multi_label_classification" or self.num_labels == 1:
-                return "sigmoid"
-            return "softmax"
-        name = str(function_to_apply).lower()
-        if name not in _FUNCTIONS:
-            raise InputError(
-                f"function_to_apply={function_to_apply!r} is not one of {list(_FUNCTIONS)}."
-            )
-        return name
+        return choose_function(self.config, self.num_labels, function_to_apply)
 
     def predict_proba(
         self, texts: Any, batch_size: int = 32, function_to_apply: str | None = None
     ) -> np.ndarray:
         """Scores of every label, ``(len(texts), num_labels)``: softmax of the logits (sigmoid
-        for one label or multi-label models, as the Hugging Face pipeline)."""
+        for one label or multi-label models, none for regression, as the Hugging Face
+        pipeline)."""
         logits = self.predict_logits(texts, batch_size)
-        fn = self._function(function_to_apply)
-        if fn == "softmax":
-            return _softmax(logits)
-        if fn == "sigmoid":
-            return _sigmoid(logits)
-        return logits
+        return apply_function(logits, self._function(function_to_apply))
 
     def predict(
         self,
         texts: Any,
         batch_size: int = 32,
-        top_k: int | None = 1,
+        top_k: Any = _DEFAULT,
         function_to_apply: str | None = None,
+        threshold: float | None = None,
     ) -> list[Any]:
-        """Labels and scores for raw texts, as ``pipeline("text-classification")`` gives them.
+        """Labels and scores for raw texts or sentence pairs, as
+        ``pipeline("text-classification")`` gives them.
 
-        ``top_k=1``: one ``{"label": name, "score": p}`` per text. ``top_k=None``
-        (every label) or ``top_k=k``: a list of such dicts per text, best first
-        (for a single string: that list). ``function_to_apply``: ``"softmax"``,
-        ``"sigmoid"`` or ``"none"`` (default: as the pipeline decides).
+        ``top_k=1`` (the default, except for multi-label): one ``{"label": name,
+        "score": p}`` per text. ``top_k=None`` (every label) or ``top_k=k``: a list of
+        such dicts per text, best first (for a single string or pair dict: that list).
+        Multi-label classifiers answer by default with the labels scoring at least
+        ``threshold`` (0.5), best first. ``function_to_apply``: ``"softmax"``,
+        ``"sigmoid"`` or ``"none"`` (default: as the pipeline decides from the problem type).
         """
-        single = isinstance(texts, str)
-        if top_k is not None and (
-            isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1
-        ):
-            raise InputError(f"top_k must be a positive integer or None, got {top_k!r}.")
-        scores = self.predict_proba(texts, batch_size, function_to_apply)
-        names = self.label_names
-        if top_k == 1:
-            best = scores.argmax(-1)
-            return [{"label": names[int(b)], "score": float(s[b])} for b, s in zip(best, scores)]
-        results = []
-        for s in scores:
-            ranked = np.argsort(-s, kind="stable")
-            if top_k is not None:
-                ranked = ranked[:top_k]
-            results.append([{"label": names[int(i)], "score": float(s[i])} for i in ranked])
-        return results[0] if single else results
+        if top_k == _DEFAULT:
+            if self.problem_type == MULTI and function_to_apply is None:
+                top_k = None
+                threshold = 0.5 if threshold is None else threshold
+            else:
+                top_k = 1
+        check_top_k(top_k)
+        rows, single = self._predict_rows(texts)
+        logits = forward_logits(self, rows.texts, rows.pairs, batch_size)
+        scores = apply_function(logits, self._function(function_to_apply))
+        return answers(scores, self.label_names, top_k, threshold, single)
 
     __call__ = predict
 
@@ -725,49 +569,16 @@ class TextClassifier:
         ``directory`` is replaced entirely, so it must be empty or a previous
         bundle (it has ``config.json`` or ``torchbridge.json``).
         """
-        from torchbridge.saving.atomic import atomic_dir  # saving is a floor above
-
-        target = os.fspath(directory)
-        if os.path.isdir(target) and not os.path.islink(target):
-            entries = os.listdir(target)
-            if entries and not {"config.json", METADATA_FILE} & set(entries):
-                raise InputError(
-                    f"TextClassifier.save: {target!r} is a non-empty folder that is not a saved "
-                    "bundle; save replaces the whole folder. Choose a new or empty folder."
-                )
-        with atomic_dir(target) as tmp:
-            self._write_bundle(tmp)
-
-    def _write_bundle(self, directory: str) -> None:
-        config = self.config
-        config.id2label = dict(enumerate(self.label_names))
-        config.label2id = {n: i for i, n in enumerate(self.label_names)}
-        self.model.save_pretrained(directory)
-        self.tokenizer.save_pretrained(directory)
-        # AutoTokenizer then cuts where the bundle cuts (pipeline(..., truncation=True)).
-        tok_config = os.path.join(directory, "tokenizer_config.json")
-        if os.path.exists(tok_config):
-            with open(tok_config, encoding="utf-8") as f:
-                data = json.load(f)
-            data["model_max_length"] = self.max_length
-            with open(tok_config, "w", encoding="utf-8") as f:
-                json.dump(data, f, indent=2, ensure_ascii=False)
-                f.write("\n")
-        from torchbridge import __version__
-
-        meta = {
-            "format": _FORMAT,
-            "format_version": FORMAT_VERSION,
-            "task": "sequence-classification",
-            "label_names": list(self.label_names),
-            "max_length": self.max_length,
-            "truncation": self.truncation,
-            "torchbridge_version": __version__,
-        }
-        with open(os.path.join(directory, METADATA_FILE), "w", encoding="utf-8") as f:
-            json.dump(meta, f, indent=2, ensure_ascii=False)
-            f.write("\n")
+        save_bundle(self, directory)
 
     def summary(self, **kwargs: Any) -> None:
         """The wrapped model's summary table."""
         self.model.summary(**kwargs)
+
+
+def _check_problem_type(problem_type: Any) -> None:
+    if problem_type not in PROBLEM_TYPES:
+        raise InputError(
+            f"problem_type={problem_type!r} is not one of {list(PROBLEM_TYPES)} (transformers' "
+            "config.problem_type)."
+        )
