@@ -46,6 +46,7 @@ from typing import Any, ClassVar, overload
 import torch
 
 from torchbridge.layers.variable import apply_constraints
+from torchbridge.optimizers import _dynamo_free
 from torchbridge.optimizers.clipping import make_clipper
 from torchbridge.optimizers.schedules.learning_rate_schedule import (
     LearningRateSchedule,
@@ -306,7 +307,7 @@ class Optimizer(torch.optim.Optimizer):
             **self._fast_path_kwargs(groups),
             **self._torch_kwargs,
         }
-        return self._torch_class(groups, **kwargs)
+        return _dynamo_free.construct(self._torch_class, groups, **kwargs)
 
     def _prepare_group(self, group: dict[str, Any]) -> dict[str, Any]:
         """Move a group's ``weight_decay`` to our decoupled key where torch's would be L2."""
@@ -478,7 +479,7 @@ class Optimizer(torch.optim.Optimizer):
                             torch._foreach_mul_(params, 1.0 - group["lr"] * rate)
         if self._has_pre_step:
             self._before_torch_step(groups)
-        inner.step()
+        _dynamo_free.step(inner)
         if self._ema is not None:
             self._update_ema()
         constrained = self.__dict__.get("_constrained")
@@ -570,7 +571,7 @@ class Optimizer(torch.optim.Optimizer):
         n = self.gradient_accumulation_steps
         if n and self._iterations % n:
             return  # inside an accumulation window: .grad holds the running sum
-        self.torch_optimizer.zero_grad(set_to_none=set_to_none)
+        _dynamo_free.zero_grad(self.torch_optimizer, set_to_none=set_to_none)
 
     def scale_loss(self, loss: torch.Tensor) -> torch.Tensor:
         """Keras's ``scale_loss``: ``loss * loss_scale_factor`` (``step`` divides it back)."""
