@@ -337,6 +337,56 @@ def test_predict_equals_the_pipeline_and_save_loads(checkpoint, corpus, tmp_path
             _same_answers(answer, pipe(**row, max_seq_len=32, doc_stride=8, **options))
 
 
+_PIPELINE_4X = """
+import json, sys
+from transformers import PreTrainedTokenizerFast, pipeline
+saved, cases = sys.argv[1], json.load(sys.stdin)
+special = dict(cls_token="[CLS]", sep_token="[SEP]", pad_token="[PAD]", unk_token="[UNK]")
+tokenizer = PreTrainedTokenizerFast(tokenizer_file=saved + "/tokenizer.json", **special)
+pipe = pipeline("question-answering", model=saved, tokenizer=tokenizer, device="cpu")
+out = [[pipe(**row, max_seq_len=32, doc_stride=8, **c["options"]) for row in c["rows"]] for c in cases]
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.slow
+def test_predict_equals_the_transformers_4_pipeline(checkpoint, corpus, tmp_path):
+    """transformers 5 has no question-answering pipeline: with TB_TRANSFORMERS4_PYTHON set to
+    a Python whose transformers is 4.x (and which imports the same torch), the pipeline of
+    that version answers the same rows in a subprocess."""
+    import json
+    import os
+    import subprocess
+
+    python = os.environ.get("TB_TRANSFORMERS4_PYTHON")
+    if not python:
+        pytest.skip("set TB_TRANSFORMERS4_PYTHON to a Python with transformers 4.x")
+    torch.manual_seed(1)
+    qa = hf.QuestionAnswerer.from_pretrained(checkpoint, max_length=32, stride=8)
+    for p in qa.model.module.parameters():
+        p.data.add_(torch.randn_like(p) * 0.2)
+    qa.save(tmp_path / "saved")
+    r = random.Random(3)
+    vocab = _vocab(corpus[0])
+    rows = [
+        {"question": QUESTION, "context": " ".join(r.choice(vocab) for _ in range(n)) + ", Win!"}
+        for n in (5, 12, 40, 70)
+    ]
+    options = [{}, {"top_k": 3}, {"handle_impossible_answer": True},
+               {"top_k": 4, "max_answer_len": 3, "handle_impossible_answer": True},
+               {"top_k": 2, "align_to_words": False}]  # fmt: skip
+    cases = [{"rows": rows, "options": o} for o in options]
+    done = subprocess.run(
+        [python, "-c", _PIPELINE_4X, str(tmp_path / "saved")], input=json.dumps(cases),
+        capture_output=True, text=True, timeout=300, check=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", "CUDA_VISIBLE_DEVICES": "", "USE_TF": "0"},
+    )  # fmt: skip
+    expected = json.loads(done.stdout.strip().splitlines()[-1])
+    for o, answers in zip(options, expected, strict=True):
+        for ours, ref in zip(qa.predict(rows, **o), answers, strict=True):
+            _same_answers(ours, ref)
+
+
 def test_fit_and_evaluate_take_a_datasets_dataset_and_columns(checkpoint, corpus):
     datasets = pytest.importorskip("datasets")
     qa = hf.QuestionAnswerer.from_pretrained(checkpoint)
