@@ -142,3 +142,21 @@ def test_recognised_by_type_module_without_importing_grain() -> None:
         assert not grain_dataset.can_handle(np.ones(3))
     source = inspect.getsource(grain_dataset)
     assert "import grain" not in source and "from grain" not in source
+
+
+def test_keras_trains_the_same_weights_on_the_same_grain_dataset() -> None:
+    """The oracle: Keras 3 (its GrainDatasetAdapter) fitting the same grain pipeline."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    ours = tb.Sequential([tb.Input((3,)), tb.layers.Dense(1)])
+    ours.set_weights(theirs.get_weights())
+    theirs.compile(optimizer=keras.optimizers.SGD(learning_rate=0.05), loss="mse")
+    ours.compile(optimizer=tb.optimizers.SGD(learning_rate=0.05), loss="mse", device="cpu")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # Keras's and ours: shuffle=True ignored
+        theirs.fit(_map_dataset(), epochs=2, verbose=0)
+        ours.fit(_map_dataset(), epochs=2, verbose=0)
+    for got, expected in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from torchbridge.errors import InputError
+from torchbridge.utils.arg_checks import check_integer, describe, is_integer
 
 __all__ = [
     "check_batch_size",
@@ -32,23 +33,10 @@ __all__ = [
 ]
 
 
-def _is_int(value: Any) -> bool:
-    """An integer that is not a bool (NumPy integers included)."""
-    return isinstance(value, (numbers.Integral, np.integer)) and not isinstance(
-        value, (bool, np.bool_)
-    )
-
-
-def _describe(value: Any) -> str:
-    return f"{value!r} (of type {type(value).__name__})"
-
-
 def check_count(value: Any, name: str, *, minimum: int, fix: str) -> int:
-    """An integer argument ``>= minimum`` (``True``/``3.0``/``"2"`` are refused)."""
-    if not _is_int(value) or int(value) < minimum:
-        kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
-        raise InputError(f"{name} must be {kind}, got {_describe(value)}. {fix}")
-    return int(value)
+    """An integer argument ``>= minimum`` (``True``/``3.0``/``"2"`` are refused; the rule
+    of :func:`torchbridge.utils.arg_checks.check_integer`)."""
+    return check_integer(value, name, minimum=minimum, fix=fix)
 
 
 def check_batch_size(value: Any, name: str = "batch_size") -> int | None:
@@ -76,7 +64,7 @@ def check_shuffle(value: Any) -> bool | str:
     if value == "batch":
         return "batch"
     raise InputError(
-        f"shuffle must be True, False or 'batch', got {_describe(value)}. 'batch' shuffles "
+        f"shuffle must be True, False or 'batch', got {describe(value)}. 'batch' shuffles "
         "whole batches and keeps the order inside each."
     )
 
@@ -85,7 +73,7 @@ def check_validation_split(value: Any) -> float:
     """A number in ``[0, 1)``: the fraction of the data kept aside for validation."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.number)):
         raise InputError(
-            f"validation_split must be a float in [0, 1), got {_describe(value)}. "
+            f"validation_split must be a float in [0, 1), got {describe(value)}. "
             "E.g. validation_split=0.2 keeps the last 20% of the samples for validation."
         )
     fraction = float(value)
@@ -99,7 +87,7 @@ def check_validation_split(value: Any) -> float:
 
 def check_validation_freq(value: Any) -> int | list[int]:
     """A positive integer (validate every N epochs) or a collection of epoch numbers (1-based)."""
-    if _is_int(value):
+    if is_integer(value):
         return check_count(
             value,
             "validation_freq",
@@ -108,11 +96,11 @@ def check_validation_freq(value: Any) -> int | list[int]:
         )
     if isinstance(value, Iterable) and not isinstance(value, (str, bytes, Mapping)):
         epochs = list(value)
-        if all(_is_int(e) and int(e) >= 1 for e in epochs):
+        if all(is_integer(e) and int(e) >= 1 for e in epochs):
             return [int(e) for e in epochs]
     raise InputError(
         f"validation_freq must be a positive integer or a list of epoch numbers (1-based), got "
-        f"{_describe(value)}. E.g. validation_freq=[1, 5, 10]."
+        f"{describe(value)}. E.g. validation_freq=[1, 5, 10]."
     )
 
 
@@ -123,11 +111,11 @@ def check_class_weight(value: Any) -> dict[int, float] | None:
     if not isinstance(value, Mapping):
         raise InputError(
             f"class_weight must be a dict mapping class indices to weights, got "
-            f"{_describe(value)}. E.g. class_weight={{0: 1.0, 1: 5.0}}."
+            f"{describe(value)}. E.g. class_weight={{0: 1.0, 1: 5.0}}."
         )
     table: dict[int, float] = {}
     for key, weight in value.items():
-        if not _is_int(key) or int(key) < 0:
+        if not is_integer(key) or int(key) < 0:
             hint = (
                 " Keys are class indices, not class names: map names to indices first, e.g. "
                 "{label_names.index(name): w for name, w in weights.items()}."
@@ -136,12 +124,12 @@ def check_class_weight(value: Any) -> dict[int, float] | None:
             )
             raise InputError(
                 f"class_weight keys must be class indices (non-negative integers), got the key "
-                f"{_describe(key)}.{hint}"
+                f"{describe(key)}.{hint}"
             )
         if isinstance(weight, (bool, np.bool_)) or not isinstance(
             weight, (numbers.Real, np.number)
         ):
-            raise InputError(f"class_weight[{key!r}] must be a number, got {_describe(weight)}.")
+            raise InputError(f"class_weight[{key!r}] must be a number, got {describe(weight)}.")
         if not np.isfinite(float(weight)) or float(weight) < 0:
             raise InputError(
                 f"class_weight[{key!r}] must be a finite weight >= 0, got {float(weight)}."
