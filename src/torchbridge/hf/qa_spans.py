@@ -102,7 +102,12 @@ def answer_positions(
             ends.append(0)
             continue
         start_char, end_char = span
-        first, last = _context_bounds(enc.sequence_ids(window))
+        sequence_ids = enc.sequence_ids(window)
+        if 1 not in sequence_ids:  # a context that tokenizes to nothing
+            starts.append(0)
+            ends.append(0)
+            continue
+        first, last = _context_bounds(sequence_ids)
         if offsets[first][0] > start_char or offsets[last][1] < end_char:
             starts.append(0)
             ends.append(0)
