@@ -111,3 +111,49 @@ def test_auto_names_are_numbered_like_keras(fresh_names: None) -> None:
     ours = [TruePositives().name for _ in range(3)]
     theirs = [keras.metrics.TruePositives().name for _ in range(3)]
     assert ours == theirs == ["true_positives", "true_positives_1", "true_positives_2"]
+
+
+def keras_style_metric(k: Any) -> Any:
+    """A custom metric as the Keras guides write one: state from add_variable, updated with
+    assign / assign_add / assign_sub and read with .value / .numpy()."""
+
+    class PositiveRate(k.metrics.Metric):
+        def __init__(self, name: str = "positive_rate", **kwargs: Any) -> None:
+            super().__init__(name=name, **kwargs)
+            self.hits = self.add_variable(shape=(), initializer="zeros", name="hits")
+            self.seen = self.add_variable(shape=(), initializer="zeros", name="seen")
+            self.misses = self.add_variable(shape=(), initializer="ones", name="misses")
+
+        def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+            hit = k.ops.cast(k.ops.greater(y_pred, 0.5), "float32")
+            self.hits.assign_add(k.ops.sum(hit))
+            self.seen.assign(self.seen + k.ops.cast(k.ops.size(hit), "float32"))
+            self.misses.assign_sub(k.ops.sum(hit) * 0.0)
+
+        def result(self) -> Any:
+            return self.hits.value / self.seen.value
+
+        def reset_state(self) -> None:
+            for v in self.variables:
+                v.assign(k.ops.zeros_like(v))
+
+    return PositiveRate()
+
+
+def test_keras_style_metric_state_is_a_variable_as_in_keras() -> None:
+    import numpy as np
+
+    import torchbridge as tb
+
+    batches = [np.array([0.1, 0.7, 0.9], "float32"), np.array([0.6, 0.2], "float32")]
+    results = []
+    for k in (keras, tb):
+        metric = keras_style_metric(k)
+        for b in batches:
+            metric.update_state(b, b)
+        results.append(float(metric.result()))
+        assert [v.name for v in metric.variables] == ["hits", "seen", "misses"]
+        assert float(metric.variables[2].numpy()) == 1.0
+        metric.reset_state()
+        assert [float(v.numpy()) for v in metric.variables] == [0.0, 0.0, 0.0]
+    assert results[1] == pytest.approx(results[0]) == 0.6

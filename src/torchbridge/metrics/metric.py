@@ -23,6 +23,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from torchbridge.layers.variable import Variable
 from torchbridge.metrics._utils import DTypeLike, auto_name, resolve_dtype, to_tensor
 
 __all__ = ["Metric"]
@@ -118,8 +119,8 @@ class Metric:
         dtype: DTypeLike = None,
         aggregation: str = "sum",
         name: str | None = None,
-    ) -> Tensor:
-        """Create a state tensor on the state's device and track it.
+    ) -> Variable:
+        """Create a state variable on the state's device and track it.
 
         ``initializer`` is ``"zeros"``, ``"ones"``, a number, or a callable
         ``(shape, dtype) -> array``. ``aggregation`` is accepted for Keras
@@ -129,9 +130,14 @@ class Metric:
         del aggregation
         torch_dtype = self._torch_dtype if dtype is None else resolve_dtype(dtype)[1]
         size = (shape,) if isinstance(shape, int) else tuple(shape)
-        value = _initial_value(initializer, size, torch_dtype, self._device)
+        name = name or f"variable_{len(self._variables)}"
+        # A non-trainable keras.Variable as in Keras (assign / assign_add / value / numpy);
+        # still a torch tensor, so in-place torch updates (``add_``) work as well.
+        value = Variable.from_tensor(
+            _initial_value(initializer, size, torch_dtype, self._device), name=name
+        )
         self._variables.append(value)
-        self._variable_names.append(name or f"variable_{len(self._variables) - 1}")
+        self._variable_names.append(name)
         return value
 
     def add_weight(
@@ -140,7 +146,7 @@ class Metric:
         initializer: Initializer = None,
         dtype: DTypeLike = None,
         name: str | None = None,
-    ) -> Tensor:
+    ) -> Variable:
         """Alias of :meth:`add_variable` kept for Keras 2 code."""
         return self.add_variable(
             shape=shape, initializer=initializer or "zeros", dtype=dtype, name=name
@@ -178,6 +184,8 @@ class Metric:
         moved: dict[int, Tensor] = {}
         for i, variable in enumerate(self._variables):
             new = variable.to(device)
+            if new is not variable:  # a copy on the new device: keep it a Variable
+                new = Variable.from_tensor(new, name=getattr(variable, "name", None))
             moved[id(variable)] = new
             self._variables[i] = new
         for attr, value in list(vars(self).items()):
