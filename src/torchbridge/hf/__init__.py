@@ -22,6 +22,10 @@
   choices padded per batch and masked), accuracy, the chosen choice and its scores.
 * :class:`SentenceEncoder` — sentence embeddings equal to sentence-transformers' (its
   folders' pooling and normalization), similarity search, in-batch negatives fine-tuning.
+* :func:`apply_peft`, :func:`merge_and_save` — parameter-efficient fine-tuning with
+  ``peft`` (LoRA, prefix tuning ...): ``lora=`` / ``peft_config=`` on
+  :func:`from_pretrained` and every task model, adapters saved and merged
+  (:mod:`torchbridge.hf.peft_support`).
 
 ``transformers``, ``tokenizers`` and ``datasets`` are optional
 (``pip install 'torchbridge[hf]'``): importing this module imports none of
@@ -39,6 +43,7 @@ from torchbridge.hf.image_classifier import ImageClassifier
 from torchbridge.hf.masked_lm import MaskedLM
 from torchbridge.hf.model import TASKS, HFModel, infer_task, wrap
 from torchbridge.hf.multiple_choice import MultipleChoice
+from torchbridge.hf.peft_support import apply_peft, merge_and_save
 from torchbridge.hf.pretrained import from_pretrained
 from torchbridge.hf.question_answerer import QuestionAnswerer
 from torchbridge.hf.sentence_encoder import SentenceEncoder
@@ -59,9 +64,11 @@ __all__ = [
     "TextClassifier",
     "TokenClassifier",
     "Tokenize",
+    "apply_peft",
     "from_pretrained",
     "infer_task",
     "is_pretrained_model",
+    "merge_and_save",
     "prepare_dataset",
     "quantile_boundaries",
     "text_dataset",

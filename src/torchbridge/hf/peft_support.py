@@ -112,6 +112,10 @@ def _lora_config(lora: Mapping[str, Any], task_type: Any, model: nn.Module) -> A
     options = dict(lora)
     if task_type is not None:
         options.setdefault("task_type", task_type)
+    elif isinstance(getattr(model, "classifier", None), nn.Module):
+        # No peft task type keeps the head (multiple choice, image classification): a new
+        # head must train and be saved with the adapter.
+        options.setdefault("modules_to_save", ["classifier"])
     if options.get("target_modules") is None:
         from peft.utils import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING as table
 

@@ -109,7 +109,9 @@ def from_pretrained(
     if lora is not None or peft_config is not None:
         from torchbridge.hf.peft_support import apply_peft
 
-        module = apply_peft(module, lora=lora, peft_config=peft_config, task_type=key)
+        module = apply_peft(
+            module, lora=lora, peft_config=peft_config, task_type=... if key is None else key
+        )
     return HFModel(module, name=name)
 
 
