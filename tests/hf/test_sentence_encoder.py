@@ -142,6 +142,9 @@ def test_loss_is_multiple_negatives_ranking_and_training_learns(bert_dir, tmp_pa
         expected = float(mnrl.compute_loss_from_embeddings(embeddings, None))
     logs = enc.evaluate(PAIRS, batch_size=8, verbose=0)
     assert logs["loss"] == pytest.approx(expected, rel=1e-4)
+    datasets = pytest.importorskip("datasets")  # the first two columns are (anchor, positive)
+    ds = datasets.Dataset.from_dict({"query": anchors, "answer": positives})
+    assert enc.evaluate(ds, batch_size=8, verbose=0)["loss"] == pytest.approx(logs["loss"])
     # with a negative per row: the candidates are every positive, then every negative
     triples = [(a, p, PAIRS[(i + 1) % 8][1]) for i, (a, p) in enumerate(PAIRS)]
     with torch.no_grad():
