@@ -9,7 +9,8 @@
   bucketing, ``datasets`` input (``fit(hf_dataset)`` works directly, through the
   adapter :mod:`torchbridge.hf.dataset_adapter` registers with the engine).
 * :class:`TextClassifier` — tokenizer + model + label names: fit / evaluate /
-  predict on raw text, save to a directory plain ``transformers`` loads.
+  predict on raw text, save to a directory plain ``transformers`` loads;
+  single-label, multi-label (``problem_type``) and regression, texts or sentence pairs.
 * :class:`TokenClassifier` — the same for named-entity recognition: rows of words
   and tags, seqeval scores, ``pipeline("ner")``-shaped predictions.
 * :class:`ImageClassifier` — image classification: an image folder, images +
