@@ -301,14 +301,12 @@ def _classes() -> tuple[Any, Any] | None:
 
 
 def _decode_error() -> type[Exception]:
+    """protobuf's DecodeError, imported when a parse fails (not at import time)."""
     try:
         from google.protobuf.message import DecodeError
     except ImportError:  # protobuf missing: the pure parser raises ValueError
         return ValueError
     return DecodeError
-
-
-_DecodeError = _decode_error()
 
 
 def protobuf_backend() -> str:
@@ -334,11 +332,11 @@ def feature_maps(records: Sequence[bytes]) -> list[Mapping[str, bytes]]:
         parse = classes[0].FromString
         try:
             return list(map(_features_of, map(parse, records)))
-        except (_DecodeError, TypeError):
+        except (_decode_error(), TypeError):
             for i, r in enumerate(records):
                 try:
                     parse(r)
-                except (_DecodeError, TypeError) as exc:
+                except (_decode_error(), TypeError) as exc:
                     raise _bad_record(i, "Example", exc) from None
             raise
     maps: list[Mapping[str, bytes]] = []
@@ -356,7 +354,7 @@ def sequence_maps(serialized: bytes) -> tuple[Mapping[str, bytes], Mapping[str, 
     if classes is not None:
         try:
             message = classes[1].FromString(serialized)
-        except (_DecodeError, TypeError) as exc:
+        except (_decode_error(), TypeError) as exc:
             raise _bad_record(None, "SequenceExample", exc) from None
         lists = message.feature_lists.feature_list
         return message.context.feature, {key: lists[key].feature for key in lists}

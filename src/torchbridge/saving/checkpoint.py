@@ -39,8 +39,6 @@ import zipfile
 from typing import Any
 
 import torch
-from safetensors.torch import load as load_safetensors
-from safetensors.torch import save as save_safetensors
 
 from torchbridge.errors import InputError, SavedFormatError
 from torchbridge.saving import serialization
@@ -54,6 +52,23 @@ from torchbridge.saving.layer_state import (
 from torchbridge.saving.weights import load_state_into
 from torchbridge.saving.zip_members import read_json_member, read_member
 from torchbridge.training.resume import capture_resume_state
+
+
+def save_safetensors(
+    tensors: dict[str, torch.Tensor], metadata: dict[str, str] | None = None
+) -> bytes:
+    """``safetensors.torch.save``, imported on first use (keeps ``import torchbridge`` light)."""
+    from safetensors.torch import save
+
+    return save(tensors, metadata=metadata)
+
+
+def load_safetensors(data: bytes) -> dict[str, torch.Tensor]:
+    """``safetensors.torch.load``, imported on first use."""
+    from safetensors.torch import load
+
+    return load(data)
+
 
 __all__ = [
     "save_checkpoint",

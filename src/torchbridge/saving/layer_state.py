@@ -33,12 +33,27 @@ from typing import Any
 
 import numpy as np
 import torch
-from safetensors.torch import load as load_safetensors
-from safetensors.torch import save as save_safetensors
 from torch import nn
 
 from torchbridge.errors import InputError, SavedFormatError
 from torchbridge.saving.zip_members import read_member
+
+
+def save_safetensors(
+    tensors: dict[str, torch.Tensor], metadata: dict[str, str] | None = None
+) -> bytes:
+    """``safetensors.torch.save``, imported on first use (keeps ``import torchbridge`` light)."""
+    from safetensors.torch import save
+
+    return save(tensors, metadata=metadata)
+
+
+def load_safetensors(data: bytes) -> dict[str, torch.Tensor]:
+    """``safetensors.torch.load``, imported on first use."""
+    from safetensors.torch import load
+
+    return load(data)
+
 
 __all__ = [
     "OWN_VARIABLES_FILE",

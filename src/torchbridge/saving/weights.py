@@ -26,7 +26,6 @@ import sys
 from typing import Any
 
 import torch
-from safetensors.torch import save_model
 from torch import nn
 
 from torchbridge.errors import InputError
@@ -108,6 +107,8 @@ def save_weights(
         save_weights_h5(module, path)
         return
     with atomic_path(path) as tmp:
+        from safetensors.torch import save_model
+
         save_model(_state_module(module), tmp, metadata={"format": "pt", **(metadata or {})})
 
 

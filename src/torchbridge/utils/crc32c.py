@@ -6,7 +6,7 @@ result of a previous call as ``crc`` continues the checksum over concatenated
 data. ``masked_crc32c`` is the variant TFRecord files and TensorBoard event
 files store next to each record.
 
-Three ways to compute it, picked once at import time:
+Three ways to compute it, picked once on first use:
 
 * a native extension, if one is installed (``google_crc32c`` with its C
   implementation, or the ``crc32c`` package) — optional, never required;
@@ -180,12 +180,18 @@ def _find_native() -> tuple[str, Callable[[Any, int], int] | None]:
     return "numpy", None
 
 
-_BACKEND, _native = _find_native()
+_found: list[tuple[str, Callable[[Any, int], int] | None]] = []  # _find_native(), on first use
+
+
+def _native_backend() -> tuple[str, Callable[[Any, int], int] | None]:
+    if not _found:
+        _found.append(_find_native())
+    return _found[0]
 
 
 def backend() -> str:
     """Which implementation ``crc32c`` uses: ``"google_crc32c"``, ``"crc32c"`` or ``"numpy"``."""
-    return _BACKEND
+    return _native_backend()[0]
 
 
 def crc32c(data: bytes | bytearray | memoryview, crc: int = 0) -> int:
@@ -194,8 +200,9 @@ def crc32c(data: bytes | bytearray | memoryview, crc: int = 0) -> int:
     ``crc32c(b"123456789") == 0xE3069283`` and
     ``crc32c(b, crc32c(a)) == crc32c(a + b)``.
     """
-    if _native is not None:
-        return _native(data, crc)
+    native = _found[0][1] if _found else _native_backend()[1]
+    if native is not None:
+        return native(data, crc)
     return _crc32c_pure(data, crc)
 
 

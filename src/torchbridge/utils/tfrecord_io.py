@@ -71,7 +71,13 @@ def _fast_crc() -> Callable[[bytes], int]:
         return crc32c
 
 
-_crc = _fast_crc()
+_crc_cache: list[Callable[[bytes], int]] = []  # _fast_crc(), found on first use
+
+
+def _crc() -> Callable[[bytes], int]:
+    if not _crc_cache:
+        _crc_cache.append(_fast_crc())
+    return _crc_cache[0]
 
 
 def encode_record(data: bytes) -> bytes:
@@ -289,7 +295,7 @@ def iter_records(
     chunks = _raw_chunks(name, compression, offset)
     unpack_header = _HEADER.unpack_from
     unpack_crc = _CRC.unpack_from
-    crc = _crc
+    crc = _crc()
     # A length's CRC depends only on the length: remember the few a file uses.
     length_crcs: dict[int, int] = {}
     buf = b""

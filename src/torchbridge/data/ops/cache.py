@@ -43,11 +43,24 @@ from typing import Any
 
 import numpy as np
 import torch
-from safetensors.torch import load as _st_load
-from safetensors.torch import save as _st_save
 
 from torchbridge.data.dataset import Dataset
 from torchbridge.errors import InputError
+
+
+def _st_save(tensors: dict[str, torch.Tensor], metadata: dict[str, str] | None = None) -> bytes:
+    """``safetensors.torch.save``, imported on first use (keeps ``import torchbridge`` light)."""
+    from safetensors.torch import save
+
+    return save(tensors, metadata=metadata)
+
+
+def _st_load(data: bytes) -> dict[str, torch.Tensor]:
+    """``safetensors.torch.load``, imported on first use."""
+    from safetensors.torch import load
+
+    return load(data)
+
 
 __all__ = ["CacheDataset"]
 
