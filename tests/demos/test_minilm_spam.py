@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 
+@pytest.mark.slow
 def test_minilm_spam_demo_small_subset(tmp_path, capsys) -> None:
     import transformers
 
@@ -28,6 +29,8 @@ def test_minilm_spam_demo_small_subset(tmp_path, capsys) -> None:
     assert results["reloaded_identical"] is True
     assert set(results["history"]) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert all(line in out for line in EXAMPLES)
+    assert [e["label"] in ("ham", "spam") for e in results["examples"]] == [True] * len(EXAMPLES)
+    assert "CPU time" in out and results["cpu_seconds"] > 0
 
     # The printed figures are those of the saved model on the held-out texts.
     _, (x_test, y_test) = load_spam()
@@ -48,3 +51,16 @@ def test_minilm_spam_demo_small_subset(tmp_path, capsys) -> None:
     assert model.config.id2label == {0: "ham", 1: "spam"}
     tokenizer = transformers.AutoTokenizer.from_pretrained(results["directory"])
     assert tokenizer.model_max_length == 32
+
+
+def test_stratified_subset_keeps_class_proportions() -> None:
+    from torchbridge.demos.minilm_spam import EXAMPLE_LABELS, EXAMPLES, stratified_subset
+
+    labels = np.array([0] * 70 + [1] * 30)
+    picked = stratified_subset(labels, 20, seed=3)
+    assert len(picked) == len(set(picked.tolist())) == 20
+    assert int(labels[picked].sum()) == 6  # 30% spam, as in the whole
+    assert np.array_equal(picked, stratified_subset(labels, 20, seed=3))
+    assert not np.array_equal(picked, stratified_subset(labels, 20, seed=4))
+    assert np.array_equal(stratified_subset(labels, 500), np.arange(100))
+    assert len(EXAMPLE_LABELS) == len(EXAMPLES)
