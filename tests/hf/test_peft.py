@@ -247,3 +247,38 @@ def test_merge_without_an_adapter_is_an_input_error(gpt_dir, tmp_path):
     lm = hf.CausalLM.from_pretrained(gpt_dir, block_size=16)
     with pytest.raises(InputError, match="no peft adapter"):
         lm.merge_and_save(tmp_path / "merged")
+
+
+# --- the other task models: lora= passes through, merge_and_save gives a plain folder -------------
+@pytest.mark.parametrize("kind", ["text-classifier", "multiple-choice"])
+def test_lora_on_other_task_models_merges_to_plain_transformers(kind, bert_dir, tmp_path, corpus):
+    texts, labels = corpus
+    if kind == "text-classifier":
+        task = hf.TextClassifier.from_pretrained(
+            bert_dir, label_names=["ham", "spam"], lora=dict(r=4)
+        )
+        task.compile(optimizer=torchbridge.optimizers.AdamW(learning_rate=1e-2))
+        task.fit(texts, labels, batch_size=4, epochs=2, verbose=0)
+        auto = transformers.AutoModelForSequenceClassification
+        enc = dict(task.tokenizer(texts[:2], padding=True, return_tensors="pt"))
+    else:
+        task = hf.MultipleChoice.from_pretrained(bert_dir, lora=dict(r=4))
+        rows = [
+            {"context": t, "choices": ["ham", "spam"], "label": y} for t, y in zip(texts, labels)
+        ]
+        task.compile(optimizer=torchbridge.optimizers.AdamW(learning_rate=1e-2))
+        task.fit(rows, batch_size=4, epochs=2, verbose=0)
+        auto = transformers.AutoModelForMultipleChoice
+        flat = task.tokenizer([texts[0]] * 2, ["ham", "spam"], padding=True, return_tensors="pt")
+        enc = {k: v[None] for k, v in flat.items()}
+    module = task.model.module
+    assert hf.peft_support.is_peft_model(module)
+    assert any(
+        "classifier" in n and "modules_to_save" in n
+        for n, p in module.named_parameters()
+        if p.requires_grad
+    )
+    expected = _logits(module, enc)
+    task.merge_and_save(tmp_path / "merged")
+    plain = auto.from_pretrained(tmp_path / "merged")
+    torch.testing.assert_close(_logits(plain, enc), expected, rtol=0, atol=1e-5)

@@ -420,6 +420,14 @@ class MultipleChoice:
         return results[0] if single else results
 
     # --- saving ----------------------------------------------------------------------------------
+    def merge_and_save(self, directory: str | os.PathLike[str]) -> None:
+        """:meth:`save` with the ``peft`` adapter (``lora=`` / ``peft_config=`` of
+        :meth:`from_pretrained`) merged into a copy of the weights: a plain ``transformers``
+        folder; this model keeps its adapter (:mod:`torchbridge.hf.peft_support`)."""
+        from torchbridge.hf.peft_support import merge_and_save
+
+        merge_and_save(self, directory)
+
     def save(self, directory: str | os.PathLike[str]) -> None:
         """A folder ``AutoModelForMultipleChoice`` / ``AutoTokenizer`` and :meth:`from_pretrained`
         load: the model, the tokenizer and ``torchbridge.json``."""

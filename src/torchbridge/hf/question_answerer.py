@@ -468,6 +468,14 @@ class QuestionAnswerer:
         ]
 
     # --- saving ------------------------------------------------------------------------------------
+    def merge_and_save(self, directory: str | os.PathLike[str]) -> None:
+        """:meth:`save` with the ``peft`` adapter (``lora=`` / ``peft_config=`` of
+        :meth:`from_pretrained`) merged into a copy of the weights: a plain ``transformers``
+        folder; this model keeps its adapter (:mod:`torchbridge.hf.peft_support`)."""
+        from torchbridge.hf.peft_support import merge_and_save
+
+        merge_and_save(self, directory)
+
     def save(self, directory: str | os.PathLike[str]) -> None:
         """A folder ``AutoModelForQuestionAnswering``, ``pipeline("question-answering",
         model=directory)`` (transformers 4.x) and :meth:`from_pretrained` / :meth:`load` load:

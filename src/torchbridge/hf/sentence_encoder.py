@@ -401,6 +401,14 @@ class SentenceEncoder:
         return {k: float(v) for k, v in logs.items()}
 
     # --- saving ----------------------------------------------------------------------------------
+    def merge_and_save(self, directory: str | os.PathLike[str]) -> None:
+        """:meth:`save` with the ``peft`` adapter (``lora=`` / ``peft_config=`` of
+        :meth:`from_pretrained`) merged into a copy of the weights: a plain ``transformers``
+        folder; this model keeps its adapter (:mod:`torchbridge.hf.peft_support`)."""
+        from torchbridge.hf.peft_support import merge_and_save
+
+        merge_and_save(self, directory)
+
     def save(self, directory: str | os.PathLike[str]) -> None:
         """A sentence-transformers folder (``SentenceTransformer(directory)`` loads it and gives
         the same vectors) that :meth:`from_pretrained` loads back."""
