@@ -7,15 +7,22 @@ function that records an op call as a node of the functional graph
 ``ops`` namespaces once: a call whose arguments hold a symbolic tensor goes to
 the handler, any other call goes straight to the op (one ``type(...) is``
 check per argument on the way).
+
+The generated wrappers' code objects are kept in a marshal file next to this
+module's bytecode cache (as ``.pyc`` files are), so a warm ``import
+torchbridge`` compiles none of them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
+import marshal
+import os
 import sys
 from collections.abc import Callable
-from types import ModuleType
+from types import CodeType, FunctionType, ModuleType
 from typing import Any
 
 __all__ = [
@@ -81,12 +88,8 @@ def _generic_wrapper(name: str, op: Callable[..., Any]) -> Callable[..., Any]:
 def _generated_wrapper(name: str, op: Callable[..., Any]) -> Callable[..., Any] | None:
     """A wrapper with the op's own parameters (no ``*args``/``**kwargs`` packing: about
     half the cost of the generic one). ``None`` for signatures it does not cover."""
-    try:
-        params = list(inspect.signature(op).parameters.values())
-    except (TypeError, ValueError):
-        return None
-    plain = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    if any(p.kind not in plain for p in params):
+    params = _plain_parameters(op)
+    if params is None:
         return None
     namespace: dict[str, Any] = {"_op": op, "_name": name, "_module": sys.modules[__name__]}
     header, names = [], []
@@ -121,11 +124,103 @@ def _generated_wrapper(name: str, op: Callable[..., Any]) -> Callable[..., Any] 
     code = _compiled.get(source)
     if code is None:  # many ops share a parameter list: compile each shape once
         code = _compiled[source] = compile(source, "<ops wrapper>", "exec")
+        _compiled_here.append(source)
     exec(code, namespace)  # our own generated code (defines `call`)
     return namespace["call"]  # type: ignore[no-any-return]
 
 
 _compiled: dict[str, Any] = {}  # generated wrapper source -> its code object
+_compiled_here: list[str] = []  # sources this process compiled (not found in the cache file)
+_saved_count = [0]  # how many of them the cache file holds
+
+
+def _plain_parameters(op: Callable[..., Any]) -> list[inspect.Parameter] | None:
+    """The op's parameters when all are positional-or-keyword or keyword-only, else
+    ``None``. Plain functions (and ``functools.wraps`` chains ending in one) are read
+    from their code object, which is what ``inspect.signature`` reports for them at
+    a fraction of its cost; anything else goes through ``inspect.signature``."""
+    target: Any = op
+    while True:
+        if hasattr(target, "__signature__") or type(target) is not FunctionType:
+            return _parameters_by_inspect(op)
+        if not hasattr(target, "__wrapped__"):
+            break
+        target = target.__wrapped__
+    code = target.__code__
+    if code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS) or code.co_posonlyargcount:
+        return None
+    n_positional, n_keyword = code.co_argcount, code.co_kwonlyargcount
+    names = code.co_varnames[: n_positional + n_keyword]
+    defaults = target.__defaults__ or ()
+    kwdefaults = target.__kwdefaults__ or {}
+    empty = inspect.Parameter.empty
+    first_default = n_positional - len(defaults)
+    params = [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            default=defaults[i - first_default] if i >= first_default else empty,
+        )
+        for i, name in enumerate(names[:n_positional])
+    ]
+    params += [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=kwdefaults.get(name, empty))
+        for name in names[n_positional:]
+    ]
+    return params
+
+
+def _parameters_by_inspect(op: Callable[..., Any]) -> list[inspect.Parameter] | None:
+    try:
+        params = list(inspect.signature(op).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    plain = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return params if all(p.kind in plain for p in params) else None
+
+
+def _code_cache_path() -> str | None:
+    """Where the compiled wrappers are kept: beside this module's ``.pyc``."""
+    try:
+        import importlib.util
+
+        pyc = importlib.util.cache_from_source(__file__)
+    except (NotImplementedError, ValueError, TypeError, NameError):
+        return None
+    return pyc[: -len(".pyc")] + ".wrappers.marshal"
+
+
+def _load_code_cache() -> None:
+    path = _code_cache_path()
+    if path is None:
+        return
+    try:
+        with open(path, "rb") as f:
+            cached = marshal.load(f)
+    except (OSError, EOFError, ValueError, TypeError):
+        return
+    if isinstance(cached, dict):
+        for source, code in cached.items():
+            if isinstance(source, str) and isinstance(code, CodeType):
+                _compiled.setdefault(source, code)
+
+
+def _save_code_cache() -> None:
+    """Write the cache when something was compiled (never when Python is told not to
+    write bytecode; an unwritable location is skipped silently, as for ``.pyc``)."""
+    path = _code_cache_path()
+    if len(_compiled_here) == _saved_count[0] or path is None or sys.dont_write_bytecode:
+        return
+    _saved_count[0] = len(_compiled_here)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(tmp, "wb") as f:
+            marshal.dump(_compiled, f)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
 
 
 def wrap_public_ops(namespaces: dict[str, ModuleType]) -> None:
@@ -134,6 +229,8 @@ def wrap_public_ops(namespaces: dict[str, ModuleType]) -> None:
     function gets the same wrapper everywhere, named by the first namespace that
     has it (``"numpy.add"``, ``"image.resize"``): :func:`find_op` reads that name back."""
     wrapped = _wrappers
+    if not _compiled:
+        _load_code_cache()
     for prefix, module in namespaces.items():
         for name in getattr(module, "__all__", ()):
             op = getattr(module, name, None)
@@ -143,6 +240,7 @@ def wrap_public_ops(namespaces: dict[str, ModuleType]) -> None:
             if id(raw) not in wrapped:
                 wrapped[id(raw)] = op if raw is not op else _symbolic_aware(prefix + name, raw)
             setattr(module, name, wrapped[id(raw)])
+    _save_code_cache()
 
 
 def wrapper_of(op: Callable[..., Any]) -> Callable[..., Any]:
