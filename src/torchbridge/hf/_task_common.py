@@ -94,6 +94,8 @@ _EXAMPLES = {
     "causal-lm": "a decoder-only model such as GPT-2, Llama, Qwen",
     "masked-lm": "an encoder such as BERT, RoBERTa, DistilBERT",
     "seq2seq-lm": "an encoder-decoder such as T5, BART, Marian",
+    "multiple-choice": "an encoder such as BERT, RoBERTa, DeBERTa; a new head is added",
+    "question-answering": "an encoder such as BERT, RoBERTa, DistilBERT; a new head is added",
 }
 
 
