@@ -154,7 +154,7 @@ def _translate(name: str, values: dict[str, Any], exc: Exception) -> Exception:
 
 
 _WRAPPER = """
-def {name}({params}):
+def _op({params}):
     try:
         return fn({params})
     except RuntimeError as exc:
@@ -164,6 +164,8 @@ def {name}({params}):
         raise raised from exc
 """
 
+
+_wrapper_codes: dict[str, Any] = {}  # parameter list -> compiled _WRAPPER
 
 _RESERVED = frozenset({"fn", "translate", "names", "name", "exc", "raised"})
 
@@ -185,7 +187,14 @@ def keras_op(fn: _F) -> _F:
         "names": names,
         "name": fn.__name__,
     }
-    exec(_WRAPPER.format(name=fn.__name__, params=", ".join(names)), namespace)
-    op = namespace[fn.__name__]
+    params = ", ".join(names)
+    wrapper_code = _wrapper_codes.get(params)
+    if wrapper_code is None:  # ops sharing a parameter list share one compiled wrapper
+        wrapper_code = _wrapper_codes[params] = compile(
+            _WRAPPER.format(params=params), "<keras_op wrapper>", "exec"
+        )
+    exec(wrapper_code, namespace)  # our own generated code (defines `_op`)
+    op = namespace["_op"]
+    op.__code__ = op.__code__.replace(co_name=fn.__name__, co_qualname=fn.__name__)
     op.__defaults__ = fn.__defaults__
     return functools.wraps(fn)(op)  # type: ignore[return-value]
