@@ -17,9 +17,7 @@ from torchbridge import (
     distribute,
     distribution,
     errors,
-    export,
     initializers,
-    io,
     layers,
     losses,
     metrics,
@@ -60,16 +58,32 @@ __version__ = "0.1.0"
 KERAS_API_VERSION = "3.15.0"
 
 
+_LAZY_PACKAGES = (
+    "wrappers",
+    "datasets",
+    "preprocessing",
+    "visualization",
+    "legacy",
+    "export",
+    "io",
+)
+
+
 def __getattr__(name: str) -> object:
     """Packages loaded on first use: ``wrappers`` imports scikit-learn; ``datasets`` and
     ``preprocessing`` (Keras's data loaders) and ``visualization`` (matplotlib/OpenCV
     drawing) are only needed by programs that use them; ``legacy`` holds tf.keras 2's
-    serialization functions."""
-    if name in ("wrappers", "datasets", "preprocessing", "visualization", "legacy"):
+    serialization functions; ``export`` (SavedModel/ONNX/OpenVINO/torch.export archives)
+    and ``io`` (TFRecord and tf.train.Example parsing) are loaded when first used."""
+    if name in _LAZY_PACKAGES:
         import importlib
 
         return importlib.import_module(f"torchbridge.{name}")
     raise AttributeError(f"module 'torchbridge' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__, *_LAZY_PACKAGES})
 
 
 def version() -> str:

@@ -6,7 +6,6 @@ NumPy string arrays for text). A ``Dataset`` goes straight into
 ``Model.fit`` / ``evaluate`` / ``predict`` and is a torch ``IterableDataset``.
 """
 
-from torchbridge.data import experimental
 from torchbridge.data.dataset import AUTOTUNE, INFINITE, UNKNOWN, Dataset
 from torchbridge.data.iterator import DatasetIterator
 from torchbridge.data.ops._call import PipelineFunctionError
@@ -38,3 +37,17 @@ __all__ = [
     "experimental",
     "make_csv_dataset",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``experimental`` (tf.data.experimental's helpers, with the TFRecord/Example
+    parsers of ``torchbridge.io``) is imported on first use."""
+    if name == "experimental":
+        import importlib
+
+        return importlib.import_module("torchbridge.data.experimental")
+    raise AttributeError(f"module 'torchbridge.data' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
