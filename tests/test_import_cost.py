@@ -21,8 +21,6 @@ DEFERRED = {
     "transformers": "torchbridge.hf",
     "tensorflow": "tf.data / tf.Tensor adapters",
 }
-# Still imported eagerly by training/adapters/py_dataset.py (owned elsewhere; issue 17).
-NOT_YET = {"concurrent.futures.process", "multiprocessing.queues"}
 
 
 @pytest.fixture(scope="module")
@@ -41,15 +39,7 @@ def imported_after_import() -> dict[str, object]:
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-@pytest.mark.parametrize(
-    "module",
-    [
-        pytest.param(m, marks=pytest.mark.xfail(reason="py_dataset imports it at module top"))
-        if m in NOT_YET
-        else m
-        for m in sorted(DEFERRED)
-    ],
-)
+@pytest.mark.parametrize("module", sorted(DEFERRED))
 def test_import_torchbridge_defers(module: str, imported_after_import: dict[str, object]) -> None:
     loaded = imported_after_import["loaded"]
     assert isinstance(loaded, list)

@@ -21,7 +21,7 @@ import multiprocessing
 import random
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from typing import Any
 
 import numpy as np
@@ -110,6 +110,10 @@ class PyDatasetAdapter:
         return indices
 
     def _executor(self) -> Executor:
+        # Imported here: concurrent.futures loads its process pool (and multiprocessing's
+        # queues) only when these names are asked for, which import torchbridge should not.
+        from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
         if self.use_multiprocessing:
             return ProcessPoolExecutor(
                 self.workers,
