@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--max-length", type=int, default=64)
-    parser.add_argument("--learning-rate", type=float, default=1e-4, help="peak learning rate")
+    parser.add_argument("--learning-rate", type=float, default=2e-4, help="peak learning rate")
     parser.add_argument(
         "--warmup", type=float, default=0.1, help="fraction of the steps warming up (then cosine)"
     )
