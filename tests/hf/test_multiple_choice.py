@@ -227,7 +227,7 @@ def test_wrong_architecture_is_named(tmp_path, tokenizer):
     config = transformers.GPT2Config(vocab_size=len(tokenizer), n_embd=16, n_layer=1, n_head=2)
     transformers.GPT2LMHeadModel(config).save_pretrained(tmp_path / "gpt")
     tokenizer.save_pretrained(tmp_path / "gpt")
-    with pytest.raises(InputError, match="multiple-choice.*an encoder such as BERT"):
+    with pytest.raises(InputError, match=r"multiple-choice.*an encoder such as BERT"):
         hf.MultipleChoice.from_pretrained(tmp_path / "gpt")
     model = hf.from_pretrained(tmp_path / "gpt", task="causal-lm")
     with pytest.raises(InputError, match="needs a multiple-choice model"):
