@@ -83,7 +83,17 @@ def output_length(size: int, kernel: int, stride: int, dilation: int, padding: s
 
 
 def to_channels_first(x: torch.Tensor, data_format: str) -> torch.Tensor:
-    return x.movedim(-1, 1) if data_format == "channels_last" else x
+    """The channels-first view of ``x``. A channels-last 4-D batch keeps channels-last
+    *memory* (stride 1 on channels): torch's CPU convolution and pooling kernels follow
+    the input's memory format, and their NCHW paths are several times slower (max-pool
+    forward ~10x). A batch whose memory is NCHW-like (e.g. after a resampling layer) is
+    copied once into channels-last memory; the common path is a free view."""
+    if data_format != "channels_last":
+        return x
+    y = x.movedim(-1, 1)
+    if y.dim() == 4 and y.stride(1) != 1:
+        y = y.clone(memory_format=torch.channels_last)
+    return y
 
 
 def to_channels_last(x: torch.Tensor, data_format: str) -> torch.Tensor:
